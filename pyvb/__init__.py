@@ -1,0 +1,3 @@
+"""pyvb: deployment, relay, maintenance and benchmarks for the VirtualBank data store core."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,303 @@
+"""Deploy runner: yoyo migrations, then changed repeatable files, in one transaction.
+
+yoyo tracks versioned migrations but does not notice edited files, applies each migration
+on a connection of its own and skips post-apply hooks when nothing is pending. The runner
+therefore uses yoyo for reading migrations and for its bookkeeping, and drives the
+transaction itself:
+
+1. ``pg_advisory_xact_lock`` serialises deploys of one database (a second deploy waits,
+   then finds nothing to do). The lock is released by the server when the session dies,
+   so a crashed deploy never leaves it behind.
+2. yoyo's own lock row is inserted *inside* that transaction: a crash rolls it back too.
+3. Pending migrations, then every repeatable file whose sha256 differs from the recorded
+   one (``procedures/**/*.sql``, then ``sql/**/*.sql`` without ``sql/seed/``), are applied
+   and recorded in ``vb_deploy``; any failure rolls the whole deploy back.
+
+Every file but those whose first line is ``-- pyvb: run-as-deployer`` runs under
+``SET ROLE vb_owner``, so the objects it creates are owned by ``vb_owner``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psycopg
+import yoyo
+from psycopg import sql
+
+from pyvb.config import PROJECT_ROOT, database_name, redact, with_database
+
+OWNER_ROLE = "vb_owner"
+RUN_AS_DEPLOYER_MARK = "-- pyvb: run-as-deployer"
+#: Key of the advisory lock that serialises deploys of one database.
+DEPLOY_LOCK_KEY = 0x5642_4445  # "VBDE"
+
+META_SCHEMA_SQL = """
+CREATE SCHEMA IF NOT EXISTS vb_deploy;
+REVOKE ALL ON SCHEMA vb_deploy FROM PUBLIC;
+CREATE TABLE IF NOT EXISTS vb_deploy.repeatable_file (
+    path text PRIMARY KEY,
+    sha256 text NOT NULL,
+    deployed_at timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+CREATE TABLE IF NOT EXISTS vb_deploy.deploy_history (
+    deploy_history_id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    action text NOT NULL,
+    path text NOT NULL,
+    sha256 text,
+    deployed_at timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+"""
+
+
+class DeployError(Exception):
+    """A deploy step failed; the message is one line naming the file and the cause."""
+
+
+@dataclass
+class RepeatableFile:
+    path: str  # relative to the project root, with forward slashes
+    sha256: str
+    text: str
+
+
+@dataclass
+class DeployReport:
+    migrations_applied: list[str] = field(default_factory=list)
+    repeatables_applied: list[str] = field(default_factory=list)
+
+    @property
+    def nothing_applied(self) -> bool:
+        return not self.migrations_applied and not self.repeatables_applied
+
+
+@dataclass
+class DeployStatus:
+    pending_migrations: list[str]
+    changed_repeatables: list[str]
+    recent_deploys: list[tuple]
+
+
+def pg_error_line(error: psycopg.Error) -> str:
+    """PostgreSQL's message for ``error`` on one line, with its SQLSTATE."""
+    diag = error.diag
+    message = diag.message_primary or str(error).strip().splitlines()[0]
+    state = f"[{diag.sqlstate}] " if diag.sqlstate else ""
+    return f"{state}{message}".replace("\n", " ")
+
+
+def yoyo_url(url: str) -> str:
+    """yoyo needs the psycopg 3 driver named in the scheme."""
+    scheme, rest = url.split("://", 1)
+    if scheme in ("postgresql", "postgres"):
+        scheme = "postgresql+psycopg"
+    return f"{scheme}://{rest}"
+
+
+def ensure_database(url: str) -> bool:
+    """Create the database named by ``url`` if it does not exist; True if it was created."""
+    name = database_name(url)
+    try:
+        with psycopg.connect(with_database(url, "postgres"), autocommit=True) as conn:
+            if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+                return False
+            try:
+                conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            except psycopg.errors.DuplicateDatabase:
+                return False
+            return True
+    except psycopg.OperationalError as error:
+        raise DeployError(f"cannot connect to {redact(url)}: {error}".replace("\n", " ")) from None
+
+
+def repeatable_files(root: Path = PROJECT_ROOT) -> list[RepeatableFile]:
+    """Procedures first, then ``sql/`` without its seed folder, each in path order."""
+    paths = sorted((root / "procedures").rglob("*.sql"))
+    paths += sorted(p for p in (root / "sql").rglob("*.sql") if "seed" not in p.relative_to(root / "sql").parts[:1])
+    files = []
+    for path in paths:
+        data = path.read_bytes()
+        files.append(
+            RepeatableFile(
+                path=path.relative_to(root).as_posix(),
+                sha256=hashlib.sha256(data).hexdigest(),
+                text=data.decode("utf-8"),
+            )
+        )
+    return files
+
+
+def seed_files(root: Path = PROJECT_ROOT) -> list[Path]:
+    return sorted((root / "sql" / "seed").rglob("*.sql"))
+
+
+def _runs_as_deployer(path: str) -> bool:
+    with open(path, encoding="utf-8") as handle:
+        return handle.readline().strip() == RUN_AS_DEPLOYER_MARK
+
+
+class Deployer:
+    """One deploy session against one database."""
+
+    def __init__(self, url: str, root: Path = PROJECT_ROOT):
+        self.url = url
+        self.root = root
+
+    @contextmanager
+    def _backend(self) -> Iterator[yoyo.backends.DatabaseBackend]:
+        try:
+            backend = yoyo.get_backend(yoyo_url(self.url))
+        except psycopg.OperationalError as error:
+            raise DeployError(f"cannot connect to {redact(self.url)}: {error}".replace("\n", " ")) from None
+        try:
+            backend.ensure_internal_schema_updated()
+            yield backend
+        finally:
+            backend.connection.close()
+
+    def _migrations(self):
+        return yoyo.read_migrations(str(self.root / "migrations"))
+
+    @staticmethod
+    def _execute(backend, query, params=None):
+        return backend.connection.execute(query, params)
+
+    def _record(self, backend, action: str, path: str, sha256: str | None) -> None:
+        self._execute(
+            backend,
+            "INSERT INTO vb_deploy.deploy_history (action, path, sha256) VALUES (%s, %s, %s)",
+            (action, path, sha256),
+        )
+
+    def _recorded_shas(self, backend) -> dict[str, str]:
+        exists = self._execute(backend, "SELECT to_regclass('vb_deploy.repeatable_file')").fetchone()[0]
+        if exists is None:
+            return {}
+        rows = self._execute(backend, "SELECT path, sha256 FROM vb_deploy.repeatable_file").fetchall()
+        return dict(rows)
+
+    def _changed(self, backend) -> list[RepeatableFile]:
+        recorded = self._recorded_shas(backend)
+        return [f for f in repeatable_files(self.root) if recorded.get(f.path) != f.sha256]
+
+    @contextmanager
+    def _locked_transaction(self, backend):
+        with backend.transaction():
+            self._execute(backend, "SET LOCAL client_min_messages = warning")
+            self._execute(backend, "SELECT pg_advisory_xact_lock(%s)", (DEPLOY_LOCK_KEY,))
+            self._execute(backend, META_SCHEMA_SQL)
+            with backend.lock():
+                yield
+
+    @contextmanager
+    def _as_owner(self, backend, enabled: bool = True):
+        if enabled:
+            self._execute(backend, sql.SQL("SET ROLE {}").format(sql.Identifier(OWNER_ROLE)))
+        try:
+            yield
+        finally:
+            if enabled and not backend.connection.info.transaction_status == psycopg.pq.TransactionStatus.INERROR:
+                self._execute(backend, "RESET ROLE")
+
+    def _migration_path(self, migration) -> str:
+        return Path(migration.path).resolve().relative_to(self.root.resolve()).as_posix()
+
+    def migrate(self) -> DeployReport:
+        ensure_database(self.url)
+        report = DeployReport()
+        with self._backend() as backend, self._locked_transaction(backend):
+            for migration in backend.to_apply(self._migrations()):
+                path = self._migration_path(migration)
+                try:
+                    with self._as_owner(backend, not _runs_as_deployer(migration.path)):
+                        migration.process_steps(backend, "apply")
+                except psycopg.Error as error:
+                    raise DeployError(f"{path}: {pg_error_line(error)}") from None
+                backend.mark_one(migration)
+                self._record(backend, "migration_applied", path, None)
+                report.migrations_applied.append(path)
+            for repeatable in self._changed(backend):
+                self._apply_repeatable(backend, repeatable)
+                report.repeatables_applied.append(repeatable.path)
+        return report
+
+    def _apply_repeatable(self, backend, repeatable: RepeatableFile) -> None:
+        try:
+            with self._as_owner(backend), backend.transaction():
+                self._execute(backend, repeatable.text)
+        except psycopg.Error as error:
+            raise DeployError(f"{repeatable.path}: {pg_error_line(error)}") from None
+        self._execute(
+            backend,
+            """
+            INSERT INTO vb_deploy.repeatable_file (path, sha256) VALUES (%s, %s)
+            ON CONFLICT (path) DO UPDATE SET sha256 = excluded.sha256, deployed_at = now()
+            """,
+            (repeatable.path, repeatable.sha256),
+        )
+        self._record(backend, "repeatable_applied", repeatable.path, repeatable.sha256)
+
+    def rollback(self, count: int = 1) -> list[str]:
+        """Roll back the last ``count`` migrations; repeatable files are then redeployed by the
+        next migrate (a rollback may have dropped what they created)."""
+        rolled_back: list[str] = []
+        with self._backend() as backend, self._locked_transaction(backend):
+            for migration in list(backend.to_rollback(self._migrations()))[:count]:
+                path = self._migration_path(migration)
+                try:
+                    migration.process_steps(backend, "rollback")
+                except psycopg.Error as error:
+                    raise DeployError(f"{path}: {pg_error_line(error)}") from None
+                backend.unmark_one(migration)
+                self._record(backend, "migration_rolled_back", path, None)
+                rolled_back.append(path)
+            if rolled_back:
+                self._execute(backend, "DELETE FROM vb_deploy.repeatable_file")
+        return rolled_back
+
+    def seed(self) -> list[str]:
+        """Load ``sql/seed/`` in path order, in one transaction, as the owner. Seed files call
+        the idempotent ``vb_api`` functions, so loading twice changes nothing."""
+        loaded = []
+        with self._backend() as backend, self._locked_transaction(backend):
+            for path in seed_files(self.root):
+                relative = path.relative_to(self.root).as_posix()
+                try:
+                    with self._as_owner(backend), backend.transaction():
+                        self._execute(backend, path.read_text(encoding="utf-8"))
+                except psycopg.Error as error:
+                    raise DeployError(f"{relative}: {pg_error_line(error)}") from None
+                self._record(backend, "seed_applied", relative, None)
+                loaded.append(relative)
+        return loaded
+
+    def status(self, recent: int = 10) -> DeployStatus:
+        with self._backend() as backend:
+            pending = [self._migration_path(m) for m in backend.to_apply(self._migrations())]
+            changed = [f.path for f in self._changed(backend)]
+            history = []
+            if self._execute(backend, "SELECT to_regclass('vb_deploy.deploy_history')").fetchone()[0]:
+                history = self._execute(
+                    backend,
+                    """
+                    SELECT deployed_at, action, path, coalesce(left(sha256, 12), '')
+                    FROM vb_deploy.deploy_history ORDER BY deploy_history_id DESC LIMIT %s
+                    """,
+                    (recent,),
+                ).fetchall()
+        return DeployStatus(pending, changed, history)
+
+    def unlock(self) -> bool:
+        """Remove a yoyo lock row left by a crashed plain ``yoyo`` run. pyvb's own runs cannot
+        leave one (the row lives inside the deploy transaction). Refuses while a pyvb deploy
+        holds the advisory lock. Returns whether a row was removed."""
+        with self._backend() as backend, backend.transaction():
+            got = self._execute(backend, "SELECT pg_try_advisory_xact_lock(%s)", (DEPLOY_LOCK_KEY,)).fetchone()[0]
+            if not got:
+                raise DeployError("a pyvb deploy is running on this database; nothing was unlocked")
+            deleted = self._execute(backend, "DELETE FROM yoyo_lock").rowcount
+        return deleted > 0
