@@ -153,5 +153,15 @@ def lint(paths: tuple[str, ...]) -> None:
     sys.exit(result.returncode)
 
 
+@main.command()
+@database_url_option
+@clean_errors
+def demo(database_url: str) -> None:
+    """Deploy and seed the database, run the demo session and print a summary."""
+    from pyvb import demo as demo_module
+
+    demo_module.run(database_url, console)
+
+
 if __name__ == "__main__":
     main()

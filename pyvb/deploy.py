@@ -117,7 +117,9 @@ def ensure_database(url: str) -> bool:
 def repeatable_files(root: Path = PROJECT_ROOT) -> list[RepeatableFile]:
     """Procedures first, then ``sql/`` without its seed folder, each in path order."""
     paths = sorted((root / "procedures").rglob("*.sql"))
-    paths += sorted(p for p in (root / "sql").rglob("*.sql") if "seed" not in p.relative_to(root / "sql").parts[:1])
+    paths += sorted(
+        p for p in (root / "sql").rglob("*.sql") if "seed" not in p.relative_to(root / "sql").parts[:1]
+    )
     files = []
     for path in paths:
         data = path.read_bytes()
@@ -200,7 +202,7 @@ class Deployer:
         try:
             yield
         finally:
-            if enabled and not backend.connection.info.transaction_status == psycopg.pq.TransactionStatus.INERROR:
+            if enabled and backend.connection.info.transaction_status != psycopg.pq.TransactionStatus.INERROR:
                 self._execute(backend, "RESET ROLE")
 
     def _migration_path(self, migration) -> str:
@@ -296,7 +298,9 @@ class Deployer:
         leave one (the row lives inside the deploy transaction). Refuses while a pyvb deploy
         holds the advisory lock. Returns whether a row was removed."""
         with self._backend() as backend, backend.transaction():
-            got = self._execute(backend, "SELECT pg_try_advisory_xact_lock(%s)", (DEPLOY_LOCK_KEY,)).fetchone()[0]
+            got = self._execute(
+                backend, "SELECT pg_try_advisory_xact_lock(%s)", (DEPLOY_LOCK_KEY,)
+            ).fetchone()[0]
             if not got:
                 raise DeployError("a pyvb deploy is running on this database; nothing was unlocked")
             deleted = self._execute(backend, "DELETE FROM yoyo_lock").rowcount

@@ -1,0 +1,36 @@
+-- Schema privileges, default privileges, and who may touch what.
+BEGIN;
+SELECT plan(16);
+
+SELECT schema_privs_are('vb_api', 'vb_app', ARRAY['USAGE'], 'vb_app may use vb_api');
+SELECT schema_privs_are('vb_ops', 'vb_ops', ARRAY['USAGE'], 'vb_ops may use vb_ops');
+SELECT schema_privs_are('vb_report', 'vb_readonly', ARRAY['USAGE'], 'vb_readonly may use vb_report');
+SELECT schema_privs_are('vb', 'vb_app', ARRAY[]::text [], 'vb_app has no privilege on vb');
+SELECT schema_privs_are('vb', 'vb_ops', ARRAY[]::text [], 'vb_ops has no privilege on vb');
+SELECT schema_privs_are('vb', 'vb_readonly', ARRAY[]::text [], 'vb_readonly has no privilege on vb');
+SELECT schema_privs_are('vb_ops', 'vb_app', ARRAY[]::text [], 'vb_app has no privilege on vb_ops');
+SELECT schema_privs_are('vb_api', 'public', ARRAY[]::text [], 'PUBLIC has no privilege on vb_api');
+
+-- Default privileges: a function created by vb_owner is closed to PUBLIC and opened to the
+-- schema's role; proven by creating one of each here (rolled back at the end).
+SET LOCAL ROLE vb_owner;
+CREATE FUNCTION vb_api.pgtap_probe() RETURNS integer LANGUAGE sql AS 'SELECT 1';
+CREATE FUNCTION vb_ops.pgtap_probe() RETURNS integer LANGUAGE sql AS 'SELECT 1';
+CREATE FUNCTION vb.pgtap_probe() RETURNS integer LANGUAGE sql AS 'SELECT 1';
+CREATE VIEW vb_report.pgtap_probe AS SELECT 1 AS one;
+RESET ROLE;
+
+SELECT ok(has_function_privilege('vb_app', 'vb_api.pgtap_probe()', 'EXECUTE'), 'vb_app may execute a new vb_api function');
+SELECT ok(NOT has_function_privilege('vb_ops', 'vb_api.pgtap_probe()', 'EXECUTE'), 'vb_ops may not execute a vb_api function');
+SELECT ok(has_function_privilege('vb_ops', 'vb_ops.pgtap_probe()', 'EXECUTE'), 'vb_ops may execute a new vb_ops function');
+SELECT ok(NOT has_function_privilege('vb_app', 'vb_ops.pgtap_probe()', 'EXECUTE'), 'vb_app may not execute a vb_ops function');
+SELECT ok(NOT has_function_privilege('vb_app', 'vb.pgtap_probe()', 'EXECUTE'), 'vb_app may not execute a vb function');
+SELECT ok(has_table_privilege('vb_readonly', 'vb_report.pgtap_probe', 'SELECT'), 'vb_readonly may read a new vb_report view');
+SELECT ok(NOT has_table_privilege('vb_readonly', 'vb_report.pgtap_probe', 'INSERT'), 'vb_readonly may not write a vb_report view');
+
+SET LOCAL ROLE vb_app;
+SELECT throws_ok('SELECT vb.pgtap_probe()', '42501', NULL, 'vb_app is refused the vb schema at run time');
+RESET ROLE;
+
+SELECT * FROM finish();
+ROLLBACK;

@@ -1,0 +1,182 @@
+"""The deploy runner against a real PostgreSQL: idempotence, edits, failures, concurrency."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import threading
+import uuid
+
+import psycopg
+import pytest
+
+from pyvb.config import PROJECT_ROOT, with_database
+from pyvb.deploy import Deployer, DeployError, repeatable_files
+from pyvb.testing.databases import drop_database
+
+
+@pytest.fixture
+def fresh_url(pg_server_url):
+    """A database name that does not exist yet (migrate must create it)."""
+    name = f"vb_test_fresh_{uuid.uuid4().hex[:10]}"
+    yield with_database(pg_server_url, name)
+    drop_database(pg_server_url, name)
+
+
+@pytest.fixture
+def project_copy(tmp_path):
+    """A copy of the deployable tree that a test may edit."""
+    for folder in ("migrations", "procedures", "sql"):
+        shutil.copytree(PROJECT_ROOT / folder, tmp_path / folder)
+    return tmp_path
+
+
+def history_count(url: str) -> int:
+    with psycopg.connect(url) as conn:
+        return conn.execute("SELECT count(*) FROM vb_deploy.deploy_history").fetchone()[0]
+
+
+def test_migrate_twice_applies_nothing_the_second_time(fresh_url):
+    first = Deployer(fresh_url).migrate()
+    assert first.migrations_applied, "a fresh database gets every migration"
+    assert len(first.repeatables_applied) == len(repeatable_files())
+    second = Deployer(fresh_url).migrate()
+    assert second.nothing_applied
+
+
+def test_editing_one_procedure_reapplies_exactly_that_file(fresh_url, project_copy):
+    probe = project_copy / "procedures" / "zz_probe" / "probe_value.sql"
+    probe.parent.mkdir(parents=True)
+    probe.write_text(
+        "CREATE OR REPLACE FUNCTION vb.probe_value() RETURNS integer LANGUAGE sql AS 'SELECT 1';\n"
+    )
+    Deployer(fresh_url, project_copy).migrate()
+    probe.write_text(
+        "CREATE OR REPLACE FUNCTION vb.probe_value() RETURNS integer LANGUAGE sql AS 'SELECT 2';\n"
+    )
+    report = Deployer(fresh_url, project_copy).migrate()
+    assert report.migrations_applied == []
+    assert report.repeatables_applied == ["procedures/zz_probe/probe_value.sql"]
+    with psycopg.connect(fresh_url) as conn:
+        assert conn.execute("SELECT vb.probe_value()").fetchone()[0] == 2
+        owner = conn.execute(
+            "SELECT pg_get_userbyid(proowner) FROM pg_proc WHERE proname = 'probe_value'"
+        ).fetchone()[0]
+    assert owner == "vb_owner", "repeatable files run as the owner role"
+
+
+def test_broken_procedure_fails_naming_the_file_and_changes_nothing(fresh_url, project_copy):
+    Deployer(fresh_url, project_copy).migrate()
+    before = history_count(fresh_url)
+    good = project_copy / "procedures" / "zz_probe" / "a_good.sql"
+    good.parent.mkdir(parents=True)
+    good.write_text("CREATE FUNCTION vb.probe_good() RETURNS integer LANGUAGE sql AS 'SELECT 1';\n")
+    broken = project_copy / "procedures" / "zz_probe" / "b_broken.sql"
+    broken.write_text("CREATE FUNCTION vb.probe_broken() RETURNS integer LANGUAGE sql AS 'SELECT nope';\n")
+    with pytest.raises(DeployError) as raised:
+        Deployer(fresh_url, project_copy).migrate()
+    message = str(raised.value)
+    assert "procedures/zz_probe/b_broken.sql" in message
+    assert "nope" in message and "\n" not in message
+    with psycopg.connect(fresh_url) as conn:
+        assert conn.execute("SELECT to_regprocedure('vb.probe_good()')").fetchone()[0] is None
+    assert history_count(fresh_url) == before
+
+
+def test_broken_migration_leaves_the_database_unchanged(fresh_url, project_copy):
+    (project_copy / "migrations" / "9998_ok.sql").write_text("CREATE TABLE vb.probe_ok (id integer);\n")
+    (project_copy / "migrations" / "9999_broken.sql").write_text("CREATE TABLE vb.probe_bad (id nonsense);\n")
+    with pytest.raises(DeployError, match=r"migrations/9999_broken.sql: \[42704\]"):
+        Deployer(fresh_url, project_copy).migrate()
+    with psycopg.connect(fresh_url) as conn:
+        assert conn.execute("SELECT to_regnamespace('vb')").fetchone()[0] is None, "nothing applied"
+
+
+def test_second_database_in_the_same_cluster_deploys(fresh_url, pg_server_url, template_db):
+    # template_db already created the cluster-wide roles; this database must deploy beside it
+    report = Deployer(fresh_url).migrate()
+    assert report.migrations_applied
+    with psycopg.connect(fresh_url) as conn:
+        owner = conn.execute(
+            "SELECT nspowner::regrole::text FROM pg_namespace WHERE nspname = 'vb'"
+        ).fetchone()
+    assert owner == ("vb_owner",)
+
+
+def test_concurrent_deploys_serialise(fresh_url):
+    Deployer(fresh_url).migrate()  # creates the database; both racers then see it
+    with psycopg.connect(fresh_url, autocommit=True) as conn:
+        conn.execute("DELETE FROM vb_deploy.repeatable_file")  # everything is pending again
+    reports, errors = [], []
+    barrier = threading.Barrier(2)
+
+    def deploy():
+        barrier.wait()
+        try:
+            reports.append(Deployer(fresh_url).migrate())
+        except Exception as error:  # pragma: no cover - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=deploy) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == []
+    applied = sorted(len(r.repeatables_applied) for r in reports)
+    assert applied == [0, len(repeatable_files())], "one deploy applies, the other finds nothing"
+
+
+def test_rollback_then_migrate_restores(fresh_url, project_copy):
+    (project_copy / "migrations" / "9999_probe.sql").write_text("CREATE TABLE vb.probe_t (id integer);\n")
+    (project_copy / "migrations" / "9999_probe.rollback.sql").write_text("DROP TABLE vb.probe_t;\n")
+    Deployer(fresh_url, project_copy).migrate()
+    assert Deployer(fresh_url, project_copy).rollback(1) == ["migrations/9999_probe.sql"]
+    with psycopg.connect(fresh_url) as conn:
+        assert conn.execute("SELECT to_regclass('vb.probe_t')").fetchone()[0] is None
+    status = Deployer(fresh_url, project_copy).status()
+    assert status.pending_migrations == ["migrations/9999_probe.sql"]
+    report = Deployer(fresh_url, project_copy).migrate()
+    assert report.migrations_applied == ["migrations/9999_probe.sql"]
+    assert len(report.repeatables_applied) == len(repeatable_files(project_copy))
+
+
+def test_stale_yoyo_lock_is_reported_and_unlock_clears_it(fresh_url):
+    Deployer(fresh_url).migrate()
+    with psycopg.connect(fresh_url, autocommit=True) as conn:
+        conn.execute("INSERT INTO yoyo_lock (locked, ctime, pid) VALUES (1, now(), 424242)")
+    assert Deployer(fresh_url).unlock() is True
+    assert Deployer(fresh_url).unlock() is False
+    assert Deployer(fresh_url).migrate().nothing_applied
+
+
+def test_seed_is_idempotent(fresh_url):
+    Deployer(fresh_url).migrate()
+    first = Deployer(fresh_url).seed()
+    second = Deployer(fresh_url).seed()
+    assert first == second
+
+
+def run_cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "pyvb.cli", *args], capture_output=True, text=True, env=env, timeout=120
+    )
+
+
+def test_cli_cannot_connect_prints_one_line(monkeypatch):
+    result = run_cli("db", "migrate", "--database-url", "postgresql://postgres@127.0.0.1:1/nowhere")
+    assert result.returncode == 1
+    assert result.stderr.startswith("error: cannot connect")
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.stderr
+
+
+def test_cli_migrate_and_status(fresh_url):
+    first = run_cli("db", "migrate", "--database-url", fresh_url)
+    assert first.returncode == 0, first.stderr
+    assert "applied migration migrations/0001_roles_and_schemas.sql" in first.stdout
+    second = run_cli("db", "migrate", "--database-url", fresh_url)
+    assert "nothing to apply" in second.stdout
+    status = run_cli("db", "status", "--database-url", fresh_url)
+    assert status.returncode == 0 and "up to date" in status.stdout
