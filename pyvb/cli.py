@@ -144,7 +144,9 @@ def lint(paths: tuple[str, ...]) -> None:
     )
     if executable is None:
         fail("sqlfluff is not installed (pip install 'pyvb[test]')")
-    targets = list(paths) or [str(config.PROJECT_ROOT / p) for p in LINT_PATHS]
+    targets = list(paths) or [
+        str(config.PROJECT_ROOT / p) for p in LINT_PATHS if (config.PROJECT_ROOT / p).exists()
+    ]
     result = subprocess.run(
         [executable, "lint", "--dialect", "postgres", "--disable-progress-bar", *targets],
         cwd=config.PROJECT_ROOT,
