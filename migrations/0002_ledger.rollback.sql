@@ -1,0 +1,10 @@
+DROP TYPE vb_api.transfer_request CASCADE;
+DROP TABLE vb.outbox;
+DROP TABLE vb.unfolded_entries;
+DROP TABLE vb.entries;
+DROP TABLE vb.pending_transfers;
+DROP TABLE vb.transfers;
+DROP TABLE vb.transfer_ids;
+DROP TABLE vb.accounts;
+DROP TABLE vb.users;
+DROP TABLE vb.assets;

@@ -1,0 +1,32 @@
+-- vb_api.account_entries(p_account_id uuid, p_after_version bigint default 0,
+--     p_limit integer default 100)
+--   → table (version, transfer_id, amount, balance_after, code, created_at)
+--
+-- An account's history, ascending by version, after p_after_version; p_limit is capped at
+-- 1000 (null or < 1 means the default 100). amount is signed: + in, - out. An account's first
+-- entry has version 1. For deferred accounts (house, fee, clearing, issuer) movements not yet
+-- folded are folded first, so the history is exact at the moment of the call.
+-- Raises: VB001 when p_account_id is null.
+CREATE OR REPLACE FUNCTION vb_api.account_entries(
+    p_account_id uuid, p_after_version bigint DEFAULT 0, p_limit integer DEFAULT 100
+) RETURNS TABLE (
+    version bigint, transfer_id uuid, amount bigint, balance_after bigint, code text, created_at timestamptz
+)
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+BEGIN
+    IF p_account_id IS NULL THEN
+        RAISE EXCEPTION 'p_account_id must not be null' USING ERRCODE = 'VB001';
+    END IF;
+    PERFORM vb.fold_account(p_account_id);
+    RETURN QUERY
+    SELECT e.version, e.transfer_id, e.amount, e.balance_after, e.code, e.created_at
+    FROM vb.entries AS e
+    WHERE e.account_id = p_account_id AND e.version > coalesce(p_after_version, 0)
+    ORDER BY e.version
+    LIMIT least(CASE WHEN p_limit IS NULL OR p_limit < 1 THEN 100 ELSE p_limit END, 1000);
+END
+$$;

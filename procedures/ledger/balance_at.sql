@@ -1,0 +1,32 @@
+-- vb_api.balance_at(p_account_id uuid, p_at timestamptz) → bigint
+--
+-- Posted balance of an account as of p_at: the balance_after of its last entry created at or
+-- before p_at, 0 if it had none yet, null if the account did not exist at p_at (or at all).
+-- Deferred accounts are folded first, so the answer is exact.
+-- Raises: VB001 when p_at is null.
+CREATE OR REPLACE FUNCTION vb_api.balance_at(p_account_id uuid, p_at timestamptz)
+RETURNS bigint
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_created_at timestamptz;
+    v_balance bigint;
+BEGIN
+    IF p_at IS NULL THEN
+        RAISE EXCEPTION 'p_at must not be null' USING ERRCODE = 'VB001';
+    END IF;
+    SELECT a.created_at INTO v_created_at FROM vb.accounts AS a WHERE a.account_id = p_account_id;
+    IF v_created_at IS NULL OR v_created_at > p_at THEN
+        RETURN NULL;
+    END IF;
+    PERFORM vb.fold_account(p_account_id);
+    SELECT e.balance_after INTO v_balance
+    FROM vb.entries AS e
+    WHERE e.account_id = p_account_id AND e.created_at <= p_at
+    ORDER BY e.created_at DESC, e.version DESC
+    LIMIT 1;
+    RETURN coalesce(v_balance, 0);
+END
+$$;

@@ -1,0 +1,35 @@
+-- vb_api.create_transfer(p_transfer_id, p_from_account_id, p_to_account_id, p_amount, p_code,
+--     p_flags default '{}', p_pending_id default null, p_timeout_s default null,
+--     p_metadata default null) → text
+--
+-- One transfer request as parameters; returns its status. Exactly the semantics of
+-- vb_api.create_transfers with a one-element array (see that function for statuses; 'linked'
+-- on a lone request reports linked_event_chain_open).
+-- Raises: nothing of its own (a request is never null here).
+CREATE OR REPLACE FUNCTION vb_api.create_transfer(
+    p_transfer_id uuid,
+    p_from_account_id uuid,
+    p_to_account_id uuid,
+    p_amount bigint,
+    p_code text,
+    p_flags text [] DEFAULT '{}',
+    p_pending_id uuid DEFAULT NULL,
+    p_timeout_s integer DEFAULT NULL,
+    p_metadata jsonb DEFAULT NULL
+) RETURNS text
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+-- plpgsql rather than sql: its body is resolved at call time, so this file does not depend on
+-- being deployed after create_transfers.sql.
+BEGIN
+    RETURN (
+        SELECT r.status
+        FROM vb_api.create_transfers(ARRAY[ROW(
+            p_transfer_id, p_from_account_id, p_to_account_id, p_amount, p_code, p_flags, p_pending_id,
+            p_timeout_s, p_metadata
+        )::vb_api.transfer_request]) AS r
+    );
+END
+$$;

@@ -1,0 +1,597 @@
+-- vb_api.create_transfers(p_transfers vb_api.transfer_request[])
+--   → table (idx integer, transfer_id uuid, status text)
+--
+-- Applies a batch of transfer requests in array order, all in the caller's transaction.
+-- One result row per request (idx 1-based). The ledger contract (shared/contract/ledger.md)
+-- defines the request fields and the statuses, checked in this order:
+--   created | exists | exists_with_different_fields | id_already_failed | linked_event_failed |
+--   linked_event_chain_open | flags_are_mutually_exclusive | invalid_request |
+--   amount_must_be_positive | accounts_must_be_different | from_account_not_found |
+--   to_account_not_found | asset_mismatch | pending_transfer_not_found |
+--   pending_transfer_not_pending | pending_transfer_expired |
+--   pending_transfer_has_different_accounts | exceeds_pending_amount | insufficient_funds | overflow
+--
+-- Details this implementation fixes where the contract is silent:
+-- * invalid_request: a null transfer_id; a flag other than linked / pending / post_pending /
+--   void_pending (or a null flag); null from/to/amount/code on a plain or pending request;
+--   pending_id given without post/void, or missing with it; timeout_s < 0, or > 0 without
+--   'pending'; an amount on void_pending (a void releases the whole pending amount); a code
+--   longer than 64 characters. On post/void, a null code inherits the pending transfer's.
+-- * Rejections are recorded in vb.transfer_ids (retrying the id reports id_already_failed);
+--   members of a failed or open linked chain that did not fail themselves are not recorded,
+--   so they may be retried with the same id. A replay ('exists') inside a chain counts as success.
+-- * Every member of an open chain at the end of the batch reports linked_event_chain_open.
+-- * A pending transfer whose timeout has passed reports pending_transfer_expired until
+--   vb_ops.expire_pending_transfers() releases it; then pending_transfer_not_pending.
+-- * Overflow of a deferred account credited without being read is caught when it is folded.
+--
+-- Raises: VB001 for a null array or a null element (nothing is applied).
+--
+-- How: every transfer id is serialised with a transaction-scoped advisory lock (sorted), so the
+-- same id from two connections applies once and the loser reports the winner's outcome. The
+-- accounts are then locked in a fixed order (customer accounts sorted by id, then deferred
+-- accounts that must be read, sorted), the batch is evaluated in memory request by request
+-- (linked chains restore a snapshot on failure; no SAVEPOINT per item), and the outcome is
+-- written set-based: each account row is updated once, entries / unfolded entries / transfers /
+-- registry / outbox rows are inserted with one statement each.
+-- Deferred accounts (kinds house, fee, clearing, issuer) are not locked when only credited, or
+-- debited with an unlimited overdraft: their movements queue in vb.unfolded_entries, so a hot
+-- house or issuer account does not serialise writers.
+-- Events: transfer.created | transfer.pending | transfer.posted | transfer.voided per applied
+-- request; balance.changed once per customer account changed by the call.
+CREATE OR REPLACE FUNCTION vb_api.create_transfers(p_transfers vb_api.transfer_request [])
+RETURNS TABLE (idx integer, transfer_id uuid, status text)
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+    c_max constant bigint := 9223372036854775807;
+    c_min constant bigint := -9223372036854775808;
+    n integer := cardinality(p_transfers);
+    v_now timestamptz;
+    v_req vb_api.transfer_request;
+    v_flags text [];
+    v_kind text;
+    v_status text;
+    v_linked boolean;
+    v_from uuid;
+    v_to uuid;
+    v_amount bigint;
+    v_code text;
+    f integer;
+    t integer;
+    p integer;
+    x integer;
+    i integer;
+    j integer;
+    -- requests
+    r_digest uuid [];
+    r_status text [] := array_fill(NULL::text, ARRAY[n]);
+    r_record boolean [] := array_fill(false, ARRAY[n]);
+    -- accounts held in memory (locked, or deferred and only credited)
+    a_id uuid [] := '{}';
+    a_asset text [] := '{}';
+    a_deferred boolean [] := '{}';
+    a_locked boolean [] := '{}';
+    a_limit bigint [] := '{}';
+    a_balance bigint [] := '{}';
+    a_pending_out bigint [] := '{}';
+    a_pending_in bigint [] := '{}';
+    a_version bigint [] := '{}';
+    a_dirty boolean [] := '{}';
+    -- pending transfers referenced or created by the batch
+    p_id uuid [] := '{}';
+    p_from uuid [] := '{}';
+    p_to uuid [] := '{}';
+    p_asset text [] := '{}';
+    p_amount bigint [] := '{}';
+    p_code text [] := '{}';
+    p_created timestamptz [] := '{}';
+    p_expires timestamptz [] := '{}';
+    p_state text [] := '{}';
+    p_resolved_by uuid [] := '{}';
+    p_is_new boolean [] := '{}';
+    p_loaded integer := 0;
+    -- idempotency registry: ids seen before or earlier in this batch
+    x_id uuid [] := '{}';
+    x_digest uuid [] := '{}';
+    x_status text [] := '{}';
+    -- outputs
+    o_id uuid [] := '{}';
+    o_kind text [] := '{}';
+    o_from uuid [] := '{}';
+    o_to uuid [] := '{}';
+    o_asset text [] := '{}';
+    o_amount bigint [] := '{}';
+    o_code text [] := '{}';
+    o_pending uuid [] := '{}';
+    o_expires timestamptz [] := '{}';
+    o_metadata jsonb [] := '{}';
+    e_account uuid [] := '{}';
+    e_version bigint [] := '{}';
+    e_transfer uuid [] := '{}';
+    e_amount bigint [] := '{}';
+    e_balance bigint [] := '{}';
+    e_code text [] := '{}';
+    e_deferred boolean [] := '{}';
+    -- linked chain bookkeeping
+    v_chain_start integer;
+    v_chain_failed boolean := false;
+    s_balance bigint [];
+    s_pending_out bigint [];
+    s_pending_in bigint [];
+    s_version bigint [];
+    s_dirty boolean [];
+    s_state text [];
+    s_resolved_by uuid [];
+    s_p_len integer;
+    s_x_len integer;
+    s_o_len integer;
+    s_e_len integer;
+BEGIN
+    IF p_transfers IS NULL THEN
+        RAISE EXCEPTION 'p_transfers must not be null' USING ERRCODE = 'VB001';
+    END IF;
+    IF n IS NULL OR n = 0 THEN
+        RETURN;
+    END IF;
+    FOR i IN 1..n LOOP
+        IF p_transfers[i] IS NULL THEN
+            RAISE EXCEPTION 'p_transfers[%] is null', i USING ERRCODE = 'VB001';
+        END IF;
+    END LOOP;
+
+    -- 1. Serialise on the transfer ids (sorted, so two batches cannot deadlock on them).
+    PERFORM pg_advisory_xact_lock(s.lock_key)
+    FROM (
+        SELECT DISTINCT hashtextextended(r.transfer_id::text, 7300) AS lock_key
+        FROM unnest(p_transfers) AS r
+        WHERE r.transfer_id IS NOT NULL
+        ORDER BY 1
+    ) AS s;
+
+    -- 2. Request digests, and the ids already registered.
+    SELECT array_agg(
+        md5(row(r.from_account_id, r.to_account_id, r.amount, r.code, r.flags, r.pending_id, r.timeout_s,
+            r.metadata)::text)::uuid ORDER BY r.ord)
+    INTO r_digest
+    FROM unnest(p_transfers) WITH ORDINALITY
+        AS r (transfer_id, from_account_id, to_account_id, amount, code, flags, pending_id, timeout_s, metadata, ord);
+
+    SELECT coalesce(array_agg(ti.transfer_id), '{}'), coalesce(array_agg(ti.request_digest), '{}'),
+        coalesce(array_agg(ti.status), '{}')
+    INTO x_id, x_digest, x_status
+    FROM vb.transfer_ids AS ti
+    WHERE ti.transfer_id IN (SELECT r.transfer_id FROM unnest(p_transfers) AS r);
+
+    -- 3. Pending transfers referenced by post/void requests (their accounts must be locked too).
+    SELECT coalesce(array_agg(pt.pending_id), '{}'), coalesce(array_agg(pt.from_account_id), '{}'),
+        coalesce(array_agg(pt.to_account_id), '{}')
+    INTO p_id, p_from, p_to
+    FROM vb.pending_transfers AS pt
+    WHERE pt.pending_id IN (
+        SELECT r.pending_id FROM unnest(p_transfers) AS r
+        WHERE r.flags && ARRAY['post_pending', 'void_pending']
+    );
+
+    -- 4. Lock customer accounts in id order and load them.
+    WITH wanted AS (
+        SELECT r.from_account_id AS account_id FROM unnest(p_transfers) AS r
+        UNION SELECT r.to_account_id FROM unnest(p_transfers) AS r
+        UNION SELECT unnest(p_from) UNION SELECT unnest(p_to)
+    ), locked AS (
+        SELECT ac.account_id, ac.asset_code, ac.overdraft_limit, ac.balance, ac.pending_out, ac.pending_in,
+            ac.version
+        FROM vb.accounts AS ac
+        WHERE ac.account_id IN (SELECT w.account_id FROM wanted AS w) AND NOT ac.is_deferred
+        ORDER BY ac.account_id
+        FOR NO KEY UPDATE
+    )
+    SELECT coalesce(array_agg(l.account_id), '{}'), coalesce(array_agg(l.asset_code), '{}'),
+        coalesce(array_agg(l.overdraft_limit), '{}'), coalesce(array_agg(l.balance), '{}'),
+        coalesce(array_agg(l.pending_out), '{}'), coalesce(array_agg(l.pending_in), '{}'),
+        coalesce(array_agg(l.version), '{}')
+    INTO a_id, a_asset, a_limit, a_balance, a_pending_out, a_pending_in, a_version
+    FROM locked AS l;
+    a_deferred := array_fill(false, ARRAY[cardinality(a_id)]);
+    a_locked := array_fill(true, ARRAY[cardinality(a_id)]);
+
+    -- 5. Deferred accounts: lock (sorted) and read those the batch debits with a finite
+    --    overdraft limit or that take part in a two-phase transfer; the rest are only
+    --    credited (or debited without limit) and stay unlocked and unread.
+    WITH wanted AS (
+        SELECT r.from_account_id AS account_id, r.flags, true AS is_debit, r.pending_id IS NOT NULL AS is_resolve
+        FROM unnest(p_transfers) AS r
+        UNION ALL SELECT r.to_account_id, r.flags, false, r.pending_id IS NOT NULL FROM unnest(p_transfers) AS r
+        UNION ALL SELECT unnest(p_from), ARRAY['pending'], true, true
+        UNION ALL SELECT unnest(p_to), ARRAY['pending'], false, true
+    ), deferred AS (
+        SELECT ac.account_id, ac.asset_code, ac.overdraft_limit,
+            bool_or(
+                w.is_resolve OR w.flags && ARRAY['pending', 'post_pending', 'void_pending']
+                OR (w.is_debit AND ac.overdraft_limit IS NOT NULL)
+            ) AS must_lock
+        FROM vb.accounts AS ac
+        JOIN wanted AS w ON w.account_id = ac.account_id
+        WHERE ac.is_deferred
+        GROUP BY ac.account_id, ac.asset_code, ac.overdraft_limit
+    ), locked AS (
+        SELECT ac.account_id, ac.balance + coalesce((
+            SELECT sum(u.amount) FROM vb.unfolded_entries AS u WHERE u.account_id = ac.account_id
+        ), 0)::bigint AS balance, ac.pending_out, ac.pending_in
+        FROM vb.accounts AS ac
+        WHERE ac.account_id IN (SELECT d.account_id FROM deferred AS d WHERE d.must_lock)
+        ORDER BY ac.account_id
+        FOR NO KEY UPDATE
+    )
+    SELECT a_id || coalesce(array_agg(d.account_id ORDER BY d.account_id), '{}'),
+        a_asset || coalesce(array_agg(d.asset_code ORDER BY d.account_id), '{}'),
+        a_limit || coalesce(array_agg(d.overdraft_limit ORDER BY d.account_id), '{}'),
+        a_balance || coalesce(array_agg(l.balance ORDER BY d.account_id), '{}'),
+        a_pending_out || coalesce(array_agg(l.pending_out ORDER BY d.account_id), '{}'),
+        a_pending_in || coalesce(array_agg(l.pending_in ORDER BY d.account_id), '{}'),
+        a_version || coalesce(array_agg(NULL::bigint ORDER BY d.account_id), '{}'),
+        a_deferred || coalesce(array_agg(true ORDER BY d.account_id), '{}'),
+        a_locked || coalesce(array_agg(d.must_lock ORDER BY d.account_id), '{}')
+    INTO a_id, a_asset, a_limit, a_balance, a_pending_out, a_pending_in, a_version, a_deferred, a_locked
+    FROM deferred AS d
+    LEFT JOIN locked AS l ON l.account_id = d.account_id;
+    a_dirty := array_fill(false, ARRAY[cardinality(a_id)]);
+
+    -- 6. Re-read the referenced pending transfers now that their accounts are locked.
+    SELECT coalesce(array_agg(pt.pending_id ORDER BY pt.pending_id), '{}'),
+        coalesce(array_agg(pt.from_account_id ORDER BY pt.pending_id), '{}'),
+        coalesce(array_agg(pt.to_account_id ORDER BY pt.pending_id), '{}'),
+        coalesce(array_agg(pt.asset_code ORDER BY pt.pending_id), '{}'),
+        coalesce(array_agg(pt.amount ORDER BY pt.pending_id), '{}'),
+        coalesce(array_agg(pt.code ORDER BY pt.pending_id), '{}'),
+        coalesce(array_agg(pt.created_at ORDER BY pt.pending_id), '{}'),
+        coalesce(array_agg(pt.expires_at ORDER BY pt.pending_id), '{}'),
+        coalesce(array_agg(pt.pending_state ORDER BY pt.pending_id), '{}'),
+        coalesce(array_agg(pt.resolved_by ORDER BY pt.pending_id), '{}')
+    INTO p_id, p_from, p_to, p_asset, p_amount, p_code, p_created, p_expires, p_state, p_resolved_by
+    FROM vb.pending_transfers AS pt
+    WHERE pt.pending_id = ANY (p_id);
+    p_loaded := cardinality(p_id);
+    p_is_new := array_fill(false, ARRAY[p_loaded]);
+
+    v_now := clock_timestamp();
+
+    -- 7. Evaluate the requests in order, in memory.
+    FOR i IN 1..n LOOP
+        v_req := p_transfers[i];
+        v_flags := coalesce(v_req.flags, '{}');
+        v_linked := 'linked' = ANY (v_flags);
+        v_status := NULL;
+
+        IF v_chain_start IS NULL THEN
+            v_chain_start := i;
+            v_chain_failed := false;
+            IF v_linked THEN
+                s_balance := a_balance; s_pending_out := a_pending_out; s_pending_in := a_pending_in;
+                s_version := a_version; s_dirty := a_dirty; s_state := p_state; s_resolved_by := p_resolved_by;
+                s_p_len := cardinality(p_id); s_x_len := cardinality(x_id);
+                s_o_len := cardinality(o_id); s_e_len := cardinality(e_account);
+            END IF;
+        END IF;
+
+        IF v_chain_failed THEN
+            v_status := 'linked_event_failed';
+        ELSIF v_req.transfer_id IS NULL THEN
+            v_status := 'invalid_request';
+        ELSE
+            x := array_position(x_id, v_req.transfer_id);
+            IF x IS NOT NULL THEN
+                IF x_status[x] <> 'created' THEN
+                    v_status := 'id_already_failed';
+                ELSIF x_digest[x] = r_digest[i] THEN
+                    v_status := 'exists';
+                ELSE
+                    v_status := 'exists_with_different_fields';
+                END IF;
+            END IF;
+        END IF;
+
+        IF v_status IS NULL THEN
+            -- kind and flags
+            IF (('pending' = ANY (v_flags))::int + ('post_pending' = ANY (v_flags))::int
+                + ('void_pending' = ANY (v_flags))::int) > 1 THEN
+                v_status := 'flags_are_mutually_exclusive';
+            END IF;
+            v_kind := CASE
+                WHEN 'pending' = ANY (v_flags) THEN 'pending'
+                WHEN 'post_pending' = ANY (v_flags) THEN 'post_pending'
+                WHEN 'void_pending' = ANY (v_flags) THEN 'void_pending'
+                ELSE 'single' END;
+            IF v_status IS NULL AND (
+                array_position(v_flags, NULL) IS NOT NULL
+                OR NOT v_flags <@ ARRAY['linked', 'pending', 'post_pending', 'void_pending']
+                OR length(v_req.code) > 64 OR v_req.code = ''
+                OR v_req.timeout_s < 0
+                OR (v_req.timeout_s > 0 AND v_kind <> 'pending')
+                OR (v_kind IN ('single', 'pending') AND (
+                    v_req.from_account_id IS NULL OR v_req.to_account_id IS NULL OR v_req.amount IS NULL
+                    OR v_req.code IS NULL OR v_req.pending_id IS NOT NULL))
+                OR (v_kind IN ('post_pending', 'void_pending') AND v_req.pending_id IS NULL)
+                OR (v_kind = 'void_pending' AND v_req.amount IS NOT NULL)
+            ) THEN
+                v_status := 'invalid_request';
+            END IF;
+            IF v_status IS NULL AND v_req.amount <= 0 THEN
+                v_status := 'amount_must_be_positive';
+            END IF;
+            IF v_status IS NULL AND v_req.from_account_id = v_req.to_account_id THEN
+                v_status := 'accounts_must_be_different';
+            END IF;
+
+            p := NULL;
+            v_from := v_req.from_account_id;
+            v_to := v_req.to_account_id;
+            IF v_kind IN ('post_pending', 'void_pending') THEN
+                p := array_position(p_id, v_req.pending_id);
+                IF p IS NOT NULL THEN
+                    v_from := coalesce(v_from, p_from[p]);
+                    v_to := coalesce(v_to, p_to[p]);
+                END IF;
+            END IF;
+            f := array_position(a_id, v_from);
+            t := array_position(a_id, v_to);
+            IF v_status IS NULL AND v_from IS NOT NULL AND f IS NULL THEN
+                v_status := 'from_account_not_found';
+            END IF;
+            IF v_status IS NULL AND v_to IS NOT NULL AND t IS NULL THEN
+                v_status := 'to_account_not_found';
+            END IF;
+            IF v_status IS NULL AND f IS NOT NULL AND t IS NOT NULL AND a_asset[f] <> a_asset[t] THEN
+                v_status := 'asset_mismatch';
+            END IF;
+
+            v_amount := v_req.amount;
+            IF v_status IS NULL AND v_kind IN ('post_pending', 'void_pending') THEN
+                IF p IS NULL THEN
+                    v_status := 'pending_transfer_not_found';
+                ELSIF p_state[p] <> 'pending' THEN
+                    v_status := 'pending_transfer_not_pending';
+                ELSIF p_expires[p] <= v_now THEN
+                    v_status := 'pending_transfer_expired';
+                ELSIF v_from <> p_from[p] OR v_to <> p_to[p] THEN
+                    v_status := 'pending_transfer_has_different_accounts';
+                ELSIF v_amount > p_amount[p] THEN
+                    v_status := 'exceeds_pending_amount';
+                END IF;
+                v_amount := coalesce(v_amount, p_amount[p]);
+            END IF;
+
+            IF v_status IS NULL AND v_kind IN ('single', 'pending') AND a_limit[f] IS NOT NULL THEN
+                IF NOT a_locked[f] THEN
+                    RAISE EXCEPTION 'invariant: debit of unlocked account % with a limit', v_from
+                        USING ERRCODE = 'VB999';
+                END IF;
+                IF a_balance[f] - a_pending_out[f] - v_amount < -a_limit[f] THEN
+                    v_status := 'insufficient_funds';
+                END IF;
+            END IF;
+
+            IF v_status IS NULL THEN
+                IF v_kind = 'pending' THEN
+                    IF a_pending_out[f] > c_max - v_amount OR a_pending_in[t] > c_max - v_amount THEN
+                        v_status := 'overflow';
+                    END IF;
+                ELSIF v_kind IN ('single', 'post_pending') THEN
+                    IF (a_balance[f] IS NOT NULL AND a_balance[f] < c_min + v_amount)
+                        OR (a_balance[t] IS NOT NULL AND a_balance[t] > c_max - v_amount) THEN
+                        v_status := 'overflow';
+                    END IF;
+                END IF;
+            END IF;
+        END IF;
+
+        -- apply in memory
+        IF v_status IS NULL THEN
+            v_status := 'created';
+            v_code := coalesce(v_req.code, p_code[p]);
+            IF v_kind = 'pending' THEN
+                a_pending_out[f] := a_pending_out[f] + v_amount;
+                a_pending_in[t] := a_pending_in[t] + v_amount;
+                p_id := p_id || v_req.transfer_id; p_from := p_from || v_from; p_to := p_to || v_to;
+                p_asset := p_asset || a_asset[f]; p_amount := p_amount || v_amount; p_code := p_code || v_code;
+                p_created := p_created || v_now;
+                p_expires := p_expires || CASE WHEN v_req.timeout_s > 0
+                    THEN v_now + make_interval(secs => v_req.timeout_s) END;
+                p_state := p_state || 'pending'::text; p_resolved_by := p_resolved_by || NULL::uuid;
+                p_is_new := p_is_new || true;
+            ELSIF v_kind IN ('post_pending', 'void_pending') THEN
+                a_pending_out[f] := a_pending_out[f] - p_amount[p];
+                a_pending_in[t] := a_pending_in[t] - p_amount[p];
+                p_state[p] := CASE v_kind WHEN 'post_pending' THEN 'posted' ELSE 'voided' END;
+                p_resolved_by[p] := v_req.transfer_id;
+            END IF;
+            IF v_kind <> 'single' THEN
+                a_dirty[f] := true;
+                a_dirty[t] := true;
+            END IF;
+            IF v_kind IN ('single', 'post_pending') THEN
+                FOREACH j IN ARRAY ARRAY[f, t] LOOP
+                    e_account := e_account || a_id[j];
+                    e_transfer := e_transfer || v_req.transfer_id;
+                    e_amount := e_amount || CASE WHEN j = f THEN -v_amount ELSE v_amount END;
+                    e_code := e_code || v_code;
+                    e_deferred := e_deferred || a_deferred[j];
+                    a_balance[j] := a_balance[j] + CASE WHEN j = f THEN -v_amount ELSE v_amount END;
+                    IF a_deferred[j] THEN
+                        e_version := e_version || NULL::bigint;
+                        e_balance := e_balance || NULL::bigint;
+                    ELSE
+                        a_version[j] := a_version[j] + 1;
+                        a_dirty[j] := true;
+                        e_version := e_version || a_version[j];
+                        e_balance := e_balance || a_balance[j];
+                    END IF;
+                END LOOP;
+            END IF;
+            o_id := o_id || v_req.transfer_id; o_kind := o_kind || v_kind;
+            o_from := o_from || v_from; o_to := o_to || v_to; o_asset := o_asset || a_asset[f];
+            o_amount := o_amount || v_amount; o_code := o_code || v_code;
+            o_pending := o_pending || v_req.pending_id;
+            o_expires := o_expires || CASE WHEN v_kind = 'pending' THEN p_expires[cardinality(p_expires)] END;
+            o_metadata := o_metadata || coalesce(v_req.metadata, '{}');
+        END IF;
+
+        r_status[i] := v_status;
+        IF v_status NOT IN ('exists', 'exists_with_different_fields', 'id_already_failed', 'linked_event_failed')
+            AND v_req.transfer_id IS NOT NULL THEN
+            r_record[i] := true;
+            x_id := x_id || v_req.transfer_id; x_digest := x_digest || r_digest[i]; x_status := x_status || v_status;
+        END IF;
+        IF v_status NOT IN ('created', 'exists') THEN
+            v_chain_failed := true;
+        END IF;
+
+        IF NOT v_linked THEN
+            IF v_chain_failed AND i > v_chain_start THEN
+                -- undo the chain: restore the snapshot, report the others linked_event_failed
+                a_balance := s_balance; a_pending_out := s_pending_out; a_pending_in := s_pending_in;
+                a_version := s_version; a_dirty := s_dirty; p_state := s_state; p_resolved_by := s_resolved_by;
+                p_id := p_id[1:s_p_len]; p_from := p_from[1:s_p_len]; p_to := p_to[1:s_p_len];
+                p_asset := p_asset[1:s_p_len]; p_amount := p_amount[1:s_p_len]; p_code := p_code[1:s_p_len];
+                p_created := p_created[1:s_p_len]; p_expires := p_expires[1:s_p_len];
+                p_state := p_state[1:s_p_len]; p_resolved_by := p_resolved_by[1:s_p_len];
+                p_is_new := p_is_new[1:s_p_len];
+                o_id := o_id[1:s_o_len]; o_kind := o_kind[1:s_o_len]; o_from := o_from[1:s_o_len];
+                o_to := o_to[1:s_o_len]; o_asset := o_asset[1:s_o_len]; o_amount := o_amount[1:s_o_len];
+                o_code := o_code[1:s_o_len]; o_pending := o_pending[1:s_o_len];
+                o_expires := o_expires[1:s_o_len]; o_metadata := o_metadata[1:s_o_len];
+                e_account := e_account[1:s_e_len]; e_version := e_version[1:s_e_len];
+                e_transfer := e_transfer[1:s_e_len]; e_amount := e_amount[1:s_e_len];
+                e_balance := e_balance[1:s_e_len]; e_code := e_code[1:s_e_len];
+                e_deferred := e_deferred[1:s_e_len];
+                x_id := x_id[1:s_x_len]; x_digest := x_digest[1:s_x_len]; x_status := x_status[1:s_x_len];
+                FOR j IN v_chain_start..i LOOP
+                    IF r_status[j] IN ('created', 'exists') THEN
+                        r_status[j] := 'linked_event_failed';
+                        r_record[j] := false;
+                    ELSIF r_record[j] THEN
+                        -- the member that failed on its own is recorded as a rejection
+                        x_id := x_id || p_transfers[j].transfer_id;
+                        x_digest := x_digest || r_digest[j];
+                        x_status := x_status || r_status[j];
+                    END IF;
+                END LOOP;
+            END IF;
+            v_chain_start := NULL;
+        END IF;
+    END LOOP;
+
+    IF v_chain_start IS NOT NULL THEN
+        -- the batch ended inside a chain: nothing of it is applied or recorded
+        a_balance := s_balance; a_pending_out := s_pending_out; a_pending_in := s_pending_in;
+        a_version := s_version; a_dirty := s_dirty; p_state := s_state; p_resolved_by := s_resolved_by;
+        p_id := p_id[1:s_p_len]; p_from := p_from[1:s_p_len]; p_to := p_to[1:s_p_len];
+        p_asset := p_asset[1:s_p_len]; p_amount := p_amount[1:s_p_len]; p_code := p_code[1:s_p_len];
+        p_created := p_created[1:s_p_len]; p_expires := p_expires[1:s_p_len];
+        p_state := p_state[1:s_p_len]; p_resolved_by := p_resolved_by[1:s_p_len];
+        p_is_new := p_is_new[1:s_p_len];
+        o_id := o_id[1:s_o_len]; o_kind := o_kind[1:s_o_len]; o_from := o_from[1:s_o_len];
+        o_to := o_to[1:s_o_len]; o_asset := o_asset[1:s_o_len]; o_amount := o_amount[1:s_o_len];
+        o_code := o_code[1:s_o_len]; o_pending := o_pending[1:s_o_len];
+        o_expires := o_expires[1:s_o_len]; o_metadata := o_metadata[1:s_o_len];
+        e_account := e_account[1:s_e_len]; e_version := e_version[1:s_e_len];
+        e_transfer := e_transfer[1:s_e_len]; e_amount := e_amount[1:s_e_len];
+        e_balance := e_balance[1:s_e_len]; e_code := e_code[1:s_e_len];
+        e_deferred := e_deferred[1:s_e_len];
+        x_id := x_id[1:s_x_len]; x_digest := x_digest[1:s_x_len]; x_status := x_status[1:s_x_len];
+        FOR j IN v_chain_start..n LOOP
+            r_status[j] := 'linked_event_chain_open';
+            r_record[j] := false;
+        END LOOP;
+    END IF;
+
+    -- 8. Write the outcome set-based.
+    INSERT INTO vb.transfer_ids (transfer_id, request_digest, status, created_at)
+    SELECT p_transfers[k].transfer_id, r_digest[k], r_status[k], v_now
+    FROM generate_subscripts(r_record, 1) AS k
+    WHERE r_record[k];
+
+    IF cardinality(o_id) > 0 THEN
+        INSERT INTO vb.transfers (
+            transfer_id, created_at, transfer_kind, from_account_id, to_account_id, asset_code, amount,
+            code, pending_id, expires_at, metadata
+        )
+        SELECT o.id, v_now, o.kind, o.from_id, o.to_id, o.asset, o.amount, o.code, o.pending, o.expires, o.metadata
+        FROM unnest(o_id, o_kind, o_from, o_to, o_asset, o_amount, o_code, o_pending, o_expires, o_metadata)
+            AS o (id, kind, from_id, to_id, asset, amount, code, pending, expires, metadata);
+
+        INSERT INTO vb.outbox (aggregate, aggregate_id, event_type, payload)
+        SELECT 'transfer', o.id::text,
+            CASE o.kind WHEN 'single' THEN 'transfer.created' WHEN 'pending' THEN 'transfer.pending'
+                WHEN 'post_pending' THEN 'transfer.posted' ELSE 'transfer.voided' END,
+            jsonb_build_object(
+                'transfer_id', o.id, 'from_account_id', o.from_id, 'to_account_id', o.to_id,
+                'asset', o.asset, 'amount', o.amount, 'code', o.code, 'pending_id', o.pending,
+                'expires_at', o.expires, 'metadata', o.metadata, 'created_at', v_now
+            )
+        FROM unnest(o_id, o_kind, o_from, o_to, o_asset, o_amount, o_code, o_pending, o_expires, o_metadata)
+            AS o (id, kind, from_id, to_id, asset, amount, code, pending, expires, metadata);
+    END IF;
+
+    IF cardinality(p_id) > 0 THEN
+        INSERT INTO vb.pending_transfers (
+            pending_id, from_account_id, to_account_id, asset_code, amount, code, created_at, expires_at,
+            pending_state, resolved_at, resolved_by
+        )
+        SELECT p_id[k], p_from[k], p_to[k], p_asset[k], p_amount[k], p_code[k], p_created[k], p_expires[k],
+            p_state[k], CASE WHEN p_state[k] <> 'pending' THEN v_now END, p_resolved_by[k]
+        FROM generate_subscripts(p_id, 1) AS k
+        WHERE p_is_new[k];
+
+        UPDATE vb.pending_transfers AS pt
+        SET pending_state = p_state[k], resolved_at = v_now, resolved_by = p_resolved_by[k]
+        FROM generate_subscripts(p_id, 1) AS k
+        WHERE k <= p_loaded AND pt.pending_id = p_id[k] AND p_state[k] <> 'pending'
+            AND p_resolved_by[k] IS NOT NULL AND pt.pending_state = 'pending';
+    END IF;
+
+    IF cardinality(e_account) > 0 THEN
+        INSERT INTO vb.entries (account_id, version, created_at, transfer_id, amount, balance_after, code)
+        SELECT e_account[k], e_version[k], v_now, e_transfer[k], e_amount[k], e_balance[k], e_code[k]
+        FROM generate_subscripts(e_account, 1) AS k
+        WHERE NOT e_deferred[k];
+
+        INSERT INTO vb.unfolded_entries (account_id, created_at, transfer_id, amount, code)
+        SELECT e_account[k], v_now, e_transfer[k], e_amount[k], e_code[k]
+        FROM generate_subscripts(e_account, 1) AS k
+        WHERE e_deferred[k];
+    END IF;
+
+    IF true = ANY (a_dirty) THEN
+        WITH changed AS (
+            UPDATE vb.accounts AS ac
+            SET balance = CASE WHEN ac.is_deferred THEN ac.balance ELSE a_balance[k] END,
+                version = CASE WHEN ac.is_deferred THEN ac.version ELSE a_version[k] END,
+                pending_out = a_pending_out[k],
+                pending_in = a_pending_in[k],
+                updated_at = v_now
+            FROM generate_subscripts(a_id, 1) AS k
+            WHERE a_dirty[k] AND ac.account_id = a_id[k]
+            RETURNING ac.account_id, ac.asset_code, ac.balance, ac.pending_out, ac.pending_in, ac.version,
+                ac.is_deferred
+        )
+        INSERT INTO vb.outbox (aggregate, aggregate_id, event_type, payload)
+        SELECT 'balance', c.account_id::text, 'balance.changed',
+            jsonb_build_object(
+                'account_id', c.account_id, 'asset', c.asset_code, 'balance', c.balance,
+                'pending_out', c.pending_out, 'pending_in', c.pending_in,
+                'available', c.balance - c.pending_out, 'version', c.version, 'updated_at', v_now
+            )
+        FROM changed AS c
+        WHERE NOT c.is_deferred;
+    END IF;
+
+    RETURN QUERY
+    SELECT k::integer, p_transfers[k].transfer_id, r_status[k]
+    FROM generate_subscripts(r_status, 1) AS k
+    ORDER BY k;
+END
+$$;

@@ -1,0 +1,29 @@
+-- vb_api.get_balances(p_account_ids uuid[])
+--   → table (account_id, asset, balance, pending_out, pending_in, available, overdraft_limit,
+--            version, updated_at)
+--
+-- Current balances; unknown ids are simply absent; a null array returns nothing.
+-- available = balance - pending_out. Exact at every moment: for deferred accounts (house,
+-- fee, clearing, issuer) the balance adds the movements not yet folded, and version is the
+-- folded version (it advances when vb_ops.fold_deferred_entries folds them).
+-- Raises: nothing.
+CREATE OR REPLACE FUNCTION vb_api.get_balances(p_account_ids uuid [])
+RETURNS TABLE (
+    account_id uuid, asset text, balance bigint, pending_out bigint, pending_in bigint, available bigint,
+    overdraft_limit bigint, version bigint, updated_at timestamptz
+)
+LANGUAGE sql
+STABLE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT a.account_id, a.asset_code, a.balance + u.unfolded, a.pending_out, a.pending_in,
+        a.balance + u.unfolded - a.pending_out, a.overdraft_limit, a.version, a.updated_at
+    FROM vb.accounts AS a
+    CROSS JOIN LATERAL (
+        SELECT coalesce(sum(ue.amount), 0)::bigint AS unfolded
+        FROM vb.unfolded_entries AS ue
+        WHERE a.is_deferred AND ue.account_id = a.account_id
+    ) AS u
+    WHERE a.account_id = ANY (p_account_ids);
+$$;

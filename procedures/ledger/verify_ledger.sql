@@ -1,0 +1,138 @@
+-- vb_ops.verify_ledger() → table (check_name text, ok boolean, detail text)
+--
+-- Audits the whole ledger; one row per check, detail names the first offenders. Checks:
+--   assets_sum_to_zero           per asset, the balances (folded + unfolded) sum to zero
+--   balances_match_entries       every account's folded balance = sum of its entries
+--   versions_match_entries       every account's version = its number of entries
+--   entry_chains_contiguous      versions 1..n without gaps; balance_after = previous + amount
+--   transfers_have_two_entries   every posted transfer (single, post_pending) has exactly two
+--                                entries (folded or unfolded) that sum to zero and whose
+--                                magnitudes equal the transfer amount
+--   pending_totals_match         pending_out / pending_in = the open pending transfers' totals
+--   no_balance_below_limit       no effective balance below -overdraft_limit (unlimited excepted)
+-- Read-only; run with REPEATABLE READ for a consistent view while writers run (pyvb verify does).
+-- Raises: nothing.
+CREATE OR REPLACE FUNCTION vb_ops.verify_ledger()
+RETURNS TABLE (check_name text, ok boolean, detail text)
+LANGUAGE plpgsql
+STABLE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+    v_bad text;
+BEGIN
+    SELECT string_agg(pg_catalog.format('%s: %s', s.asset_code, s.total), ', ') INTO v_bad
+    FROM (
+        SELECT a.asset_code, sum(a.balance) + coalesce(sum(u.unfolded), 0) AS total
+        FROM vb.accounts AS a
+        LEFT JOIN (
+            SELECT ue.account_id, sum(ue.amount) AS unfolded FROM vb.unfolded_entries AS ue GROUP BY 1
+        ) AS u ON u.account_id = a.account_id
+        GROUP BY a.asset_code
+        HAVING sum(a.balance) + coalesce(sum(u.unfolded), 0) <> 0
+        LIMIT 10
+    ) AS s;
+    RETURN QUERY SELECT 'assets_sum_to_zero', v_bad IS NULL, coalesce(v_bad, 'every asset sums to zero');
+
+    SELECT string_agg(pg_catalog.format('%s: balance %s, entries %s, version %s, count %s',
+            s.account_id, s.balance, s.entries_sum, s.version, s.entry_count), '; ')
+    INTO v_bad
+    FROM (
+        SELECT a.account_id, a.balance, a.version, coalesce(e.entries_sum, 0) AS entries_sum,
+            coalesce(e.entry_count, 0) AS entry_count
+        FROM vb.accounts AS a
+        LEFT JOIN (
+            SELECT en.account_id, sum(en.amount) AS entries_sum, count(*) AS entry_count
+            FROM vb.entries AS en GROUP BY 1
+        ) AS e ON e.account_id = a.account_id
+        WHERE a.balance <> coalesce(e.entries_sum, 0)
+        LIMIT 10
+    ) AS s;
+    RETURN QUERY SELECT 'balances_match_entries', v_bad IS NULL, coalesce(v_bad, 'every balance = sum of its entries');
+
+    SELECT string_agg(pg_catalog.format('%s: version %s, entries %s', s.account_id, s.version, s.entry_count), '; ')
+    INTO v_bad
+    FROM (
+        SELECT a.account_id, a.version, coalesce(e.entry_count, 0) AS entry_count
+        FROM vb.accounts AS a
+        LEFT JOIN (SELECT en.account_id, count(*) AS entry_count FROM vb.entries AS en GROUP BY 1) AS e
+            ON e.account_id = a.account_id
+        WHERE a.version <> coalesce(e.entry_count, 0)
+        LIMIT 10
+    ) AS s;
+    RETURN QUERY SELECT 'versions_match_entries', v_bad IS NULL, coalesce(v_bad, 'every version = entry count');
+
+    SELECT string_agg(pg_catalog.format('%s v%s', s.account_id, s.version), ', ') INTO v_bad
+    FROM (
+        SELECT c.account_id, c.version
+        FROM (
+            SELECT en.account_id, en.version, en.amount, en.balance_after,
+                lag(en.version) OVER w AS prev_version, lag(en.balance_after) OVER w AS prev_balance
+            FROM vb.entries AS en
+            WINDOW w AS (PARTITION BY en.account_id ORDER BY en.version)
+        ) AS c
+        WHERE c.version <> coalesce(c.prev_version, 0) + 1
+            OR c.balance_after <> coalesce(c.prev_balance, 0) + c.amount
+        LIMIT 10
+    ) AS s;
+    RETURN QUERY SELECT 'entry_chains_contiguous', v_bad IS NULL,
+        coalesce('broken at ' || v_bad, 'versions contiguous, balance_after = previous + amount');
+
+    SELECT string_agg(s.transfer_id::text, ', ') INTO v_bad
+    FROM (
+        SELECT t.transfer_id
+        FROM vb.transfers AS t
+        LEFT JOIN (
+            SELECT m.transfer_id, count(*) AS moves, sum(m.amount) AS total, max(abs(m.amount)) AS hi,
+                min(abs(m.amount)) AS lo
+            FROM (
+                SELECT en.transfer_id, en.amount FROM vb.entries AS en
+                UNION ALL SELECT ue.transfer_id, ue.amount FROM vb.unfolded_entries AS ue
+            ) AS m
+            GROUP BY m.transfer_id
+        ) AS mv ON mv.transfer_id = t.transfer_id
+        WHERE t.transfer_kind IN ('single', 'post_pending')
+            AND (mv.moves IS DISTINCT FROM 2 OR mv.total <> 0 OR mv.hi <> t.amount OR mv.lo <> t.amount)
+        LIMIT 10
+    ) AS s;
+    RETURN QUERY SELECT 'transfers_have_two_entries', v_bad IS NULL,
+        coalesce('offenders: ' || v_bad, 'every posted transfer has two balancing entries');
+
+    SELECT string_agg(pg_catalog.format('%s: out %s/%s in %s/%s', s.account_id, s.pending_out, s.open_out,
+            s.pending_in, s.open_in), '; ')
+    INTO v_bad
+    FROM (
+        SELECT a.account_id, a.pending_out, a.pending_in, coalesce(o.open_out, 0) AS open_out,
+            coalesce(i.open_in, 0) AS open_in
+        FROM vb.accounts AS a
+        LEFT JOIN (
+            SELECT p.from_account_id AS account_id, sum(p.amount) AS open_out
+            FROM vb.pending_transfers AS p WHERE p.pending_state = 'pending' GROUP BY 1
+        ) AS o ON o.account_id = a.account_id
+        LEFT JOIN (
+            SELECT p.to_account_id AS account_id, sum(p.amount) AS open_in
+            FROM vb.pending_transfers AS p WHERE p.pending_state = 'pending' GROUP BY 1
+        ) AS i ON i.account_id = a.account_id
+        WHERE a.pending_out <> coalesce(o.open_out, 0) OR a.pending_in <> coalesce(i.open_in, 0)
+        LIMIT 10
+    ) AS s;
+    RETURN QUERY SELECT 'pending_totals_match', v_bad IS NULL,
+        coalesce(v_bad, 'pending totals = open pending transfers');
+
+    SELECT string_agg(pg_catalog.format('%s: %s < -%s', s.account_id, s.effective, s.overdraft_limit), '; ')
+    INTO v_bad
+    FROM (
+        SELECT a.account_id, a.overdraft_limit, a.balance + coalesce(u.unfolded, 0) AS effective
+        FROM vb.accounts AS a
+        LEFT JOIN (
+            SELECT ue.account_id, sum(ue.amount) AS unfolded FROM vb.unfolded_entries AS ue GROUP BY 1
+        ) AS u ON u.account_id = a.account_id
+        WHERE a.overdraft_limit IS NOT NULL AND a.balance + coalesce(u.unfolded, 0) < -a.overdraft_limit
+        LIMIT 10
+    ) AS s;
+    RETURN QUERY SELECT 'no_balance_below_limit', v_bad IS NULL,
+        coalesce(v_bad, 'no balance below its overdraft limit');
+END
+$$;
