@@ -44,11 +44,12 @@ RETURNS TABLE (idx integer, transfer_id uuid, status text)
 LANGUAGE plpgsql
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+-- Generic plans: every statement here looks rows up by key, and re-planning the larger
+-- statements on each call costs more than the call itself.
+SET plan_cache_mode = force_generic_plan
 AS $$
 #variable_conflict use_column
 DECLARE
-    c_max constant bigint := 9223372036854775807;
-    c_min constant bigint := -9223372036854775808;
     n integer := cardinality(p_transfers);
     v_now timestamptz;
     v_req vb_api.transfer_request;
@@ -81,6 +82,8 @@ DECLARE
     a_pending_in bigint [] := '{}';
     a_version bigint [] := '{}';
     a_dirty boolean [] := '{}';
+    v_has_resolutions boolean;
+    v_named_accounts integer;
     -- pending transfers referenced or created by the batch
     p_id uuid [] := '{}';
     p_from uuid [] := '{}';
@@ -142,6 +145,11 @@ BEGIN
             RAISE EXCEPTION 'p_transfers[%] is null', i USING ERRCODE = 'VB001';
         END IF;
     END LOOP;
+    IF n = 1 THEN
+        -- one request: the scalar path (same checks, see vb.create_single_transfer)
+        RETURN QUERY SELECT 1, p_transfers[1].transfer_id, vb.create_single_transfer(p_transfers[1]);
+        RETURN;
+    END IF;
 
     -- 1. Serialise on the transfer ids (sorted, so two batches cannot deadlock on them).
     PERFORM pg_advisory_xact_lock(s.lock_key)
@@ -152,29 +160,40 @@ BEGIN
         ORDER BY 1
     ) AS s;
 
-    -- 2. Request digests, and the ids already registered.
-    SELECT array_agg(
-        md5(row(r.from_account_id, r.to_account_id, r.amount, r.code, r.flags, r.pending_id, r.timeout_s,
-            r.metadata)::text)::uuid ORDER BY r.ord)
-    INTO r_digest
+    -- 2. Request digests, the ids already registered, whether two-phase resolutions are
+    --    involved, and how many distinct accounts the requests name (one statement).
+    SELECT array_agg(vb.transfer_request_digest(
+            row(r.transfer_id, r.from_account_id, r.to_account_id, r.amount, r.code, r.flags, r.pending_id,
+                r.timeout_s, r.metadata)::vb_api.transfer_request) ORDER BY r.ord),
+        coalesce(bool_or(r.flags && ARRAY['post_pending', 'void_pending']), false),
+        (SELECT count(DISTINCT w.account_id) FROM (
+            SELECT q.from_account_id FROM unnest(p_transfers) AS q
+            UNION ALL SELECT q.to_account_id FROM unnest(p_transfers) AS q
+        ) AS w (account_id)),
+        (SELECT array_agg(ti.transfer_id) FROM vb.transfer_ids AS ti
+            WHERE ti.transfer_id IN (SELECT q.transfer_id FROM unnest(p_transfers) AS q)),
+        (SELECT array_agg(ti.request_digest) FROM vb.transfer_ids AS ti
+            WHERE ti.transfer_id IN (SELECT q.transfer_id FROM unnest(p_transfers) AS q)),
+        (SELECT array_agg(ti.status) FROM vb.transfer_ids AS ti
+            WHERE ti.transfer_id IN (SELECT q.transfer_id FROM unnest(p_transfers) AS q))
+    INTO r_digest, v_has_resolutions, v_named_accounts, x_id, x_digest, x_status
     FROM unnest(p_transfers) WITH ORDINALITY
         AS r (transfer_id, from_account_id, to_account_id, amount, code, flags, pending_id, timeout_s, metadata, ord);
-
-    SELECT coalesce(array_agg(ti.transfer_id), '{}'), coalesce(array_agg(ti.request_digest), '{}'),
-        coalesce(array_agg(ti.status), '{}')
-    INTO x_id, x_digest, x_status
-    FROM vb.transfer_ids AS ti
-    WHERE ti.transfer_id IN (SELECT r.transfer_id FROM unnest(p_transfers) AS r);
+    x_id := coalesce(x_id, '{}');
+    x_digest := coalesce(x_digest, '{}');
+    x_status := coalesce(x_status, '{}');
 
     -- 3. Pending transfers referenced by post/void requests (their accounts must be locked too).
-    SELECT coalesce(array_agg(pt.pending_id), '{}'), coalesce(array_agg(pt.from_account_id), '{}'),
-        coalesce(array_agg(pt.to_account_id), '{}')
-    INTO p_id, p_from, p_to
-    FROM vb.pending_transfers AS pt
-    WHERE pt.pending_id IN (
-        SELECT r.pending_id FROM unnest(p_transfers) AS r
-        WHERE r.flags && ARRAY['post_pending', 'void_pending']
-    );
+    IF v_has_resolutions THEN
+        SELECT coalesce(array_agg(pt.pending_id), '{}'), coalesce(array_agg(pt.from_account_id), '{}'),
+            coalesce(array_agg(pt.to_account_id), '{}')
+        INTO p_id, p_from, p_to
+        FROM vb.pending_transfers AS pt
+        WHERE pt.pending_id IN (
+            SELECT r.pending_id FROM unnest(p_transfers) AS r
+            WHERE r.flags && ARRAY['post_pending', 'void_pending']
+        );
+    END IF;
 
     -- 4. Lock customer accounts in id order and load them.
     WITH wanted AS (
@@ -201,59 +220,64 @@ BEGIN
     -- 5. Deferred accounts: lock (sorted) and read those the batch debits with a finite
     --    overdraft limit or that take part in a two-phase transfer; the rest are only
     --    credited (or debited without limit) and stay unlocked and unread.
-    WITH wanted AS (
-        SELECT r.from_account_id AS account_id, r.flags, true AS is_debit, r.pending_id IS NOT NULL AS is_resolve
-        FROM unnest(p_transfers) AS r
-        UNION ALL SELECT r.to_account_id, r.flags, false, r.pending_id IS NOT NULL FROM unnest(p_transfers) AS r
-        UNION ALL SELECT unnest(p_from), ARRAY['pending'], true, true
-        UNION ALL SELECT unnest(p_to), ARRAY['pending'], false, true
-    ), deferred AS (
-        SELECT ac.account_id, ac.asset_code, ac.overdraft_limit,
-            bool_or(
-                w.is_resolve OR w.flags && ARRAY['pending', 'post_pending', 'void_pending']
-                OR (w.is_debit AND ac.overdraft_limit IS NOT NULL)
-            ) AS must_lock
-        FROM vb.accounts AS ac
-        JOIN wanted AS w ON w.account_id = ac.account_id
-        WHERE ac.is_deferred
-        GROUP BY ac.account_id, ac.asset_code, ac.overdraft_limit
-    ), locked AS (
-        SELECT ac.account_id, ac.balance + coalesce((
-            SELECT sum(u.amount) FROM vb.unfolded_entries AS u WHERE u.account_id = ac.account_id
-        ), 0)::bigint AS balance, ac.pending_out, ac.pending_in
-        FROM vb.accounts AS ac
-        WHERE ac.account_id IN (SELECT d.account_id FROM deferred AS d WHERE d.must_lock)
-        ORDER BY ac.account_id
-        FOR NO KEY UPDATE
-    )
-    SELECT a_id || coalesce(array_agg(d.account_id ORDER BY d.account_id), '{}'),
-        a_asset || coalesce(array_agg(d.asset_code ORDER BY d.account_id), '{}'),
-        a_limit || coalesce(array_agg(d.overdraft_limit ORDER BY d.account_id), '{}'),
-        a_balance || coalesce(array_agg(l.balance ORDER BY d.account_id), '{}'),
-        a_pending_out || coalesce(array_agg(l.pending_out ORDER BY d.account_id), '{}'),
-        a_pending_in || coalesce(array_agg(l.pending_in ORDER BY d.account_id), '{}'),
-        a_version || coalesce(array_agg(NULL::bigint ORDER BY d.account_id), '{}'),
-        a_deferred || coalesce(array_agg(true ORDER BY d.account_id), '{}'),
-        a_locked || coalesce(array_agg(d.must_lock ORDER BY d.account_id), '{}')
-    INTO a_id, a_asset, a_limit, a_balance, a_pending_out, a_pending_in, a_version, a_deferred, a_locked
-    FROM deferred AS d
-    LEFT JOIN locked AS l ON l.account_id = d.account_id;
+    --    Skipped when every named account was a customer account already locked.
+    IF v_has_resolutions OR cardinality(a_id) < v_named_accounts THEN
+        WITH wanted AS (
+            SELECT r.from_account_id AS account_id, r.flags, true AS is_debit, r.pending_id IS NOT NULL AS is_resolve
+            FROM unnest(p_transfers) AS r
+            UNION ALL SELECT r.to_account_id, r.flags, false, r.pending_id IS NOT NULL FROM unnest(p_transfers) AS r
+            UNION ALL SELECT unnest(p_from), ARRAY['pending'], true, true
+            UNION ALL SELECT unnest(p_to), ARRAY['pending'], false, true
+        ), deferred AS (
+            SELECT ac.account_id, ac.asset_code, ac.overdraft_limit,
+                bool_or(
+                    w.is_resolve OR w.flags && ARRAY['pending', 'post_pending', 'void_pending']
+                    OR (w.is_debit AND ac.overdraft_limit IS NOT NULL)
+                ) AS must_lock
+            FROM vb.accounts AS ac
+            JOIN wanted AS w ON w.account_id = ac.account_id
+            WHERE ac.is_deferred
+            GROUP BY ac.account_id, ac.asset_code, ac.overdraft_limit
+        ), locked AS (
+            SELECT ac.account_id, ac.balance + coalesce((
+                SELECT sum(u.amount) FROM vb.unfolded_entries AS u WHERE u.account_id = ac.account_id
+            ), 0)::bigint AS balance, ac.pending_out, ac.pending_in
+            FROM vb.accounts AS ac
+            WHERE ac.account_id IN (SELECT d.account_id FROM deferred AS d WHERE d.must_lock)
+            ORDER BY ac.account_id
+            FOR NO KEY UPDATE
+        )
+        SELECT a_id || coalesce(array_agg(d.account_id ORDER BY d.account_id), '{}'),
+            a_asset || coalesce(array_agg(d.asset_code ORDER BY d.account_id), '{}'),
+            a_limit || coalesce(array_agg(d.overdraft_limit ORDER BY d.account_id), '{}'),
+            a_balance || coalesce(array_agg(l.balance ORDER BY d.account_id), '{}'),
+            a_pending_out || coalesce(array_agg(l.pending_out ORDER BY d.account_id), '{}'),
+            a_pending_in || coalesce(array_agg(l.pending_in ORDER BY d.account_id), '{}'),
+            a_version || coalesce(array_agg(NULL::bigint ORDER BY d.account_id), '{}'),
+            a_deferred || coalesce(array_agg(true ORDER BY d.account_id), '{}'),
+            a_locked || coalesce(array_agg(d.must_lock ORDER BY d.account_id), '{}')
+        INTO a_id, a_asset, a_limit, a_balance, a_pending_out, a_pending_in, a_version, a_deferred, a_locked
+        FROM deferred AS d
+        LEFT JOIN locked AS l ON l.account_id = d.account_id;
+    END IF;
     a_dirty := array_fill(false, ARRAY[cardinality(a_id)]);
 
     -- 6. Re-read the referenced pending transfers now that their accounts are locked.
-    SELECT coalesce(array_agg(pt.pending_id ORDER BY pt.pending_id), '{}'),
-        coalesce(array_agg(pt.from_account_id ORDER BY pt.pending_id), '{}'),
-        coalesce(array_agg(pt.to_account_id ORDER BY pt.pending_id), '{}'),
-        coalesce(array_agg(pt.asset_code ORDER BY pt.pending_id), '{}'),
-        coalesce(array_agg(pt.amount ORDER BY pt.pending_id), '{}'),
-        coalesce(array_agg(pt.code ORDER BY pt.pending_id), '{}'),
-        coalesce(array_agg(pt.created_at ORDER BY pt.pending_id), '{}'),
-        coalesce(array_agg(pt.expires_at ORDER BY pt.pending_id), '{}'),
-        coalesce(array_agg(pt.pending_state ORDER BY pt.pending_id), '{}'),
-        coalesce(array_agg(pt.resolved_by ORDER BY pt.pending_id), '{}')
-    INTO p_id, p_from, p_to, p_asset, p_amount, p_code, p_created, p_expires, p_state, p_resolved_by
-    FROM vb.pending_transfers AS pt
-    WHERE pt.pending_id = ANY (p_id);
+    IF v_has_resolutions THEN
+        SELECT coalesce(array_agg(pt.pending_id ORDER BY pt.pending_id), '{}'),
+            coalesce(array_agg(pt.from_account_id ORDER BY pt.pending_id), '{}'),
+            coalesce(array_agg(pt.to_account_id ORDER BY pt.pending_id), '{}'),
+            coalesce(array_agg(pt.asset_code ORDER BY pt.pending_id), '{}'),
+            coalesce(array_agg(pt.amount ORDER BY pt.pending_id), '{}'),
+            coalesce(array_agg(pt.code ORDER BY pt.pending_id), '{}'),
+            coalesce(array_agg(pt.created_at ORDER BY pt.pending_id), '{}'),
+            coalesce(array_agg(pt.expires_at ORDER BY pt.pending_id), '{}'),
+            coalesce(array_agg(pt.pending_state ORDER BY pt.pending_id), '{}'),
+            coalesce(array_agg(pt.resolved_by ORDER BY pt.pending_id), '{}')
+        INTO p_id, p_from, p_to, p_asset, p_amount, p_code, p_created, p_expires, p_state, p_resolved_by
+        FROM vb.pending_transfers AS pt
+        WHERE pt.pending_id = ANY (p_id);
+    END IF;
     p_loaded := cardinality(p_id);
     p_is_new := array_fill(false, ARRAY[p_loaded]);
 
@@ -279,9 +303,7 @@ BEGIN
 
         IF v_chain_failed THEN
             v_status := 'linked_event_failed';
-        ELSIF v_req.transfer_id IS NULL THEN
-            v_status := 'invalid_request';
-        ELSE
+        ELSIF v_req.transfer_id IS NOT NULL THEN
             x := array_position(x_id, v_req.transfer_id);
             IF x IS NOT NULL THEN
                 IF x_status[x] <> 'created' THEN
@@ -295,96 +317,28 @@ BEGIN
         END IF;
 
         IF v_status IS NULL THEN
-            -- kind and flags
-            IF (('pending' = ANY (v_flags))::int + ('post_pending' = ANY (v_flags))::int
-                + ('void_pending' = ANY (v_flags))::int) > 1 THEN
-                v_status := 'flags_are_mutually_exclusive';
-            END IF;
-            v_kind := CASE
-                WHEN 'pending' = ANY (v_flags) THEN 'pending'
-                WHEN 'post_pending' = ANY (v_flags) THEN 'post_pending'
-                WHEN 'void_pending' = ANY (v_flags) THEN 'void_pending'
-                ELSE 'single' END;
-            IF v_status IS NULL AND (
-                array_position(v_flags, NULL) IS NOT NULL
-                OR NOT v_flags <@ ARRAY['linked', 'pending', 'post_pending', 'void_pending']
-                OR length(v_req.code) > 64 OR v_req.code = ''
-                OR v_req.timeout_s < 0
-                OR (v_req.timeout_s > 0 AND v_kind <> 'pending')
-                OR (v_kind IN ('single', 'pending') AND (
-                    v_req.from_account_id IS NULL OR v_req.to_account_id IS NULL OR v_req.amount IS NULL
-                    OR v_req.code IS NULL OR v_req.pending_id IS NOT NULL))
-                OR (v_kind IN ('post_pending', 'void_pending') AND v_req.pending_id IS NULL)
-                OR (v_kind = 'void_pending' AND v_req.amount IS NOT NULL)
-            ) THEN
-                v_status := 'invalid_request';
-            END IF;
-            IF v_status IS NULL AND v_req.amount <= 0 THEN
-                v_status := 'amount_must_be_positive';
-            END IF;
-            IF v_status IS NULL AND v_req.from_account_id = v_req.to_account_id THEN
-                v_status := 'accounts_must_be_different';
-            END IF;
-
+            v_kind := vb.transfer_kind(v_flags);
             p := NULL;
             v_from := v_req.from_account_id;
             v_to := v_req.to_account_id;
             IF v_kind IN ('post_pending', 'void_pending') THEN
                 p := array_position(p_id, v_req.pending_id);
-                IF p IS NOT NULL THEN
-                    v_from := coalesce(v_from, p_from[p]);
-                    v_to := coalesce(v_to, p_to[p]);
-                END IF;
+                v_from := coalesce(v_from, p_from[p]);
+                v_to := coalesce(v_to, p_to[p]);
             END IF;
             f := array_position(a_id, v_from);
             t := array_position(a_id, v_to);
-            IF v_status IS NULL AND v_from IS NOT NULL AND f IS NULL THEN
-                v_status := 'from_account_not_found';
+            IF a_limit[f] IS NOT NULL AND NOT a_locked[f] AND v_kind IN ('single', 'pending') THEN
+                RAISE EXCEPTION 'invariant: debit of unlocked account % with a limit', v_from
+                    USING ERRCODE = 'VB999';
             END IF;
-            IF v_status IS NULL AND v_to IS NOT NULL AND t IS NULL THEN
-                v_status := 'to_account_not_found';
-            END IF;
-            IF v_status IS NULL AND f IS NOT NULL AND t IS NOT NULL AND a_asset[f] <> a_asset[t] THEN
-                v_status := 'asset_mismatch';
-            END IF;
-
-            v_amount := v_req.amount;
-            IF v_status IS NULL AND v_kind IN ('post_pending', 'void_pending') THEN
-                IF p IS NULL THEN
-                    v_status := 'pending_transfer_not_found';
-                ELSIF p_state[p] <> 'pending' THEN
-                    v_status := 'pending_transfer_not_pending';
-                ELSIF p_expires[p] <= v_now THEN
-                    v_status := 'pending_transfer_expired';
-                ELSIF v_from <> p_from[p] OR v_to <> p_to[p] THEN
-                    v_status := 'pending_transfer_has_different_accounts';
-                ELSIF v_amount > p_amount[p] THEN
-                    v_status := 'exceeds_pending_amount';
-                END IF;
-                v_amount := coalesce(v_amount, p_amount[p]);
-            END IF;
-
-            IF v_status IS NULL AND v_kind IN ('single', 'pending') AND a_limit[f] IS NOT NULL THEN
-                IF NOT a_locked[f] THEN
-                    RAISE EXCEPTION 'invariant: debit of unlocked account % with a limit', v_from
-                        USING ERRCODE = 'VB999';
-                END IF;
-                IF a_balance[f] - a_pending_out[f] - v_amount < -a_limit[f] THEN
-                    v_status := 'insufficient_funds';
-                END IF;
-            END IF;
-
-            IF v_status IS NULL THEN
-                IF v_kind = 'pending' THEN
-                    IF a_pending_out[f] > c_max - v_amount OR a_pending_in[t] > c_max - v_amount THEN
-                        v_status := 'overflow';
-                    END IF;
-                ELSIF v_kind IN ('single', 'post_pending') THEN
-                    IF (a_balance[f] IS NOT NULL AND a_balance[f] < c_min + v_amount)
-                        OR (a_balance[t] IS NOT NULL AND a_balance[t] > c_max - v_amount) THEN
-                        v_status := 'overflow';
-                    END IF;
-                END IF;
+            v_status := vb.check_transfer(
+                v_req, v_from, v_to, a_asset[f], a_limit[f], a_balance[f], a_pending_out[f], a_asset[t],
+                a_balance[t], a_pending_in[t], p_state[p], p_from[p], p_to[p], p_amount[p], p_expires[p], v_now
+            );
+            v_amount := CASE WHEN p IS NULL THEN v_req.amount ELSE coalesce(v_req.amount, p_amount[p]) END;
+            IF v_status = 'created' THEN
+                v_status := NULL;  -- passes: applied below
             END IF;
         END IF;
 
@@ -508,21 +462,22 @@ BEGIN
         END LOOP;
     END IF;
 
-    -- 8. Write the outcome set-based.
-    INSERT INTO vb.transfer_ids (transfer_id, request_digest, status, created_at)
-    SELECT p_transfers[k].transfer_id, r_digest[k], r_status[k], v_now
-    FROM generate_subscripts(r_record, 1) AS k
-    WHERE r_record[k];
-
-    IF cardinality(o_id) > 0 THEN
+    -- 8. Write the outcome set-based, in one statement (each part is empty when it has nothing
+    --    to write; the account update looks rows up by id with = ANY).
+    WITH registered AS (
+        INSERT INTO vb.transfer_ids (transfer_id, request_digest, status, created_at)
+        SELECT p_transfers[k].transfer_id, r_digest[k], r_status[k], v_now
+        FROM generate_subscripts(r_record, 1) AS k
+        WHERE r_record[k]
+    ), applied AS (
         INSERT INTO vb.transfers (
             transfer_id, created_at, transfer_kind, from_account_id, to_account_id, asset_code, amount,
             code, pending_id, expires_at, metadata
         )
         SELECT o.id, v_now, o.kind, o.from_id, o.to_id, o.asset, o.amount, o.code, o.pending, o.expires, o.metadata
         FROM unnest(o_id, o_kind, o_from, o_to, o_asset, o_amount, o_code, o_pending, o_expires, o_metadata)
-            AS o (id, kind, from_id, to_id, asset, amount, code, pending, expires, metadata);
-
+            AS o (id, kind, from_id, to_id, asset, amount, code, pending, expires, metadata)
+    ), transfer_events AS (
         INSERT INTO vb.outbox (aggregate, aggregate_id, event_type, payload)
         SELECT 'transfer', o.id::text,
             CASE o.kind WHEN 'single' THEN 'transfer.created' WHEN 'pending' THEN 'transfer.pending'
@@ -533,10 +488,8 @@ BEGIN
                 'expires_at', o.expires, 'metadata', o.metadata, 'created_at', v_now
             )
         FROM unnest(o_id, o_kind, o_from, o_to, o_asset, o_amount, o_code, o_pending, o_expires, o_metadata)
-            AS o (id, kind, from_id, to_id, asset, amount, code, pending, expires, metadata);
-    END IF;
-
-    IF cardinality(p_id) > 0 THEN
+            AS o (id, kind, from_id, to_id, asset, amount, code, pending, expires, metadata)
+    ), pending_opened AS (
         INSERT INTO vb.pending_transfers (
             pending_id, from_account_id, to_account_id, asset_code, amount, code, created_at, expires_at,
             pending_state, resolved_at, resolved_by
@@ -544,50 +497,49 @@ BEGIN
         SELECT p_id[k], p_from[k], p_to[k], p_asset[k], p_amount[k], p_code[k], p_created[k], p_expires[k],
             p_state[k], CASE WHEN p_state[k] <> 'pending' THEN v_now END, p_resolved_by[k]
         FROM generate_subscripts(p_id, 1) AS k
-        WHERE p_is_new[k];
-
+        WHERE p_is_new[k]
+    ), pending_resolved AS (
         UPDATE vb.pending_transfers AS pt
-        SET pending_state = p_state[k], resolved_at = v_now, resolved_by = p_resolved_by[k]
-        FROM generate_subscripts(p_id, 1) AS k
-        WHERE k <= p_loaded AND pt.pending_id = p_id[k] AND p_state[k] <> 'pending'
-            AND p_resolved_by[k] IS NOT NULL AND pt.pending_state = 'pending';
-    END IF;
-
-    IF cardinality(e_account) > 0 THEN
+        SET pending_state = p_state[array_position(p_id, pt.pending_id)], resolved_at = v_now,
+            resolved_by = p_resolved_by[array_position(p_id, pt.pending_id)]
+        WHERE pt.pending_id = ANY (ARRAY(
+            SELECT p_id[k] FROM generate_subscripts(p_id, 1) AS k
+            WHERE k <= p_loaded AND p_state[k] <> 'pending' AND p_resolved_by[k] IS NOT NULL
+        )) AND pt.pending_state = 'pending'
+    ), entries_written AS (
         INSERT INTO vb.entries (account_id, version, created_at, transfer_id, amount, balance_after, code)
         SELECT e_account[k], e_version[k], v_now, e_transfer[k], e_amount[k], e_balance[k], e_code[k]
         FROM generate_subscripts(e_account, 1) AS k
-        WHERE NOT e_deferred[k];
-
+        WHERE NOT e_deferred[k]
+    ), entries_queued AS (
         INSERT INTO vb.unfolded_entries (account_id, created_at, transfer_id, amount, code)
         SELECT e_account[k], v_now, e_transfer[k], e_amount[k], e_code[k]
         FROM generate_subscripts(e_account, 1) AS k
-        WHERE e_deferred[k];
-    END IF;
-
-    IF true = ANY (a_dirty) THEN
-        WITH changed AS (
-            UPDATE vb.accounts AS ac
-            SET balance = CASE WHEN ac.is_deferred THEN ac.balance ELSE a_balance[k] END,
-                version = CASE WHEN ac.is_deferred THEN ac.version ELSE a_version[k] END,
-                pending_out = a_pending_out[k],
-                pending_in = a_pending_in[k],
-                updated_at = v_now
-            FROM generate_subscripts(a_id, 1) AS k
-            WHERE a_dirty[k] AND ac.account_id = a_id[k]
-            RETURNING ac.account_id, ac.asset_code, ac.balance, ac.pending_out, ac.pending_in, ac.version,
-                ac.is_deferred
+        WHERE e_deferred[k]
+    ), changed AS (
+        UPDATE vb.accounts AS ac
+        SET balance = CASE WHEN ac.is_deferred THEN ac.balance
+                ELSE a_balance[array_position(a_id, ac.account_id)] END,
+            version = CASE WHEN ac.is_deferred THEN ac.version
+                ELSE a_version[array_position(a_id, ac.account_id)] END,
+            pending_out = a_pending_out[array_position(a_id, ac.account_id)],
+            pending_in = a_pending_in[array_position(a_id, ac.account_id)],
+            updated_at = v_now
+        WHERE ac.account_id = ANY (ARRAY(
+            SELECT a_id[k] FROM generate_subscripts(a_id, 1) AS k WHERE a_dirty[k]
+        ))
+        RETURNING ac.account_id, ac.asset_code, ac.balance, ac.pending_out, ac.pending_in, ac.version,
+            ac.is_deferred
+    )
+    INSERT INTO vb.outbox (aggregate, aggregate_id, event_type, payload)
+    SELECT 'balance', c.account_id::text, 'balance.changed',
+        jsonb_build_object(
+            'account_id', c.account_id, 'asset', c.asset_code, 'balance', c.balance,
+            'pending_out', c.pending_out, 'pending_in', c.pending_in,
+            'available', c.balance - c.pending_out, 'version', c.version, 'updated_at', v_now
         )
-        INSERT INTO vb.outbox (aggregate, aggregate_id, event_type, payload)
-        SELECT 'balance', c.account_id::text, 'balance.changed',
-            jsonb_build_object(
-                'account_id', c.account_id, 'asset', c.asset_code, 'balance', c.balance,
-                'pending_out', c.pending_out, 'pending_in', c.pending_in,
-                'available', c.balance - c.pending_out, 'version', c.version, 'updated_at', v_now
-            )
-        FROM changed AS c
-        WHERE NOT c.is_deferred;
-    END IF;
+    FROM changed AS c
+    WHERE NOT c.is_deferred;
 
     RETURN QUERY
     SELECT k::integer, p_transfers[k].transfer_id, r_status[k]
