@@ -4,7 +4,7 @@
 -- order (flags_are_mutually_exclusive … overflow), against the state the caller holds locked.
 -- One SQL CASE with no SET clause, so the planner inlines it into the caller's expression (a
 -- plpgsql body here cost a fifth of a single transfer).
--- Returns the first failing status, or 'created'. Shared by vb.create_single_transfer and
+-- Returns the first failing status, or 'created'. Shared by vb_api.create_transfer and
 -- vb_api.create_transfers so the two paths cannot disagree.
 --
 -- Parameters: the request; its effective accounts (p_from_id / p_to_id: given, else the pending

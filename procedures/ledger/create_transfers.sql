@@ -25,11 +25,13 @@
 --   vb_ops.expire_pending_transfers() releases it; then pending_transfer_not_pending.
 -- * Overflow of a deferred account credited without being read is caught when it is folded.
 --
--- Raises: VB001 for a null array or a null element (nothing is applied).
+-- Raises: VB001 for a null array or a null element (nothing is applied); 40001
+-- (serialization_failure) when another transaction registered one of the batch's transfer ids
+-- between this call's lookup and its commit (the same id sent twice at once): the whole call is
+-- void, and retrying it reports that id as 'exists'. The registry's unique key decides, so a
+-- batch needs no per-id lock (a lock per id would fill the lock table on large batches).
 --
--- How: every transfer id is serialised with a transaction-scoped advisory lock (sorted), so the
--- same id from two connections applies once and the loser reports the winner's outcome. The
--- accounts are then locked in a fixed order (customer accounts sorted by id, then deferred
+-- How: the accounts are locked in a fixed order (customer accounts sorted by id, then deferred
 -- accounts that must be read, sorted), the batch is evaluated in memory request by request
 -- (linked chains restore a snapshot on failure; no SAVEPOINT per item), and the outcome is
 -- written set-based: each account row is updated once, entries / unfolded entries / transfers /
@@ -69,6 +71,7 @@ DECLARE
     j integer;
     -- requests
     r_digest uuid [];
+    r_id uuid [];
     r_status text [] := array_fill(NULL::text, ARRAY[n]);
     r_record boolean [] := array_fill(false, ARRAY[n]);
     -- accounts held in memory (locked, or deferred and only credited)
@@ -83,6 +86,7 @@ DECLARE
     a_version bigint [] := '{}';
     a_dirty boolean [] := '{}';
     v_has_resolutions boolean;
+    v_registered bigint;
     v_named_accounts integer;
     -- pending transfers referenced or created by the batch
     p_id uuid [] := '{}';
@@ -146,25 +150,21 @@ BEGIN
         END IF;
     END LOOP;
     IF n = 1 THEN
-        -- one request: the scalar path (same checks, see vb.create_single_transfer)
-        RETURN QUERY SELECT 1, p_transfers[1].transfer_id, vb.create_single_transfer(p_transfers[1]);
+        -- one request: the scalar path (same checks, see vb_api.create_transfer)
+        v_req := p_transfers[1];
+        RETURN QUERY SELECT 1, v_req.transfer_id, vb_api.create_transfer(
+            v_req.transfer_id, v_req.from_account_id, v_req.to_account_id, v_req.amount, v_req.code,
+            coalesce(v_req.flags, '{}'), v_req.pending_id, v_req.timeout_s, v_req.metadata
+        );
         RETURN;
     END IF;
-
-    -- 1. Serialise on the transfer ids (sorted, so two batches cannot deadlock on them).
-    PERFORM pg_advisory_xact_lock(s.lock_key)
-    FROM (
-        SELECT DISTINCT hashtextextended(r.transfer_id::text, 7300) AS lock_key
-        FROM unnest(p_transfers) AS r
-        WHERE r.transfer_id IS NOT NULL
-        ORDER BY 1
-    ) AS s;
 
     -- 2. Request digests, the ids already registered, whether two-phase resolutions are
     --    involved, and how many distinct accounts the requests name (one statement).
     SELECT array_agg(vb.transfer_request_digest(
             row(r.transfer_id, r.from_account_id, r.to_account_id, r.amount, r.code, r.flags, r.pending_id,
                 r.timeout_s, r.metadata)::vb_api.transfer_request) ORDER BY r.ord),
+        array_agg(r.transfer_id ORDER BY r.ord),
         coalesce(bool_or(r.flags && ARRAY['post_pending', 'void_pending']), false),
         (SELECT count(DISTINCT w.account_id) FROM (
             SELECT q.from_account_id FROM unnest(p_transfers) AS q
@@ -176,7 +176,7 @@ BEGIN
             WHERE ti.transfer_id IN (SELECT q.transfer_id FROM unnest(p_transfers) AS q)),
         (SELECT array_agg(ti.status) FROM vb.transfer_ids AS ti
             WHERE ti.transfer_id IN (SELECT q.transfer_id FROM unnest(p_transfers) AS q))
-    INTO r_digest, v_has_resolutions, v_named_accounts, x_id, x_digest, x_status
+    INTO r_digest, r_id, v_has_resolutions, v_named_accounts, x_id, x_digest, x_status
     FROM unnest(p_transfers) WITH ORDINALITY
         AS r (transfer_id, from_account_id, to_account_id, amount, code, flags, pending_id, timeout_s, metadata, ord);
     x_id := coalesce(x_id, '{}');
@@ -463,12 +463,14 @@ BEGIN
     END IF;
 
     -- 8. Write the outcome set-based, in one statement (each part is empty when it has nothing
-    --    to write; the account update looks rows up by id with = ANY).
+    --    to write).
     WITH registered AS (
         INSERT INTO vb.transfer_ids (transfer_id, request_digest, status, created_at)
-        SELECT p_transfers[k].transfer_id, r_digest[k], r_status[k], v_now
-        FROM generate_subscripts(r_record, 1) AS k
-        WHERE r_record[k]
+        SELECT u.transfer_id, u.digest, u.status, v_now
+        FROM unnest(r_id, r_digest, r_status, r_record) AS u (transfer_id, digest, status, recorded)
+        WHERE u.recorded
+        ON CONFLICT (transfer_id) DO NOTHING
+        RETURNING 1
     ), applied AS (
         INSERT INTO vb.transfers (
             transfer_id, created_at, transfer_kind, from_account_id, to_account_id, asset_code, amount,
@@ -508,38 +510,46 @@ BEGIN
         )) AND pt.pending_state = 'pending'
     ), entries_written AS (
         INSERT INTO vb.entries (account_id, version, created_at, transfer_id, amount, balance_after, code)
-        SELECT e_account[k], e_version[k], v_now, e_transfer[k], e_amount[k], e_balance[k], e_code[k]
-        FROM generate_subscripts(e_account, 1) AS k
-        WHERE NOT e_deferred[k]
+        SELECT e.account_id, e.version, v_now, e.transfer_id, e.amount, e.balance_after, e.code
+        FROM unnest(e_account, e_version, e_transfer, e_amount, e_balance, e_code, e_deferred)
+            AS e (account_id, version, transfer_id, amount, balance_after, code, is_deferred)
+        WHERE NOT e.is_deferred
     ), entries_queued AS (
         INSERT INTO vb.unfolded_entries (account_id, created_at, transfer_id, amount, code)
-        SELECT e_account[k], v_now, e_transfer[k], e_amount[k], e_code[k]
-        FROM generate_subscripts(e_account, 1) AS k
-        WHERE e_deferred[k]
+        SELECT e.account_id, v_now, e.transfer_id, e.amount, e.code
+        FROM unnest(e_account, e_transfer, e_amount, e_code, e_deferred)
+            AS e (account_id, transfer_id, amount, code, is_deferred)
+        WHERE e.is_deferred
     ), changed AS (
         UPDATE vb.accounts AS ac
-        SET balance = CASE WHEN ac.is_deferred THEN ac.balance
-                ELSE a_balance[array_position(a_id, ac.account_id)] END,
-            version = CASE WHEN ac.is_deferred THEN ac.version
-                ELSE a_version[array_position(a_id, ac.account_id)] END,
-            pending_out = a_pending_out[array_position(a_id, ac.account_id)],
-            pending_in = a_pending_in[array_position(a_id, ac.account_id)],
+        SET balance = CASE WHEN ac.is_deferred THEN ac.balance ELSE u.balance END,
+            version = CASE WHEN ac.is_deferred THEN ac.version ELSE u.version END,
+            pending_out = u.pending_out,
+            pending_in = u.pending_in,
             updated_at = v_now
-        WHERE ac.account_id = ANY (ARRAY(
-            SELECT a_id[k] FROM generate_subscripts(a_id, 1) AS k WHERE a_dirty[k]
-        ))
+        FROM unnest(a_id, a_balance, a_version, a_pending_out, a_pending_in, a_dirty)
+            AS u (account_id, balance, version, pending_out, pending_in, dirty)
+        WHERE u.dirty AND ac.account_id = u.account_id
         RETURNING ac.account_id, ac.asset_code, ac.balance, ac.pending_out, ac.pending_in, ac.version,
             ac.is_deferred
+    ), balance_events AS (
+        INSERT INTO vb.outbox (aggregate, aggregate_id, event_type, payload)
+        SELECT 'balance', c.account_id::text, 'balance.changed',
+            jsonb_build_object(
+                'account_id', c.account_id, 'asset', c.asset_code, 'balance', c.balance,
+                'pending_out', c.pending_out, 'pending_in', c.pending_in,
+                'available', c.balance - c.pending_out, 'version', c.version, 'updated_at', v_now
+            )
+        FROM changed AS c
+        WHERE NOT c.is_deferred
     )
-    INSERT INTO vb.outbox (aggregate, aggregate_id, event_type, payload)
-    SELECT 'balance', c.account_id::text, 'balance.changed',
-        jsonb_build_object(
-            'account_id', c.account_id, 'asset', c.asset_code, 'balance', c.balance,
-            'pending_out', c.pending_out, 'pending_in', c.pending_in,
-            'available', c.balance - c.pending_out, 'version', c.version, 'updated_at', v_now
-        )
-    FROM changed AS c
-    WHERE NOT c.is_deferred;
+    SELECT count(*) INTO v_registered FROM registered;
+    IF v_registered <> (SELECT count(*) FROM unnest(r_record) AS rr (recorded) WHERE rr.recorded) THEN
+        -- another transaction registered one of these ids after this batch looked them up (the
+        -- insert waited for it to commit): nothing of this call may stand
+        RAISE EXCEPTION 'a transfer id of this batch was registered concurrently; retry the batch'
+            USING ERRCODE = '40001';
+    END IF;
 
     RETURN QUERY
     SELECT k::integer, p_transfers[k].transfer_id, r_status[k]
