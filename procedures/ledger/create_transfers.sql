@@ -72,8 +72,8 @@ DECLARE
     -- requests
     r_digest uuid [];
     r_id uuid [];
-    r_status text [] := array_fill(NULL::text, ARRAY[n]);
-    r_record boolean [] := array_fill(false, ARRAY[n]);
+    r_status text [];
+    r_record boolean [];
     -- accounts held in memory (locked, or deferred and only credited)
     a_id uuid [] := '{}';
     a_asset text [] := '{}';
@@ -149,6 +149,8 @@ BEGIN
             RAISE EXCEPTION 'p_transfers[%] is null', i USING ERRCODE = 'VB001';
         END IF;
     END LOOP;
+    r_status := array_fill(NULL::text, ARRAY[n]);
+    r_record := array_fill(false, ARRAY[n]);
     IF n = 1 THEN
         -- one request: the scalar path (same checks, see vb_api.create_transfer)
         v_req := p_transfers[1];
