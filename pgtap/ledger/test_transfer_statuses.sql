@@ -67,8 +67,8 @@ FROM status_case AS sc ORDER BY sc.case_no;
 
 SELECT is(
     (SELECT r.status FROM vb_api.create_transfers(ARRAY[
-        ROW(gen_random_uuid(), NULL, NULL, NULL, NULL, '{}', NULL, NULL, NULL),
-        ROW(CASE WHEN sc.keep_null_id THEN NULL ELSE gen_random_uuid() END, sc.from_id, sc.to_id, sc.amount, sc.code,
+        row(gen_random_uuid(), NULL, NULL, NULL, NULL, '{}', NULL, NULL, NULL),
+        row(CASE WHEN sc.keep_null_id THEN NULL ELSE gen_random_uuid() END, sc.from_id, sc.to_id, sc.amount, sc.code,
             sc.flags, sc.pending_id, sc.timeout_s, NULL)
     ]::vb_api.transfer_request []) AS r WHERE r.idx = 2),
     sc.expected, sc.case_name || ' (create_transfers)'
