@@ -56,9 +56,6 @@ DECLARE
     v_account vb.accounts;
     v_registered bigint;
 BEGIN
-    IF 'linked' = ANY (p_req.flags) THEN
-        RETURN 'linked_event_chain_open';  -- a lone request cannot close its chain
-    END IF;
     IF p_req.transfer_id IS NOT NULL THEN
         PERFORM pg_advisory_xact_lock(hashtextextended(p_req.transfer_id::text, 7300));
         v_digest := vb.transfer_request_digest(p_req);
@@ -69,6 +66,9 @@ BEGIN
                 WHEN v_recorded.request_digest = v_digest THEN 'exists'
                 ELSE 'exists_with_different_fields' END;
         END IF;
+    END IF;
+    IF 'linked' = ANY (p_req.flags) THEN
+        RETURN 'linked_event_chain_open';  -- a lone request cannot close its chain (not recorded)
     END IF;
 
     IF v_kind IN ('post_pending', 'void_pending') AND p_req.pending_id IS NOT NULL THEN

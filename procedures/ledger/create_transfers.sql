@@ -20,7 +20,10 @@
 -- * Rejections are recorded in vb.transfer_ids (retrying the id reports id_already_failed);
 --   members of a failed or open linked chain that did not fail themselves are not recorded,
 --   so they may be retried with the same id. A replay ('exists') inside a chain counts as success.
--- * Every member of an open chain at the end of the batch reports linked_event_chain_open.
+-- * The idempotency statuses (exists, exists_with_different_fields, id_already_failed) describe
+--   the id and always win, as the contract's order says; every other member of a failed chain
+--   reports linked_event_failed, of an open chain at the end of the batch
+--   linked_event_chain_open.
 -- * A pending transfer whose timeout has passed reports pending_transfer_expired until
 --   vb_ops.expire_pending_transfers() releases it; then pending_transfer_not_pending.
 -- * Overflow of a deferred account credited without being read is caught when it is folded.
@@ -425,7 +428,7 @@ BEGIN
                 e_deferred := e_deferred[1:s_e_len];
                 x_id := x_id[1:s_x_len]; x_digest := x_digest[1:s_x_len]; x_status := x_status[1:s_x_len];
                 FOR j IN v_chain_start..i LOOP
-                    IF r_status[j] IN ('created', 'exists') THEN
+                    IF r_status[j] = 'created' THEN
                         r_status[j] := 'linked_event_failed';
                         r_record[j] := false;
                     ELSIF r_record[j] THEN
@@ -459,7 +462,9 @@ BEGIN
         e_deferred := e_deferred[1:s_e_len];
         x_id := x_id[1:s_x_len]; x_digest := x_digest[1:s_x_len]; x_status := x_status[1:s_x_len];
         FOR j IN v_chain_start..n LOOP
-            r_status[j] := 'linked_event_chain_open';
+            IF r_status[j] NOT IN ('exists', 'exists_with_different_fields', 'id_already_failed') THEN
+                r_status[j] := 'linked_event_chain_open';
+            END IF;
             r_record[j] := false;
         END LOOP;
     END IF;

@@ -1,0 +1,345 @@
+"""Stateful property test: random ledger operations against an in-memory model.
+
+After every step the balances, pending totals and entry chains in PostgreSQL match the model,
+and vb_ops.verify_ledger passes. Both transfer paths are exercised: single requests go through
+vb_api.create_transfer, batches (with linked chains) through vb_api.create_transfers.
+"""
+
+from __future__ import annotations
+
+import copy
+import uuid
+from dataclasses import dataclass, field
+
+import psycopg
+import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+
+REQUEST_TYPE = "vb_api.transfer_request"
+IDEMPOTENCY_STATUSES = ("exists", "exists_with_different_fields", "id_already_failed")
+
+
+@dataclass
+class Account:
+    limit: int | None  # None = unlimited
+    deferred: bool = False
+    balance: int = 0
+    pending_out: int = 0
+    pending_in: int = 0
+    moves: list[int] = field(default_factory=list)  # signed amounts, in order
+
+
+@dataclass
+class Pending:
+    from_id: uuid.UUID
+    to_id: uuid.UUID
+    amount: int
+    state: str = "pending"
+
+
+@dataclass
+class Model:
+    accounts: dict[uuid.UUID, Account] = field(default_factory=dict)
+    pendings: dict[uuid.UUID, Pending] = field(default_factory=dict)
+    registry: dict[uuid.UUID, tuple[tuple, str]] = field(default_factory=dict)  # id -> (fields, status)
+    _in_batch: bool = False
+
+    def evaluate(self, req: dict) -> str:
+        """The status the ledger must report, applying the request if it is created."""
+        replayed = self._replay_status(req)
+        if replayed:
+            return replayed
+        fields = (req["from"], req["to"], req["amount"], req["flags"], req["pending_id"])
+        if "linked" in req["flags"] and not self._in_batch:
+            return "linked_event_chain_open"  # a lone linked request: nothing recorded
+        status = self._check(req)
+        self.registry[req["id"]] = (fields, status)
+        if status == "created":
+            self._apply(req)
+        return status
+
+    def _check(self, req: dict) -> str:
+        kind = next((f for f in ("pending", "post_pending", "void_pending") if f in req["flags"]), "single")
+        if req["amount"] is not None and req["amount"] <= 0:
+            return "amount_must_be_positive"
+        if kind in ("post_pending", "void_pending"):
+            pending = self.pendings.get(req["pending_id"])
+            if pending is None:
+                return "pending_transfer_not_found"
+            if pending.state != "pending":
+                return "pending_transfer_not_pending"
+            if req["amount"] is not None and req["amount"] > pending.amount:
+                return "exceeds_pending_amount"
+            return "created"
+        if req["from"] == req["to"]:
+            return "accounts_must_be_different"
+        source = self.accounts[req["from"]]
+        if source.limit is not None and source.balance - source.pending_out - req["amount"] < -source.limit:
+            return "insufficient_funds"
+        return "created"
+
+    def _apply(self, req: dict) -> None:
+        flags = req["flags"]
+        if "pending" in flags:
+            self.pendings[req["id"]] = Pending(req["from"], req["to"], req["amount"])
+            self.accounts[req["from"]].pending_out += req["amount"]
+            self.accounts[req["to"]].pending_in += req["amount"]
+            return
+        if "post_pending" in flags or "void_pending" in flags:
+            pending = self.pendings[req["pending_id"]]
+            self.accounts[pending.from_id].pending_out -= pending.amount
+            self.accounts[pending.to_id].pending_in -= pending.amount
+            if "void_pending" in flags:
+                pending.state = "voided"
+                return
+            pending.state = "posted"
+            self._move(pending.from_id, pending.to_id, req["amount"] or pending.amount)
+            return
+        self._move(req["from"], req["to"], req["amount"])
+
+    def _move(self, from_id, to_id, amount) -> None:
+        for account_id, signed in ((from_id, -amount), (to_id, amount)):
+            account = self.accounts[account_id]
+            account.balance += signed
+            account.moves.append(signed)
+
+    def evaluate_batch(self, reqs: list[dict]) -> list[str]:
+        """Sequential semantics with linked chains: a failing member voids its chain."""
+        self._in_batch = True
+        try:
+            return self._evaluate_chains(reqs)
+        finally:
+            self._in_batch = False
+
+    def _evaluate_chains(self, reqs: list[dict]) -> list[str]:
+        statuses: list[str] = []
+        start = 0
+        while start < len(reqs):
+            end = start
+            while end < len(reqs) and "linked" in reqs[end]["flags"]:
+                end += 1
+            chain = reqs[start : end + 1]
+            if end == len(reqs):  # open chain: idempotency statuses win, nothing is recorded
+                statuses += [self._replay_status(r) or "linked_event_chain_open" for r in chain]
+                break
+            snapshot = copy.deepcopy((self.accounts, self.pendings, self.registry))
+            chain_statuses = [self.evaluate(r) for r in chain]
+            failed = [i for i, s in enumerate(chain_statuses) if s not in ("created", "exists")]
+            if failed and len(chain) > 1:
+                self.accounts, self.pendings, self.registry = snapshot
+                culprit = failed[0]
+                chain_statuses = [
+                    s if s in IDEMPOTENCY_STATUSES else "linked_event_failed" for s in chain_statuses
+                ]
+                chain_statuses[culprit] = self._status_in_chain(chain, culprit)
+            statuses += chain_statuses
+            start = end + 1
+        return statuses
+
+    def _replay_status(self, req: dict) -> str | None:
+        if req["id"] not in self.registry:
+            return None
+        recorded, status = self.registry[req["id"]]
+        if status != "created":
+            return "id_already_failed"
+        fields = (req["from"], req["to"], req["amount"], req["flags"], req["pending_id"])
+        return "exists" if recorded == fields else "exists_with_different_fields"
+
+    def _status_in_chain(self, chain: list[dict], culprit: int) -> str:
+        """Replay the chain up to its first failing member to learn that member's status and
+        record it (only the culprit is recorded as a rejection)."""
+        scratch = copy.deepcopy(self)
+        for req in chain[:culprit]:
+            scratch.evaluate(req)
+        status = scratch.evaluate(chain[culprit])
+        bad = chain[culprit]
+        if status in IDEMPOTENCY_STATUSES:
+            return status  # describes an earlier record; nothing new is recorded
+        self.registry[bad["id"]] = (
+            (bad["from"], bad["to"], bad["amount"], bad["flags"], bad["pending_id"]),
+            status,
+        )
+        return status
+
+
+def request(from_id=None, to_id=None, amount=None, flags=(), pending_id=None, transfer_id=None) -> dict:
+    return {
+        "id": transfer_id or uuid.uuid4(),
+        "from": from_id,
+        "to": to_id,
+        "amount": amount,
+        "flags": tuple(flags),
+        "pending_id": pending_id,
+    }
+
+
+def as_row(req: dict) -> tuple:
+    code = None if ("post_pending" in req["flags"] or "void_pending" in req["flags"]) else "test"
+    return (
+        req["id"],
+        req["from"],
+        req["to"],
+        req["amount"],
+        code,
+        list(req["flags"]),
+        req["pending_id"],
+        None,
+        None,
+    )
+
+
+amounts = st.integers(min_value=-5, max_value=400)
+
+
+class LedgerMachine(RuleBasedStateMachine):
+    conn: psycopg.Connection
+
+    @initialize()
+    def open_accounts(self):
+        self.model = Model()
+        self.issuer = uuid.uuid4()
+        self.customers = [uuid.uuid4() for _ in range(3)]
+        self.house = uuid.uuid4()
+        execute = self.conn.execute
+        execute("SELECT vb_api.create_asset('VBD', 2::smallint)")
+        execute("SELECT vb_api.open_account(%s, 'VBD', NULL, 'issuer', NULL)", (self.issuer,))
+        self.model.accounts[self.issuer] = Account(limit=None, deferred=True)
+        for account_id, limit in zip(self.customers, (0, 0, 100), strict=True):
+            execute("SELECT vb_api.open_account(%s, 'VBD', NULL, 'customer', %s)", (account_id, limit))
+            self.model.accounts[account_id] = Account(limit=limit)
+        execute("SELECT vb_api.open_account(%s, 'VBD', NULL, 'house', 0)", (self.house,))
+        self.model.accounts[self.house] = Account(limit=0, deferred=True)
+        for account_id in self.customers:
+            self._single(request(self.issuer, account_id, 500))
+
+    # --- helpers -----------------------------------------------------------------------------
+    def _single(self, req: dict) -> None:
+        expected = self.model.evaluate(req)
+        got = self.conn.execute(
+            "SELECT vb_api.create_transfer(%s, %s, %s, %s, %s, %s, %s, %s, %s)", as_row(req)
+        ).fetchone()[0]
+        assert got == expected, (req, got, expected)
+
+    def _batch(self, reqs: list[dict]) -> None:
+        expected = self.model.evaluate_batch(reqs)
+        rows = self.conn.execute(
+            f"SELECT status FROM vb_api.create_transfers(%s::{REQUEST_TYPE}[]) ORDER BY idx",
+            ([as_row(r) for r in reqs],),
+        ).fetchall()
+        assert [r[0] for r in rows] == expected, (reqs, rows, expected)
+
+    def _party(self, index: int) -> uuid.UUID:
+        return ([*self.customers, self.house])[index % 4]
+
+    def _open_pendings(self) -> list[uuid.UUID]:
+        return [pid for pid, p in self.model.pendings.items() if p.state == "pending"]
+
+    # --- rules -------------------------------------------------------------------------------
+    @rule(a=st.integers(0, 3), b=st.integers(0, 3), amount=amounts)
+    def transfer(self, a, b, amount):
+        self._single(request(self._party(a), self._party(b), amount))
+
+    @rule(a=st.integers(0, 2), amount=st.integers(1, 300))
+    def deposit(self, a, amount):
+        self._single(request(self.issuer, self.customers[a], amount))
+
+    @rule(a=st.integers(0, 3), b=st.integers(0, 3), amount=st.integers(1, 300))
+    def reserve(self, a, b, amount):
+        self._single(request(self._party(a), self._party(b), amount, flags=("pending",)))
+
+    @precondition(lambda self: self._open_pendings())
+    @rule(pick=st.integers(0, 100), amount=st.one_of(st.none(), st.integers(1, 300)), void=st.booleans())
+    def resolve(self, pick, amount, void):
+        pending_id = self._open_pendings()[pick % len(self._open_pendings())]
+        flags = ("void_pending",) if void else ("post_pending",)
+        self._single(request(amount=None if void else amount, flags=flags, pending_id=pending_id))
+
+    @precondition(lambda self: self.model.registry)
+    @rule(pick=st.integers(0, 1000), change=st.booleans())
+    def replay(self, pick, change):
+        ids = list(self.model.registry)
+        transfer_id = ids[pick % len(ids)]
+        fields, _ = self.model.registry[transfer_id]
+        from_id, to_id, amount, flags, pending_id = fields
+        if change and amount is not None:
+            amount += 1
+        self._single(request(from_id, to_id, amount, flags, pending_id, transfer_id=transfer_id))
+
+    @rule(
+        parts=st.lists(
+            st.tuples(st.integers(0, 3), st.integers(0, 3), amounts, st.booleans()), min_size=2, max_size=5
+        )
+    )
+    def batch(self, parts):
+        reqs = [
+            request(self._party(a), self._party(b), amount, flags=("linked",) if linked else ())
+            for a, b, amount, linked in parts
+        ]
+        self._batch(reqs)
+
+    @precondition(lambda self: self.model.registry)
+    @rule(pick=st.integers(0, 1000), linked=st.booleans(), amount=amounts)
+    def batch_with_replay(self, pick, linked, amount):
+        """A batch whose first request replays an earlier id, optionally chained to a new one."""
+        ids = list(self.model.registry)
+        transfer_id = ids[pick % len(ids)]
+        from_id, to_id, old_amount, flags, pending_id = self.model.registry[transfer_id][0]
+        flags = tuple(f for f in flags if f != "linked") + (("linked",) if linked else ())
+        replay = request(from_id, to_id, old_amount, flags, pending_id, transfer_id=transfer_id)
+        self._batch([replay, request(self.customers[0], self.customers[1], amount)])
+
+    # --- invariants --------------------------------------------------------------------------
+    @invariant()
+    def balances_match(self):
+        if not hasattr(self, "model"):
+            return
+        ids = list(self.model.accounts)
+        rows = self.conn.execute(
+            "SELECT account_id, balance, pending_out, pending_in FROM vb_api.get_balances(%s)", (ids,)
+        ).fetchall()
+        got = {r[0]: r[1:] for r in rows}
+        for account_id, account in self.model.accounts.items():
+            assert got[account_id] == (account.balance, account.pending_out, account.pending_in)
+
+    @invariant()
+    def entries_match(self):
+        if not hasattr(self, "model"):
+            return
+        for account_id in [*self.customers, self.house]:
+            account = self.model.accounts[account_id]
+            rows = self.conn.execute(
+                "SELECT version, amount, balance_after FROM vb_api.account_entries(%s, 0, 1000)",
+                (account_id,),
+            ).fetchall()
+            assert [r[1] for r in rows] == account.moves
+            running = 0
+            for position, (version, amount, balance_after) in enumerate(rows, start=1):
+                running += amount
+                assert (version, balance_after) == (position, running)
+
+    @invariant()
+    def ledger_verifies(self):
+        failures = self.conn.execute(
+            "SELECT check_name, detail FROM vb_ops.verify_ledger() WHERE NOT ok"
+        ).fetchall()
+        assert failures == []
+
+
+@pytest.fixture
+def ledger_machine(db_url):
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        LedgerMachine.conn = conn
+        yield LedgerMachine
+
+
+def test_ledger_matches_model(ledger_machine):
+    settings_ = settings(
+        max_examples=25,
+        stateful_step_count=30,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+    )
+    ledger_machine.TestCase.settings = settings_
+    ledger_machine.TestCase().runTest()
