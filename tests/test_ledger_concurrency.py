@@ -1,0 +1,204 @@
+"""Concurrency and faults against a real PostgreSQL: overlapping batches never deadlock, the same
+transfer id from two connections applies once, and a killed backend leaves nothing behind."""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+import psycopg
+import pytest
+
+REQUEST_TYPE = "vb_api.transfer_request"
+ACCOUNTS = [uuid.UUID(int=0xA000 + i) for i in range(8)]
+HOUSE = uuid.UUID(int=0xB000)
+ISSUER = uuid.UUID(int=0xF000)
+
+
+@pytest.fixture(scope="module")
+def ledger(db_url):
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        conn.execute("SELECT vb_api.create_asset('VBD', 2::smallint)")
+        conn.execute("SELECT vb_api.open_account(%s, 'VBD', NULL, 'issuer', NULL)", (ISSUER,))
+        conn.execute("SELECT vb_api.open_account(%s, 'VBD', NULL, 'house', 0)", (HOUSE,))
+        for account_id in ACCOUNTS:
+            conn.execute("SELECT vb_api.open_account(%s, 'VBD')", (account_id,))
+            conn.execute(
+                "SELECT vb_api.create_transfer(%s, %s, %s, 100000, 'deposit')",
+                (uuid.uuid4(), ISSUER, account_id),
+            )
+    return db_url
+
+
+def row(from_id, to_id, amount, transfer_id=None, flags=()):
+    return (transfer_id or uuid.uuid4(), from_id, to_id, amount, "test", list(flags), None, None, None)
+
+
+def create_batch(conn, rows):
+    return conn.execute(
+        f"SELECT status FROM vb_api.create_transfers(%s::{REQUEST_TYPE}[]) ORDER BY idx", (rows,)
+    ).fetchall()
+
+
+def verify(url):
+    with psycopg.connect(url) as conn:
+        conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        return conn.execute("SELECT check_name, detail FROM vb_ops.verify_ledger() WHERE NOT ok").fetchall()
+
+
+def total_balance(url):
+    with psycopg.connect(url) as conn:
+        return conn.execute(
+            "SELECT sum(balance) FROM vb_api.get_balances(%s)", ([*ACCOUNTS, HOUSE, ISSUER],)
+        ).fetchone()[0]
+
+
+def test_overlapping_batches_and_singles_never_deadlock(ledger):
+    """Six connections hammer the same eight accounts (and one house account) with batches in
+    random order, single transfers and folds; every call succeeds and the ledger verifies."""
+    errors: list[BaseException] = []
+    statuses: list[str] = []
+    lock = threading.Lock()
+
+    def worker(seed: int) -> None:
+        rng = random.Random(seed)
+        try:
+            with psycopg.connect(ledger, autocommit=True) as conn:
+                for _ in range(25):
+                    choice = rng.random()
+                    if choice < 0.6:
+                        rows = []
+                        for _ in range(rng.randint(2, 12)):
+                            a, b = rng.sample([*ACCOUNTS, HOUSE], 2)
+                            rows.append(
+                                row(
+                                    a, b, rng.randint(1, 500), flags=("linked",) if rng.random() < 0.2 else ()
+                                )
+                            )
+                        got = [r[0] for r in create_batch(conn, rows)]
+                    elif choice < 0.95:
+                        a, b = rng.sample([*ACCOUNTS, HOUSE], 2)
+                        got = [
+                            conn.execute(
+                                "SELECT vb_api.create_transfer(%s, %s, %s, %s, 'test')",
+                                (uuid.uuid4(), a, b, rng.randint(1, 500)),
+                            ).fetchone()[0]
+                        ]
+                    else:
+                        conn.execute("SELECT vb_ops.fold_deferred_entries()")
+                        got = []
+                    with lock:
+                        statuses.extend(got)
+        except BaseException as error:  # collected and asserted below
+            with lock:
+                errors.append(error)
+
+    before = total_balance(ledger)
+    threads = [threading.Thread(target=worker, args=(seed,)) for seed in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert errors == [], errors
+    assert "created" in statuses
+    assert set(statuses) <= {
+        "created",
+        "insufficient_funds",
+        "linked_event_failed",
+        "linked_event_chain_open",
+    }
+    assert total_balance(ledger) == before
+    assert verify(ledger) == []
+
+
+def test_same_id_from_two_connections_applies_once(ledger):
+    """Connection A creates a transfer and holds its transaction open; B sends the same id, waits,
+    and reports 'exists' once A commits."""
+    transfer_id = uuid.uuid4()
+    args = (transfer_id, ACCOUNTS[0], ACCOUNTS[1], 7)
+    with psycopg.connect(ledger) as a, psycopg.connect(ledger, autocommit=True) as b:
+        assert (
+            a.execute("SELECT vb_api.create_transfer(%s, %s, %s, %s, 'test')", args).fetchone()[0]
+            == "created"
+        )
+        with ThreadPoolExecutor(1) as pool:
+            pending = pool.submit(
+                lambda: b.execute("SELECT vb_api.create_transfer(%s, %s, %s, %s, 'test')", args).fetchone()[0]
+            )
+            time.sleep(0.5)
+            assert not pending.done(), "the second caller waits for the first"
+            a.commit()
+            assert pending.result(timeout=30) == "exists"
+        count = b.execute(
+            "SELECT count(*) FROM vb.transfers WHERE transfer_id = %s", (transfer_id,)
+        ).fetchone()[0]
+    assert count == 1
+
+
+def test_same_id_in_two_batches_applies_once(ledger):
+    """Batches take no per-id lock: the loser waits on the registry key, then fails with 40001
+    and nothing of its batch stands; retrying reports the id as 'exists'."""
+    transfer_id = uuid.uuid4()
+    first = [row(ACCOUNTS[2], ACCOUNTS[3], 5, transfer_id), row(ACCOUNTS[3], ACCOUNTS[4], 1)]
+    other = row(ACCOUNTS[5], ACCOUNTS[6], 3)
+    second = [other, row(ACCOUNTS[2], ACCOUNTS[3], 5, transfer_id)]
+    with psycopg.connect(ledger) as a, psycopg.connect(ledger, autocommit=True) as b:
+        assert [r[0] for r in create_batch(a, first)] == ["created", "created"]
+        with ThreadPoolExecutor(1) as pool:
+            pending = pool.submit(create_batch, b, second)
+            time.sleep(0.5)
+            assert not pending.done()
+            a.commit()
+            with pytest.raises(psycopg.errors.SerializationFailure):
+                pending.result(timeout=30)
+        assert (
+            b.execute("SELECT count(*) FROM vb.transfer_ids WHERE transfer_id = %s", (other[0],)).fetchone()[
+                0
+            ]
+            == 0
+        )
+        assert [r[0] for r in create_batch(b, second)] == ["created", "exists"]
+    assert verify(ledger) == []
+
+
+def test_killed_backend_leaves_no_partial_state(ledger):
+    """A batch blocked mid-call on a locked account, and a batch done but not committed: killing
+    either backend leaves no row of it and a ledger that verifies."""
+    before = total_balance(ledger)
+    with psycopg.connect(ledger, autocommit=True) as admin, psycopg.connect(ledger) as blocker:
+        blocker.execute("SELECT 1 FROM vb.accounts WHERE account_id = %s FOR UPDATE", (ACCOUNTS[7],))
+        for blocked in (True, False):
+            rows = [row(ACCOUNTS[6], ACCOUNTS[5], 10) for _ in range(20)]
+            rows.append(row(ACCOUNTS[6], ACCOUNTS[7] if blocked else ACCOUNTS[4], 10))
+            victim = psycopg.connect(ledger)
+            pid = victim.info.backend_pid
+            with ThreadPoolExecutor(1) as pool:
+                pending = pool.submit(create_batch, victim, rows)
+                if blocked:
+                    deadline = time.monotonic() + 10
+                    while (
+                        admin.execute(
+                            "SELECT wait_event_type FROM pg_stat_activity WHERE pid = %s", (pid,)
+                        ).fetchone()[0]
+                        != "Lock"
+                    ):
+                        assert time.monotonic() < deadline, "the batch never blocked"
+                        time.sleep(0.05)
+                else:
+                    pending.result(timeout=30)  # done, transaction still open
+                assert admin.execute("SELECT pg_terminate_backend(%s)", (pid,)).fetchone()[0]
+                if blocked:
+                    with pytest.raises(psycopg.OperationalError):
+                        pending.result(timeout=30)
+            victim.close()
+            ids = [r[0] for r in rows]
+            leftover = admin.execute(
+                "SELECT count(*) FROM vb.transfer_ids WHERE transfer_id = ANY(%s)", (ids,)
+            )
+            assert leftover.fetchone()[0] == 0
+        blocker.rollback()
+    assert total_balance(ledger) == before
+    assert verify(ledger) == []
