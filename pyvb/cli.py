@@ -16,7 +16,7 @@ from rich.table import Table
 from pyvb import config
 from pyvb.deploy import Deployer, DeployError
 
-console = Console()
+console = Console(width=None if sys.stdout.isatty() else 140)
 LINT_PATHS = ("migrations", "procedures", "sql", "pgtap")
 
 
@@ -153,6 +153,126 @@ def lint(paths: tuple[str, ...]) -> None:
         check=False,
     )
     sys.exit(result.returncode)
+
+
+VERIFY_SQL = "SELECT check_name, ok, detail FROM vb_ops.verify_ledger()"
+
+
+def verify_table(conn: psycopg.Connection) -> tuple[Table, bool]:
+    """Run vb_ops.verify_ledger in one consistent snapshot; return the table and whether all passed."""
+    conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+    rows = conn.execute(VERIFY_SQL).fetchall()
+    conn.rollback()
+    table = Table(title="verify_ledger")
+    for column in ("check", "ok", "detail"):
+        table.add_column(column)
+    for name, ok, detail in rows:
+        table.add_row(name, "[green]ok[/green]" if ok else "[red]FAILED[/red]", detail)
+    return table, all(ok for _, ok, _ in rows)
+
+
+@main.command()
+@database_url_option
+@clean_errors
+def verify(database_url: str) -> None:
+    """Audit the ledger (vb_ops.verify_ledger); exits 1 if any check fails."""
+    try:
+        conn = psycopg.connect(database_url)
+    except psycopg.OperationalError as error:
+        fail(f"cannot connect to {config.redact(database_url)}: {str(error).strip()}".replace("\n", " "))
+    with conn:
+        table, all_ok = verify_table(conn)
+    console.print(table)
+    if not all_ok:
+        sys.exit(1)
+
+
+@main.group()
+def bench() -> None:
+    """Benchmarks, each compared with pgbench's simple-update in the same run."""
+
+
+@bench.command("ledger")
+@database_url_option
+@click.option("--clients", default=20, show_default=True, type=click.IntRange(1, 90))
+@click.option(
+    "--duration", "duration_s", default=30, show_default=True, type=click.IntRange(1), help="Seconds per run."
+)
+@click.option(
+    "--accounts",
+    default=50,
+    show_default=True,
+    type=click.IntRange(2),
+    help="Accounts for the single and hot runs.",
+)
+@click.option("--batch-size", default=100, show_default=True, type=click.IntRange(2, 8000))
+@click.option(
+    "--batch-accounts",
+    default=100000,
+    show_default=True,
+    type=click.IntRange(2),
+    help="Accounts the batch run spreads over (pgbench's own scale 1 has 100,000).",
+)
+@click.option(
+    "--mode",
+    "modes",
+    multiple=True,
+    type=click.Choice(["single", "batch", "hot"]),
+    help="Runs to do (repeatable); default all.",
+)
+@click.option("--jobs", default=2, show_default=True, type=click.IntRange(1), help="pgbench threads.")
+@click.option("--keep", is_flag=True, help="Keep the scratch databases.")
+@clean_errors
+def bench_ledger(database_url, clients, duration_s, accounts, batch_size, batch_accounts, modes, jobs, keep):
+    """Ledger transfers/s and p50/p99 latency against pgbench simple-update on scratch databases
+    of the server named by --database-url."""
+    from pyvb.bench import BenchError, LedgerBench, machine_size
+
+    modes = modes or ("single", "batch", "hot")
+    try:
+        runner = LedgerBench(
+            database_url, clients, duration_s, accounts, batch_size, batch_accounts, jobs, console
+        )
+        try:
+            runner.setup()
+            baseline = runner.baseline()
+            runs = []
+            for mode in modes:
+                if mode == "single":
+                    runs.extend(runner.single())
+                else:
+                    runs.append(getattr(runner, mode)())
+            problems = runner.verify()
+        finally:
+            if not keep:
+                runner.teardown()
+    except BenchError as error:
+        fail(str(error))
+    table = Table(title=f"pyvb bench ledger — {machine_size()}, {duration_s} s per run")
+    for column in ("run", "clients", "tx/s", "transfers/s", "p50 ms", "p99 ms", "× simple-update", "failed"):
+        table.add_column(column, justify="right" if column != "run" else "left")
+
+    def fmt(value):
+        return "-" if value is None else f"{value:,.2f}"
+
+    for run in [baseline, *runs]:
+        ratio = run.transfers_per_s / baseline.transactions_per_s if run.name != "get_balances" else None
+        table.add_row(
+            run.name,
+            str(run.clients),
+            f"{run.transactions_per_s:,.0f}",
+            f"{run.transfers_per_s:,.0f}",
+            fmt(run.p50_ms),
+            fmt(run.p99_ms),
+            fmt(ratio),
+            str(run.failed),
+        )
+    console.print(table)
+    console.print(
+        "verify_ledger after the runs: " + ("all checks pass" if not problems else f"FAILED {problems}")
+    )
+    if problems:
+        sys.exit(1)
 
 
 @main.command()

@@ -1,0 +1,292 @@
+"""``pyvb bench ledger``: ledger throughput and latency against pgbench's simple-update, in one run.
+
+Everything is driven by pgbench itself (same client, same protocol, same machine), so the ratio
+to the built-in ``simple-update`` script is apples to apples: the baseline runs on a scratch
+pgbench database, the ledger loads on a scratch deployed database, one after the other.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import tempfile
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import psycopg
+
+from pyvb.config import with_database
+from pyvb.deploy import Deployer
+from pyvb.testing.databases import drop_database
+
+ISSUER_ID = "00000000-0000-0000-0001-000000000000"
+HOUSE_ID = "00000000-0000-0000-0002-000000000000"
+ACCOUNT_ID_SQL = "('00000000-0000-0000-0000-' || lpad(({n})::text, 12, '0'))::uuid"
+
+
+class BenchError(Exception):
+    """The benchmark could not run (pgbench missing, a run failed)."""
+
+
+@dataclass
+class Run:
+    name: str
+    clients: int
+    transactions_per_s: float
+    transfers_per_s: float
+    p50_ms: float | None
+    p99_ms: float | None
+    failed: int
+
+
+def account_id(n: str) -> str:
+    return ACCOUNT_ID_SQL.format(n=n)
+
+
+SCRIPTS = {
+    "single": """\\set a random(1, {accounts})
+\\set b 1 + (:a + random(0, {accounts} - 2)) % {accounts}
+SELECT vb_api.create_transfer(gen_random_uuid(), {from_id}, {to_id}, 1, 'p2p');
+""",
+    "batch": """\\set a random(0, {accounts} - 1)
+SELECT count(*) FROM vb_api.create_transfers(ARRAY(
+    SELECT ROW(gen_random_uuid(), {batch_from}, {batch_to}, 1, 'p2p', '{{}}', NULL, NULL, NULL)
+        ::vb_api.transfer_request
+    FROM generate_series(1, {batch_size}) AS i));
+""",
+    "hot": """\\set a random(1, {accounts})
+SELECT vb_api.create_transfer(gen_random_uuid(), {from_id}, '{house}'::uuid, 1, 'fee');
+""",
+    "reads": """\\set a random(1, {accounts})
+\\set b random(1, {accounts})
+SELECT * FROM vb_api.get_balances(ARRAY[{from_id}, {to_id}]);
+""",
+}
+
+
+def machine_size() -> str:
+    memory_kb = 0
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                memory_kb = int(line.split()[1])
+    except OSError:
+        pass
+    return f"{os.cpu_count()} cores, {memory_kb / 1024 / 1024:.0f} GiB"
+
+
+def script_text(kind: str, accounts: int, batch_size: int) -> str:
+    return SCRIPTS[kind].format(
+        accounts=accounts,
+        batch_size=batch_size,
+        from_id=account_id(":a"),
+        to_id=account_id(":b"),
+        house=HOUSE_ID,
+        batch_from=account_id(f"1 + (:a + i * 7919) % {accounts}"),
+        batch_to=account_id(f"1 + (:a + i * 7919 + {accounts // 2}) % {accounts}"),
+    )
+
+
+class LedgerBench:
+    def __init__(
+        self,
+        server_url: str,
+        clients: int,
+        duration_s: int,
+        accounts: int,
+        batch_size: int,
+        batch_accounts: int,
+        jobs: int,
+        console,
+    ):
+        self.server_url = server_url
+        self.clients = clients
+        self.duration_s = duration_s
+        self.accounts = accounts
+        self.batch_size = batch_size
+        self.batch_accounts = batch_accounts
+        self.jobs = jobs
+        self.console = console
+        self.pgbench = shutil.which("pgbench")
+        if self.pgbench is None:
+            raise BenchError("pgbench is not installed (Debian: postgresql-client)")
+        tag = os.getpid()
+        self.ledger_db = f"vb_bench_ledger_{tag}"
+        self.baseline_db = f"vb_bench_pgbench_{tag}"
+        self.workdir = Path(tempfile.mkdtemp(prefix="vb-bench-"))
+
+    # --- setup -----------------------------------------------------------------------------
+    def _pg_args(self, dbname: str) -> list[str]:
+        url = urlsplit(self.server_url)
+        args = ["-h", url.hostname or "127.0.0.1", "-p", str(url.port or 5432), "-d", dbname]
+        if url.username:
+            args += ["-U", url.username]
+        return args
+
+    def _env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        password = urlsplit(self.server_url).password
+        if password:
+            env["PGPASSWORD"] = password
+        return env
+
+    def setup(self) -> None:
+        count = max(self.accounts, self.batch_accounts)
+        self.console.print(f"deploying {self.ledger_db} and opening {count} accounts…")
+        drop_database(self.server_url, self.ledger_db)
+        url = with_database(self.server_url, self.ledger_db)
+        Deployer(url).migrate()
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("SELECT vb_api.create_asset('VBD', 2::smallint)")
+            conn.execute("SELECT vb_api.open_account(%s, 'VBD', NULL, 'issuer', NULL)", (ISSUER_ID,))
+            conn.execute("SELECT vb_api.open_account(%s, 'VBD', NULL, 'house', 0)", (HOUSE_ID,))
+            for start in range(1, count + 1, 1000):
+                end = min(start + 999, count)
+                conn.execute(
+                    f"SELECT count(vb_api.open_account({account_id('n')}, 'VBD')) "
+                    "FROM generate_series(%s::int, %s::int) AS n",
+                    (start, end),
+                )
+                conn.execute(
+                    f"""SELECT count(*) FROM vb_api.create_transfers(ARRAY(
+                        SELECT ROW(gen_random_uuid(), %s::uuid, {account_id("n")}, 1000000000000, 'deposit',
+                            '{{}}', NULL, NULL, NULL)::vb_api.transfer_request
+                        FROM generate_series(%s::int, %s::int) AS n))""",
+                    (ISSUER_ID, start, end),
+                )
+            conn.execute("SELECT vb_ops.fold_deferred_entries()")
+            conn.execute("VACUUM ANALYZE")
+        self.console.print(f"initialising pgbench database {self.baseline_db}…")
+        drop_database(self.server_url, self.baseline_db)
+        with psycopg.connect(with_database(self.server_url, "postgres"), autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{self.baseline_db}"')
+        self._run_pgbench(["-i", "-q", "-s", "1"], self.baseline_db)
+
+    def teardown(self) -> None:
+        drop_database(self.server_url, self.ledger_db)
+        drop_database(self.server_url, self.baseline_db)
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+    # --- runs ------------------------------------------------------------------------------
+    def _run_pgbench(self, args: list[str], dbname: str) -> str:
+        result = subprocess.run(
+            [self.pgbench, *self._pg_args(dbname), *args],
+            capture_output=True,
+            text=True,
+            env=self._env(),
+            check=False,
+        )
+        if result.returncode != 0:
+            errors = [line for line in result.stderr.splitlines() if "error" in line.lower()]
+            raise BenchError(f"pgbench failed: {(errors or ['(no message)'])[0]}")
+        return result.stdout + result.stderr
+
+    def _timed_run(self, name: str, dbname: str, args: list[str], clients: int, per_txn: int) -> Run:
+        prefix = self.workdir / name
+        output = self._run_pgbench(
+            [
+                "-n",
+                "-c",
+                str(clients),
+                "-j",
+                str(min(self.jobs, clients)),
+                "-T",
+                str(self.duration_s),
+                "-l",
+                f"--log-prefix={prefix}",
+                *args,
+            ],
+            dbname,
+        )
+        tps = float(re.search(r"tps = ([\d.]+)", output).group(1))
+        failed_match = re.search(r"number of failed transactions: (\d+)", output)
+        latencies = []
+        for log in self.workdir.glob(f"{name}.*"):
+            for line in log.read_text().splitlines():
+                fields = line.split()
+                if len(fields) >= 3 and fields[2].isdigit():
+                    latencies.append(int(fields[2]) / 1000)
+            log.unlink()
+        p50 = p99 = None
+        if len(latencies) >= 2:
+            cuts = statistics.quantiles(latencies, n=100)
+            p50, p99 = cuts[49], cuts[98]
+        return Run(
+            name, clients, tps, tps * per_txn, p50, p99, int(failed_match.group(1)) if failed_match else 0
+        )
+
+    def baseline(self) -> Run:
+        return self._timed_run("simple-update", self.baseline_db, ["-b", "simple-update"], self.clients, 1)
+
+    def _script(self, kind: str, accounts: int) -> str:
+        path = self.workdir / f"{kind}.sql"
+        path.write_text(script_text(kind, accounts, self.batch_size))
+        return str(path)
+
+    def single(self) -> tuple[Run, Run]:
+        """Single transfers over --accounts accounts, with get_balances sampled alongside."""
+        reads: list[Run] = []
+        reader = threading.Thread(
+            target=lambda: reads.append(
+                self._timed_run(
+                    "get_balances",
+                    self.ledger_db,
+                    ["-M", "prepared", "-R", "200", "-f", self._script("reads", self.accounts)],
+                    1,
+                    1,
+                )
+            )
+        )
+        reader.start()
+        run = self._timed_run(
+            "create_transfer",
+            self.ledger_db,
+            ["-M", "prepared", "-f", self._script("single", self.accounts)],
+            self.clients,
+            1,
+        )
+        reader.join()
+        return run, reads[0]
+
+    def batch(self) -> Run:
+        return self._timed_run(
+            f"create_transfers x{self.batch_size}",
+            self.ledger_db,
+            ["-M", "prepared", "-f", self._script("batch", self.batch_accounts)],
+            self.clients,
+            self.batch_size,
+        )
+
+    def hot(self) -> Run:
+        """Every transfer credits one house account; a folder runs as maintenance would."""
+        stop = threading.Event()
+
+        def fold() -> None:
+            with psycopg.connect(with_database(self.server_url, self.ledger_db), autocommit=True) as conn:
+                while not stop.wait(1.0):
+                    conn.execute("SELECT vb_ops.fold_deferred_entries()")
+
+        folder = threading.Thread(target=fold, daemon=True)
+        folder.start()
+        try:
+            return self._timed_run(
+                "hot house account",
+                self.ledger_db,
+                ["-M", "prepared", "-f", self._script("hot", self.accounts)],
+                self.clients,
+                1,
+            )
+        finally:
+            stop.set()
+            folder.join()
+
+    def verify(self) -> list[tuple]:
+        with psycopg.connect(with_database(self.server_url, self.ledger_db)) as conn:
+            return conn.execute(
+                "SELECT check_name, detail FROM vb_ops.verify_ledger() WHERE NOT ok"
+            ).fetchall()
