@@ -1,6 +1,9 @@
-"""``pyvb demo``: deploy the database, seed it, and show what is there."""
+"""``pyvb demo`` (``make demo``): deploy, seed, and run a short banking session, then print the
+balances and the ledger audit. Every step calls ``vb_api`` as the middleware would."""
 
 from __future__ import annotations
+
+import uuid
 
 import psycopg
 from rich.console import Console
@@ -8,27 +11,119 @@ from rich.table import Table
 
 from pyvb.deploy import Deployer
 
-SUMMARY_SQL = """
-SELECT n.nspname, count(p.oid)
-FROM pg_namespace AS n LEFT JOIN pg_proc AS p ON p.pronamespace = n.oid
-WHERE n.nspname IN ('vb', 'vb_api', 'vb_ops', 'vb_report')
-GROUP BY n.nspname ORDER BY n.nspname
-"""
+ISSUER = uuid.UUID("00000000-0000-4000-8000-000000000001")
+FEES = uuid.UUID("00000000-0000-4000-8000-000000000002")
+PEOPLE = ("alice", "bob", "carol")
+NAMESPACE = uuid.UUID("6f1d7a52-3b1e-4c8e-9a55-1f0c2a7d9e10")
+
+
+def person_ids(handle: str) -> tuple[uuid.UUID, uuid.UUID]:
+    """Stable user and account ids, so the demo can run again against the same database."""
+    return uuid.uuid5(NAMESPACE, f"user:{handle}"), uuid.uuid5(NAMESPACE, f"account:{handle}")
+
+
+def money(minor: int) -> str:
+    return f"{minor / 100:,.2f}"
+
+
+class Session:
+    def __init__(self, conn: psycopg.Connection, console: Console):
+        self.conn = conn
+        self.console = console
+        self.log = Table(title="requests")
+        for column in ("step", "request", "status"):
+            self.log.add_column(column)
+
+    def transfer(
+        self, step, from_id, to_id, amount, code, flags=(), pending_id=None, timeout_s=None, label=""
+    ):
+        transfer_id = uuid.uuid4()
+        status = self.conn.execute(
+            "SELECT vb_api.create_transfer(%s, %s, %s, %s, %s, %s, %s, %s)",
+            (transfer_id, from_id, to_id, amount, code, list(flags), pending_id, timeout_s),
+        ).fetchone()[0]
+        self.log.add_row(step, label or f"{code} {money(amount or 0)}", status)
+        return transfer_id
+
+    def batch(self, step, requests):
+        rows = [
+            (uuid.uuid4(), f, t, a, c, list(flags), None, None, None) for f, t, a, c, flags, _ in requests
+        ]
+        statuses = self.conn.execute(
+            "SELECT status FROM vb_api.create_transfers(%s::vb_api.transfer_request[]) ORDER BY idx", (rows,)
+        ).fetchall()
+        for (_, _, _, _, _, label), (status,) in zip(requests, statuses, strict=True):
+            self.log.add_row(step, label, status)
 
 
 def run(database_url: str, console: Console) -> None:
     deployer = Deployer(database_url)
     report = deployer.migrate()
-    console.print(
-        f"deployed: {len(report.migrations_applied)} migration(s), "
-        f"{len(report.repeatables_applied)} repeatable file(s)"
+    applied = (
+        f"{len(report.migrations_applied)} migration(s), {len(report.repeatables_applied)} repeatable file(s)"
     )
-    seeded = deployer.seed()
-    console.print(f"seeded: {len(seeded)} file(s)")
-    table = Table(title="schemas")
-    table.add_column("schema")
-    table.add_column("functions", justify="right")
+    console.print(f"deployed: {applied}")
+    console.print(f"seeded: {', '.join(deployer.seed()) or 'nothing'}")
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        session = Session(conn, console)
+        accounts = {}
+        for handle in PEOPLE:
+            user_id, account_id = person_ids(handle)
+            conn.execute("SELECT vb_api.create_user(%s, %s)", (user_id, handle))
+            conn.execute("SELECT vb_api.open_account(%s, 'VBD', %s)", (account_id, user_id))
+            accounts[handle] = account_id
+        alice, bob, carol = (accounts[h] for h in PEOPLE)
+
+        for handle, amount in (("alice", 100_000), ("bob", 50_000), ("carol", 25_000)):
+            session.transfer(
+                "deposit", ISSUER, accounts[handle], amount, "deposit", label=f"deposit to {handle}"
+            )
+        session.batch(
+            "batch",
+            [
+                (alice, bob, 12_050, "p2p", (), "alice → bob 120.50"),
+                (bob, carol, 3_000, "p2p", (), "bob → carol 30.00"),
+                (carol, alice, 1_000, "p2p", ("linked",), "carol → alice 10.00 (linked)"),
+                (carol, bob, 9_999_999, "p2p", (), "carol → bob 99,999.99 (linked, too much)"),
+            ],
+        )
+        hold = session.transfer(
+            "hold",
+            alice,
+            carol,
+            20_000,
+            "hold",
+            ("pending",),
+            timeout_s=3600,
+            label="hold alice → carol 200.00",
+        )
+        session.transfer(
+            "post", None, None, 15_000, None, ("post_pending",), hold, label="post 150.00 of the hold"
+        )
+        hold = session.transfer(
+            "hold", bob, alice, 7_500, "hold", ("pending",), label="hold bob → alice 75.00"
+        )
+        session.transfer("void", None, None, None, None, ("void_pending",), hold, label="void the hold")
+        session.transfer("fee", alice, FEES, 100, "fee", label="fee alice → house 1.00")
+        console.print(session.log)
+
+        balances = Table(title="balances (VBD)")
+        for column in ("account", "balance", "pending out", "available", "version"):
+            balances.add_column(column, justify="left" if column == "account" else "right")
+        names = {**{accounts[h]: h for h in PEOPLE}, ISSUER: "issuer", FEES: "house fees"}
+        rows = conn.execute(
+            "SELECT account_id, balance, pending_out, available, version FROM vb_api.get_balances(%s)",
+            (list(names),),
+        ).fetchall()
+        for account_id, balance, pending_out, available, version in sorted(rows, key=lambda r: names[r[0]]):
+            balances.add_row(
+                names[account_id], money(balance), money(pending_out), money(available), str(version)
+            )
+        console.print(balances)
+
+    from pyvb.cli import verify_table
+
     with psycopg.connect(database_url) as conn:
-        for schema, count in conn.execute(SUMMARY_SQL):
-            table.add_row(schema, str(count))
+        table, all_ok = verify_table(conn)
     console.print(table)
+    console.print("ledger verified" if all_ok else "[red]ledger verification FAILED[/red]")

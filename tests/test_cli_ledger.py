@@ -1,0 +1,54 @@
+"""The ledger's command line: pyvb demo on a fresh database, pyvb verify passing and failing."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import uuid
+
+import psycopg
+import pytest
+
+from pyvb.config import with_database
+from pyvb.testing.databases import drop_database
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "pyvb.cli", *args], capture_output=True, text=True, timeout=300, check=False
+    )
+
+
+@pytest.fixture
+def fresh_url(pg_server_url):
+    name = f"vb_test_cli_{uuid.uuid4().hex[:10]}"
+    yield with_database(pg_server_url, name)
+    drop_database(pg_server_url, name)
+
+
+def test_demo_runs_on_a_fresh_database_and_again(fresh_url):
+    first = run_cli("demo", "--database-url", fresh_url)
+    assert first.returncode == 0, first.stderr
+    assert "post 150.00 of the hold" in first.stdout and "void the hold" in first.stdout
+    assert "linked_event_failed" in first.stdout
+    assert "ledger verified" in first.stdout
+    second = run_cli("demo", "--database-url", fresh_url)
+    assert second.returncode == 0, second.stderr
+    assert "ledger verified" in second.stdout
+
+
+def test_verify_exits_nonzero_on_a_broken_ledger(fresh_url):
+    assert run_cli("demo", "--database-url", fresh_url).returncode == 0
+    clean = run_cli("verify", "--database-url", fresh_url)
+    assert clean.returncode == 0 and "FAILED" not in clean.stdout
+    with psycopg.connect(fresh_url, autocommit=True) as conn:
+        conn.execute("UPDATE vb.accounts SET balance = balance + 1 WHERE account_kind = 'customer'")
+    broken = run_cli("verify", "--database-url", fresh_url)
+    assert broken.returncode == 1
+    assert "assets_sum_to_zero" in broken.stdout and "FAILED" in broken.stdout
+
+
+def test_verify_cannot_connect_prints_one_line():
+    result = run_cli("verify", "--database-url", "postgresql://postgres@127.0.0.1:1/none")
+    assert result.returncode == 1
+    assert result.stderr.startswith("error: cannot connect") and "Traceback" not in result.stderr
