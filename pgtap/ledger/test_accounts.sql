@@ -28,11 +28,11 @@ SELECT throws_ok($$SELECT vb_api.open_account('a0000000-0000-0000-0000-000000000
 SELECT throws_ok($$SELECT vb_api.open_account(NULL, 'VBD')$$, 'VB001', NULL, 'open_account: null id is VB001');
 
 SELECT is(
-    (SELECT count(*)::integer FROM vb.outbox WHERE event_type = 'account.opened'), 2,
+    (SELECT count(*)::integer FROM vb.outbox_events WHERE event_type = 'account.opened'), 2,
     'one account.opened event per opened account'
 );
 SELECT is(
-    (SELECT payload ->> 'kind' FROM vb.outbox WHERE aggregate_id = 'a0000000-0000-0000-0000-000000000006'), 'issuer',
+    (SELECT payload ->> 'kind' FROM vb.outbox_events WHERE aggregate_id = 'a0000000-0000-0000-0000-000000000006'), 'issuer',
     'account.opened carries the kind'
 );
 SELECT results_eq(

@@ -25,16 +25,16 @@ RESET ROLE;
 
 -- events of one transfer
 SELECT results_eq(
-    $$SELECT event_type, aggregate_id FROM vb.outbox
+    $$SELECT event_type, aggregate_id FROM vb.outbox_events
       WHERE payload ->> 'transfer_id' = '11000000-0000-0000-0000-000000000002'
-         OR (event_type = 'balance.changed' AND txid = (SELECT txid FROM vb.outbox WHERE aggregate_id = '11000000-0000-0000-0000-000000000002'))
+         OR (event_type = 'balance.changed' AND txid = (SELECT txid FROM vb.outbox_events WHERE aggregate_id = '11000000-0000-0000-0000-000000000002'))
       ORDER BY event_type, aggregate_id$$,
     $$VALUES ('balance.changed', 'a0000000-0000-0000-0000-000000000001'), ('balance.changed', 'a0000000-0000-0000-0000-000000000001'),
              ('balance.changed', 'b0000000-0000-0000-0000-000000000001'), ('transfer.created', '11000000-0000-0000-0000-000000000002')$$,
     'transfer.created plus one balance.changed per customer account and call (the deposit shares this transaction)'
 );
 SELECT is(
-    (SELECT (payload ->> 'balance')::bigint FROM vb.outbox WHERE event_type = 'balance.changed'
+    (SELECT (payload ->> 'balance')::bigint FROM vb.outbox_events WHERE event_type = 'balance.changed'
         AND aggregate_id = 'b0000000-0000-0000-0000-000000000001' ORDER BY event_id DESC LIMIT 1),
     10::bigint, 'balance.changed carries the new balance'
 );

@@ -52,7 +52,7 @@ SELECT is(vb_api.create_transfer('d1000000-0000-0000-0000-000000000005', NULL, N
 SELECT is(vb_ops.expire_pending_transfers(), 1, 'expire_pending_transfers expires it');
 SELECT results_eq('SELECT pending_out FROM ab', $$VALUES (0::bigint), (0::bigint)$$, 'and releases the reservation');
 SELECT is(vb_api.create_transfer('d1000000-0000-0000-0000-000000000006', NULL, NULL, NULL, NULL, '{void_pending}', 'd0000000-0000-0000-0000-000000000004'), 'pending_transfer_not_pending', 'an expired transfer is no longer pending');
-SELECT is((SELECT count(*)::integer FROM vb.outbox WHERE event_type = 'transfer.expired'), 1, 'a transfer.expired event');
+SELECT is((SELECT count(*)::integer FROM vb.outbox_events WHERE event_type = 'transfer.expired'), 1, 'a transfer.expired event');
 
 -- overdraft edges
 SELECT is(vb_api.create_transfer('88000000-0000-0000-0000-000000000001', 'c0000000-0000-0000-0000-000000000001', 'b0000000-0000-0000-0000-000000000001', 500, 'p2p'), 'created', 'exactly down to -overdraft_limit is allowed');

@@ -207,16 +207,6 @@ BEGIN
             p_req.transfer_id, v_now, v_kind, v_from, v_to, f.asset_code, v_amount, v_code, p_req.pending_id, v_expires,
             coalesce(p_req.metadata, '{}')
         )
-    ), transfer_event AS (
-        INSERT INTO vb.outbox (aggregate, aggregate_id, event_type, payload)
-        VALUES ('transfer', p_req.transfer_id::text,
-            CASE v_kind WHEN 'single' THEN 'transfer.created' WHEN 'pending' THEN 'transfer.pending'
-                WHEN 'post_pending' THEN 'transfer.posted' ELSE 'transfer.voided' END,
-            jsonb_build_object(
-                'transfer_id', p_req.transfer_id, 'from_account_id', v_from, 'to_account_id', v_to,
-                'asset', f.asset_code, 'amount', v_amount, 'code', v_code, 'pending_id', p_req.pending_id,
-                'expires_at', v_expires, 'metadata', coalesce(p_req.metadata, '{}'), 'created_at', v_now
-            ))
     ), entries_written AS (
         INSERT INTO vb.entries (account_id, version, created_at, transfer_id, amount, balance_after, code)
         SELECT s.account_id, s.version, v_now, p_req.transfer_id, s.moved, s.balance, v_code
@@ -233,15 +223,29 @@ BEGIN
         FROM sides AS s
         WHERE a.account_id = s.account_id AND s.row_changes
         RETURNING a.account_id, a.asset_code, a.balance, a.pending_out, a.pending_in, a.version, a.is_deferred
-    ), balance_events AS (
-        INSERT INTO vb.outbox (aggregate, aggregate_id, event_type, payload)
-        SELECT 'balance', c.account_id::text, 'balance.changed', jsonb_build_object(
-            'account_id', c.account_id, 'asset', c.asset_code, 'balance', c.balance, 'pending_out', c.pending_out,
-            'pending_in', c.pending_in, 'available', c.balance - c.pending_out, 'version', c.version,
-            'updated_at', v_now
-        )
-        FROM changed AS c
-        WHERE NOT c.is_deferred
+    ), events_written AS (
+        INSERT INTO vb.outbox (events)
+        SELECT json_agg(ev.event ORDER BY ev.grp)
+        FROM (
+            SELECT 1 AS grp, vb.outbox_event(
+                CASE v_kind WHEN 'single' THEN 'transfer.created' WHEN 'pending' THEN 'transfer.pending'
+                    WHEN 'post_pending' THEN 'transfer.posted' ELSE 'transfer.voided' END,
+                'transfer', p_req.transfer_id::text,
+                json_build_object(
+                    'transfer_id', p_req.transfer_id, 'from_account_id', v_from, 'to_account_id', v_to,
+                    'asset', f.asset_code, 'amount', v_amount, 'code', v_code, 'pending_id', p_req.pending_id,
+                    'expires_at', v_expires, 'metadata', coalesce(p_req.metadata, '{}'), 'created_at', v_now
+                )
+            ) AS event
+            UNION ALL
+            SELECT 2, vb.outbox_event('balance.changed', 'balance', c.account_id::text, json_build_object(
+                'account_id', c.account_id, 'asset', c.asset_code, 'balance', c.balance, 'pending_out', c.pending_out,
+                'pending_in', c.pending_in, 'available', c.balance - c.pending_out, 'version', c.version,
+                'updated_at', v_now
+            ))
+            FROM changed AS c
+            WHERE NOT c.is_deferred
+        ) AS ev
     )
     SELECT count(*) INTO v_registered FROM registered;
     IF v_registered <> 1 THEN

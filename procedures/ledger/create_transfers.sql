@@ -42,8 +42,9 @@
 -- Deferred accounts (kinds house, fee, clearing, issuer) are not locked when only credited, or
 -- debited with an unlimited overdraft: their movements queue in vb.unfolded_entries, so a hot
 -- house or issuer account does not serialise writers.
--- Events: transfer.created | transfer.pending | transfer.posted | transfer.voided per applied
--- request; balance.changed once per customer account changed by the call.
+-- Events (one vb.outbox row for the call): transfer.created | transfer.pending | transfer.posted |
+-- transfer.voided per applied request, in order; then balance.changed once per customer account
+-- changed by the call.
 CREATE OR REPLACE FUNCTION vb_api.create_transfers(p_transfers vb_api.transfer_request [])
 RETURNS TABLE (idx integer, transfer_id uuid, status text)
 LANGUAGE plpgsql
@@ -486,18 +487,6 @@ BEGIN
         SELECT o.id, v_now, o.kind, o.from_id, o.to_id, o.asset, o.amount, o.code, o.pending, o.expires, o.metadata
         FROM unnest(o_id, o_kind, o_from, o_to, o_asset, o_amount, o_code, o_pending, o_expires, o_metadata)
             AS o (id, kind, from_id, to_id, asset, amount, code, pending, expires, metadata)
-    ), transfer_events AS (
-        INSERT INTO vb.outbox (aggregate, aggregate_id, event_type, payload)
-        SELECT 'transfer', o.id::text,
-            CASE o.kind WHEN 'single' THEN 'transfer.created' WHEN 'pending' THEN 'transfer.pending'
-                WHEN 'post_pending' THEN 'transfer.posted' ELSE 'transfer.voided' END,
-            jsonb_build_object(
-                'transfer_id', o.id, 'from_account_id', o.from_id, 'to_account_id', o.to_id,
-                'asset', o.asset, 'amount', o.amount, 'code', o.code, 'pending_id', o.pending,
-                'expires_at', o.expires, 'metadata', o.metadata, 'created_at', v_now
-            )
-        FROM unnest(o_id, o_kind, o_from, o_to, o_asset, o_amount, o_code, o_pending, o_expires, o_metadata)
-            AS o (id, kind, from_id, to_id, asset, amount, code, pending, expires, metadata)
     ), pending_opened AS (
         INSERT INTO vb.pending_transfers (
             pending_id, from_account_id, to_account_id, asset_code, amount, code, created_at, expires_at,
@@ -539,16 +528,32 @@ BEGIN
         WHERE u.dirty AND ac.account_id = u.account_id
         RETURNING ac.account_id, ac.asset_code, ac.balance, ac.pending_out, ac.pending_in, ac.version,
             ac.is_deferred
-    ), balance_events AS (
-        INSERT INTO vb.outbox (aggregate, aggregate_id, event_type, payload)
-        SELECT 'balance', c.account_id::text, 'balance.changed',
-            jsonb_build_object(
+    ), events_written AS (
+        INSERT INTO vb.outbox (events)
+        SELECT json_agg(ev.event ORDER BY ev.grp, ev.ord)
+        FROM (
+            SELECT 1 AS grp, o.ord, vb.outbox_event(
+                CASE o.kind WHEN 'single' THEN 'transfer.created' WHEN 'pending' THEN 'transfer.pending'
+                    WHEN 'post_pending' THEN 'transfer.posted' ELSE 'transfer.voided' END,
+                'transfer', o.id::text,
+                json_build_object(
+                    'transfer_id', o.id, 'from_account_id', o.from_id, 'to_account_id', o.to_id,
+                    'asset', o.asset, 'amount', o.amount, 'code', o.code, 'pending_id', o.pending,
+                    'expires_at', o.expires, 'metadata', o.metadata, 'created_at', v_now
+                )
+            ) AS event
+            FROM unnest(o_id, o_kind, o_from, o_to, o_asset, o_amount, o_code, o_pending, o_expires, o_metadata)
+                WITH ORDINALITY AS o (id, kind, from_id, to_id, asset, amount, code, pending, expires, metadata, ord)
+            UNION ALL
+            SELECT 2, 0, vb.outbox_event('balance.changed', 'balance', c.account_id::text, json_build_object(
                 'account_id', c.account_id, 'asset', c.asset_code, 'balance', c.balance,
                 'pending_out', c.pending_out, 'pending_in', c.pending_in,
                 'available', c.balance - c.pending_out, 'version', c.version, 'updated_at', v_now
-            )
-        FROM changed AS c
-        WHERE NOT c.is_deferred
+            ))
+            FROM changed AS c
+            WHERE NOT c.is_deferred
+        ) AS ev
+        HAVING count(*) > 0
     )
     SELECT count(*) INTO v_registered FROM registered;
     IF v_registered <> (SELECT count(*) FROM unnest(r_record) AS rr (recorded) WHERE rr.recorded) THEN

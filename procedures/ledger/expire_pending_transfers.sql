@@ -46,15 +46,6 @@ BEGIN
         SET pending_state = 'expired', resolved_at = v_now
         WHERE p.pending_id = ANY (v_ids) AND p.pending_state = 'pending' AND p.expires_at <= v_now
         RETURNING p.*
-    ), events AS (
-        INSERT INTO vb.outbox (aggregate, aggregate_id, event_type, payload)
-        SELECT 'transfer', e.pending_id::text, 'transfer.expired', jsonb_build_object(
-            'transfer_id', e.pending_id, 'from_account_id', e.from_account_id,
-            'to_account_id', e.to_account_id, 'asset', e.asset_code, 'amount', e.amount, 'code', e.code,
-            'expires_at', e.expires_at, 'expired_at', v_now
-        )
-        FROM expired AS e
-        RETURNING 1
     ), deltas AS (
         SELECT d.account_id, sum(d.out_amount)::bigint AS out_amount, sum(d.in_amount)::bigint AS in_amount
         FROM (
@@ -69,16 +60,26 @@ BEGIN
         FROM deltas AS d
         WHERE a.account_id = d.account_id
         RETURNING a.*
-    ), balance_events AS (
-        INSERT INTO vb.outbox (aggregate, aggregate_id, event_type, payload)
-        SELECT 'balance', c.account_id::text, 'balance.changed', jsonb_build_object(
-            'account_id', c.account_id, 'asset', c.asset_code, 'balance', c.balance,
-            'pending_out', c.pending_out, 'pending_in', c.pending_in,
-            'available', c.balance - c.pending_out, 'version', c.version, 'updated_at', v_now
-        )
-        FROM changed AS c
-        WHERE NOT c.is_deferred
-        RETURNING 1
+    ), events_written AS (
+        INSERT INTO vb.outbox (events)
+        SELECT json_agg(ev.event ORDER BY ev.grp)
+        FROM (
+            SELECT 1 AS grp, vb.outbox_event('transfer.expired', 'transfer', e.pending_id::text, json_build_object(
+                'transfer_id', e.pending_id, 'from_account_id', e.from_account_id,
+                'to_account_id', e.to_account_id, 'asset', e.asset_code, 'amount', e.amount, 'code', e.code,
+                'expires_at', e.expires_at, 'expired_at', v_now
+            )) AS event
+            FROM expired AS e
+            UNION ALL
+            SELECT 2, vb.outbox_event('balance.changed', 'balance', c.account_id::text, json_build_object(
+                'account_id', c.account_id, 'asset', c.asset_code, 'balance', c.balance,
+                'pending_out', c.pending_out, 'pending_in', c.pending_in,
+                'available', c.balance - c.pending_out, 'version', c.version, 'updated_at', v_now
+            ))
+            FROM changed AS c
+            WHERE NOT c.is_deferred
+        ) AS ev
+        HAVING count(*) > 0
     )
     SELECT count(*) INTO v_count FROM expired;
     RETURN v_count;

@@ -68,7 +68,7 @@ BEGIN
     END IF;
     PERFORM vb.emit_event(
         'account', p_account_id::text, 'account.opened',
-        jsonb_build_object(
+        json_build_object(
             'account_id', p_account_id, 'asset', p_asset, 'owner_id', p_owner_id, 'kind', p_kind,
             'overdraft_limit', p_overdraft_limit, 'metadata', v_metadata
         )

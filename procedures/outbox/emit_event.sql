@@ -1,14 +1,15 @@
 -- vb.emit_event(p_aggregate, p_aggregate_id, p_event_type, p_payload) → void
 --
--- Internal. Appends one domain event to vb.outbox in the caller's transaction; the relay
--- delivers it after commit. Functions that emit many events at once insert into vb.outbox
--- set-based instead.
+-- Internal. Appends a vb.outbox row holding one domain event, in the caller's transaction; the
+-- relay delivers it after commit. Functions that emit several events per call write one row
+-- with all of them instead (see vb.outbox).
 CREATE OR REPLACE FUNCTION vb.emit_event(
-    p_aggregate text, p_aggregate_id text, p_event_type text, p_payload jsonb
+    p_aggregate text, p_aggregate_id text, p_event_type text, p_payload json
 ) RETURNS void
-LANGUAGE sql
-SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql
 AS $$
-    INSERT INTO vb.outbox (aggregate, aggregate_id, event_type, payload)
-    VALUES (p_aggregate, p_aggregate_id, p_event_type, p_payload);
+BEGIN
+    INSERT INTO vb.outbox (events)
+    VALUES (json_build_array(vb.outbox_event(p_event_type, p_aggregate, p_aggregate_id, p_payload)));
+END
 $$;
