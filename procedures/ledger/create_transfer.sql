@@ -224,8 +224,8 @@ BEGIN
         WHERE a.account_id = s.account_id AND s.row_changes
         RETURNING a.account_id, a.asset_code, a.balance, a.pending_out, a.pending_in, a.version, a.is_deferred
     ), events_written AS (
-        INSERT INTO vb.outbox (events)
-        SELECT json_agg(ev.event ORDER BY ev.grp)
+        INSERT INTO vb.outbox (occurred_at, events)
+        SELECT v_now, json_agg(ev.event ORDER BY ev.grp)
         FROM (
             SELECT 1 AS grp, vb.outbox_event(
                 CASE v_kind WHEN 'single' THEN 'transfer.created' WHEN 'pending' THEN 'transfer.pending'
@@ -234,14 +234,13 @@ BEGIN
                 json_build_object(
                     'transfer_id', p_req.transfer_id, 'from_account_id', v_from, 'to_account_id', v_to,
                     'asset', f.asset_code, 'amount', v_amount, 'code', v_code, 'pending_id', p_req.pending_id,
-                    'expires_at', v_expires, 'metadata', coalesce(p_req.metadata, '{}'), 'created_at', v_now
+                    'expires_at', v_expires, 'metadata', coalesce(p_req.metadata, '{}')
                 )
             ) AS event
             UNION ALL
             SELECT 2, vb.outbox_event('balance.changed', 'balance', c.account_id::text, json_build_object(
                 'account_id', c.account_id, 'asset', c.asset_code, 'balance', c.balance, 'pending_out', c.pending_out,
-                'pending_in', c.pending_in, 'available', c.balance - c.pending_out, 'version', c.version,
-                'updated_at', v_now
+                'pending_in', c.pending_in, 'available', c.balance - c.pending_out, 'version', c.version
             ))
             FROM changed AS c
             WHERE NOT c.is_deferred

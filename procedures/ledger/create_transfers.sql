@@ -165,8 +165,8 @@ BEGIN
         RETURN;
     END IF;
 
-    -- 2. Request digests, the ids already registered, whether two-phase resolutions are
-    --    involved, and how many distinct accounts the requests name (one statement).
+    -- 2. Request digests, whether two-phase resolutions are involved, how many distinct
+    --    accounts the requests name; then the ids already registered.
     SELECT array_agg(vb.transfer_request_digest(
             row(r.transfer_id, r.from_account_id, r.to_account_id, r.amount, r.code, r.flags, r.pending_id,
                 r.timeout_s, r.metadata)::vb_api.transfer_request) ORDER BY r.ord),
@@ -175,16 +175,14 @@ BEGIN
         (SELECT count(DISTINCT w.account_id) FROM (
             SELECT q.from_account_id FROM unnest(p_transfers) AS q
             UNION ALL SELECT q.to_account_id FROM unnest(p_transfers) AS q
-        ) AS w (account_id)),
-        (SELECT array_agg(ti.transfer_id) FROM vb.transfer_ids AS ti
-            WHERE ti.transfer_id IN (SELECT q.transfer_id FROM unnest(p_transfers) AS q)),
-        (SELECT array_agg(ti.request_digest) FROM vb.transfer_ids AS ti
-            WHERE ti.transfer_id IN (SELECT q.transfer_id FROM unnest(p_transfers) AS q)),
-        (SELECT array_agg(ti.status) FROM vb.transfer_ids AS ti
-            WHERE ti.transfer_id IN (SELECT q.transfer_id FROM unnest(p_transfers) AS q))
-    INTO r_digest, r_id, v_has_resolutions, v_named_accounts, x_id, x_digest, x_status
+        ) AS w (account_id))
+    INTO r_digest, r_id, v_has_resolutions, v_named_accounts
     FROM unnest(p_transfers) WITH ORDINALITY
         AS r (transfer_id, from_account_id, to_account_id, amount, code, flags, pending_id, timeout_s, metadata, ord);
+    SELECT array_agg(ti.transfer_id), array_agg(ti.request_digest), array_agg(ti.status)
+    INTO x_id, x_digest, x_status
+    FROM vb.transfer_ids AS ti
+    WHERE ti.transfer_id = ANY (r_id);
     x_id := coalesce(x_id, '{}');
     x_digest := coalesce(x_digest, '{}');
     x_status := coalesce(x_status, '{}');
@@ -529,8 +527,8 @@ BEGIN
         RETURNING ac.account_id, ac.asset_code, ac.balance, ac.pending_out, ac.pending_in, ac.version,
             ac.is_deferred
     ), events_written AS (
-        INSERT INTO vb.outbox (events)
-        SELECT json_agg(ev.event ORDER BY ev.grp, ev.ord)
+        INSERT INTO vb.outbox (occurred_at, events)
+        SELECT v_now, json_agg(ev.event ORDER BY ev.grp, ev.ord)
         FROM (
             SELECT 1 AS grp, o.ord, vb.outbox_event(
                 CASE o.kind WHEN 'single' THEN 'transfer.created' WHEN 'pending' THEN 'transfer.pending'
@@ -539,7 +537,7 @@ BEGIN
                 json_build_object(
                     'transfer_id', o.id, 'from_account_id', o.from_id, 'to_account_id', o.to_id,
                     'asset', o.asset, 'amount', o.amount, 'code', o.code, 'pending_id', o.pending,
-                    'expires_at', o.expires, 'metadata', o.metadata, 'created_at', v_now
+                    'expires_at', o.expires, 'metadata', o.metadata
                 )
             ) AS event
             FROM unnest(o_id, o_kind, o_from, o_to, o_asset, o_amount, o_code, o_pending, o_expires, o_metadata)
@@ -548,7 +546,7 @@ BEGIN
             SELECT 2, 0, vb.outbox_event('balance.changed', 'balance', c.account_id::text, json_build_object(
                 'account_id', c.account_id, 'asset', c.asset_code, 'balance', c.balance,
                 'pending_out', c.pending_out, 'pending_in', c.pending_in,
-                'available', c.balance - c.pending_out, 'version', c.version, 'updated_at', v_now
+                'available', c.balance - c.pending_out, 'version', c.version
             ))
             FROM changed AS c
             WHERE NOT c.is_deferred

@@ -61,8 +61,8 @@ BEGIN
         WHERE a.account_id = d.account_id
         RETURNING a.*
     ), events_written AS (
-        INSERT INTO vb.outbox (events)
-        SELECT json_agg(ev.event ORDER BY ev.grp)
+        INSERT INTO vb.outbox (occurred_at, events)
+        SELECT v_now, json_agg(ev.event ORDER BY ev.grp)
         FROM (
             SELECT 1 AS grp, vb.outbox_event('transfer.expired', 'transfer', e.pending_id::text, json_build_object(
                 'transfer_id', e.pending_id, 'from_account_id', e.from_account_id,
@@ -74,7 +74,7 @@ BEGIN
             SELECT 2, vb.outbox_event('balance.changed', 'balance', c.account_id::text, json_build_object(
                 'account_id', c.account_id, 'asset', c.asset_code, 'balance', c.balance,
                 'pending_out', c.pending_out, 'pending_in', c.pending_in,
-                'available', c.balance - c.pending_out, 'version', c.version, 'updated_at', v_now
+                'available', c.balance - c.pending_out, 'version', c.version
             ))
             FROM changed AS c
             WHERE NOT c.is_deferred

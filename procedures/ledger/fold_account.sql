@@ -57,8 +57,7 @@ BEGIN
     PERFORM vb.emit_event('balance', p_account_id::text, 'balance.changed', json_build_object(
         'account_id', p_account_id, 'asset', v_account.asset_code, 'balance', v_last_balance,
         'pending_out', v_account.pending_out, 'pending_in', v_account.pending_in,
-        'available', v_last_balance - v_account.pending_out, 'version', v_last_version,
-        'updated_at', clock_timestamp()
+        'available', v_last_balance - v_account.pending_out, 'version', v_last_version
     ));
     RETURN v_count;
 END
