@@ -42,6 +42,37 @@ class Run:
     p50_ms: float | None
     p99_ms: float | None
     failed: int
+    ratio: float | None = None  # transfers/s over the round's simple-update tx/s
+
+
+def _median(values):
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
+
+
+def median_runs(rounds: list[list[Run]]) -> list[Run]:
+    """One row per run name: medians over the rounds; ratios are computed within each round
+    (against that round's simple-update) before the median is taken."""
+    for runs in rounds:
+        baseline = runs[0].transactions_per_s
+        for run in runs:
+            run.ratio = None if run.name == "get_balances" else run.transfers_per_s / baseline
+    merged = []
+    for position, first in enumerate(rounds[0]):
+        same = [runs[position] for runs in rounds]
+        merged.append(
+            Run(
+                first.name,
+                first.clients,
+                _median(r.transactions_per_s for r in same),
+                _median(r.transfers_per_s for r in same),
+                _median(r.p50_ms for r in same),
+                _median(r.p99_ms for r in same),
+                sum(r.failed for r in same),
+                _median(r.ratio for r in same),
+            )
+        )
+    return merged
 
 
 def account_id(n: str) -> str:

@@ -220,52 +220,62 @@ def bench() -> None:
     type=click.Choice(["single", "batch", "hot"]),
     help="Runs to do (repeatable); default all.",
 )
+@click.option(
+    "--repeat", default=1, show_default=True, type=click.IntRange(1), help="Rounds; the table shows medians."
+)
 @click.option("--jobs", default=2, show_default=True, type=click.IntRange(1), help="pgbench threads.")
 @click.option("--keep", is_flag=True, help="Keep the scratch databases.")
 @clean_errors
-def bench_ledger(database_url, clients, duration_s, accounts, batch_size, batch_accounts, modes, jobs, keep):
+def bench_ledger(
+    database_url, clients, duration_s, accounts, batch_size, batch_accounts, modes, repeat, jobs, keep
+):
     """Ledger transfers/s and p50/p99 latency against pgbench simple-update on scratch databases
-    of the server named by --database-url."""
-    from pyvb.bench import BenchError, LedgerBench, machine_size
+    of the server named by --database-url. Each round runs the baseline, then the ledger loads;
+    ratios are taken within a round, and the table shows the median of the rounds."""
+    from pyvb.bench import BenchError, LedgerBench, machine_size, median_runs
 
     modes = modes or ("single", "batch", "hot")
+    rounds = []
     try:
         runner = LedgerBench(
             database_url, clients, duration_s, accounts, batch_size, batch_accounts, jobs, console
         )
         try:
             runner.setup()
-            baseline = runner.baseline()
-            runs = []
-            for mode in modes:
-                if mode == "single":
-                    runs.extend(runner.single())
-                else:
-                    runs.append(getattr(runner, mode)())
+            for number in range(1, repeat + 1):
+                console.print(f"round {number}/{repeat}…")
+                baseline = runner.baseline()
+                runs = [baseline]
+                for mode in modes:
+                    if mode == "single":
+                        runs.extend(runner.single())
+                    else:
+                        runs.append(getattr(runner, mode)())
+                rounds.append(runs)
             problems = runner.verify()
         finally:
             if not keep:
                 runner.teardown()
     except BenchError as error:
         fail(str(error))
-    table = Table(title=f"pyvb bench ledger — {machine_size()}, {duration_s} s per run")
+    title = f"pyvb bench ledger — {machine_size()}, {duration_s} s per run, median of {repeat} round(s)"
+    table = Table(title=title)
     for column in ("run", "clients", "tx/s", "transfers/s", "p50 ms", "p99 ms", "× simple-update", "failed"):
         table.add_column(column, justify="right" if column != "run" else "left")
 
     def fmt(value):
         return "-" if value is None else f"{value:,.2f}"
 
-    for run in [baseline, *runs]:
-        ratio = run.transfers_per_s / baseline.transactions_per_s if run.name != "get_balances" else None
+    for row in median_runs(rounds):
         table.add_row(
-            run.name,
-            str(run.clients),
-            f"{run.transactions_per_s:,.0f}",
-            f"{run.transfers_per_s:,.0f}",
-            fmt(run.p50_ms),
-            fmt(run.p99_ms),
-            fmt(ratio),
-            str(run.failed),
+            row.name,
+            str(row.clients),
+            f"{row.transactions_per_s:,.0f}",
+            f"{row.transfers_per_s:,.0f}",
+            fmt(row.p50_ms),
+            fmt(row.p99_ms),
+            fmt(row.ratio),
+            str(row.failed),
         )
     console.print(table)
     console.print(

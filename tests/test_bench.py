@@ -1,0 +1,67 @@
+"""The benchmark's arithmetic (medians of per-round ratios) and one tiny real run."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from pyvb.bench import Run, median_runs, script_text
+
+
+def run(name, tps, per=1):
+    return Run(name, 20, tps, tps * per, 1.0, 2.0, 0)
+
+
+def test_ratios_are_taken_within_a_round_then_medianed():
+    rounds = [
+        [run("simple-update", 1000), run("create_transfer", 600)],
+        [run("simple-update", 2000), run("create_transfer", 1400)],
+        [run("simple-update", 1000), run("create_transfer", 500)],
+    ]
+    merged = median_runs(rounds)
+    assert [m.name for m in merged] == ["simple-update", "create_transfer"]
+    assert merged[1].ratio == 0.6  # rounds give 0.6, 0.7, 0.5
+    assert merged[1].transactions_per_s == 600
+
+
+def test_scripts_name_existing_accounts():
+    text = script_text("batch", 1000, 10)
+    assert "generate_series(1, 10)" in text and "% 1000" in text
+
+
+def test_bench_ledger_runs_end_to_end(pg_server_url):
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pyvb.cli",
+            "bench",
+            "ledger",
+            "--database-url",
+            pg_server_url,
+            "--duration",
+            "1",
+            "--clients",
+            "2",
+            "--accounts",
+            "10",
+            "--batch-accounts",
+            "50",
+            "--batch-size",
+            "5",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    for name in (
+        "simple-update",
+        "create_transfer",
+        "get_balances",
+        "create_transfers x5",
+        "hot house account",
+    ):
+        assert name in result.stdout
+    assert "all checks pass" in result.stdout
