@@ -227,21 +227,14 @@ BEGIN
         INSERT INTO vb.outbox (occurred_at, events)
         SELECT v_now, json_agg(ev.event ORDER BY ev.grp)
         FROM (
-            SELECT 1 AS grp, vb.outbox_event(
-                CASE v_kind WHEN 'single' THEN 'transfer.created' WHEN 'pending' THEN 'transfer.pending'
-                    WHEN 'post_pending' THEN 'transfer.posted' ELSE 'transfer.voided' END,
-                'transfer', p_req.transfer_id::text,
-                json_build_object(
-                    'transfer_id', p_req.transfer_id, 'from_account_id', v_from, 'to_account_id', v_to,
-                    'asset', f.asset_code, 'amount', v_amount, 'code', v_code, 'pending_id', p_req.pending_id,
-                    'expires_at', v_expires, 'metadata', coalesce(p_req.metadata, '{}')
-                )
+            SELECT 1 AS grp, vb.transfer_event(
+                v_kind, p_req.transfer_id, v_from, v_to, f.asset_code, v_amount, v_code, p_req.pending_id, v_expires,
+                coalesce(p_req.metadata, '{}')
             ) AS event
             UNION ALL
-            SELECT 2, vb.outbox_event('balance.changed', 'balance', c.account_id::text, json_build_object(
-                'account_id', c.account_id, 'asset', c.asset_code, 'balance', c.balance, 'pending_out', c.pending_out,
-                'pending_in', c.pending_in, 'available', c.balance - c.pending_out, 'version', c.version
-            ))
+            SELECT 2, vb.balance_changed_event(
+                c.account_id, c.asset_code, c.balance, c.pending_out, c.pending_in, c.version
+            )
             FROM changed AS c
             WHERE NOT c.is_deferred
         ) AS ev

@@ -130,6 +130,7 @@ DECLARE
     -- linked chain bookkeeping
     v_chain_start integer;
     v_chain_failed boolean := false;
+    v_chain_open boolean;
     s_balance bigint [];
     s_pending_out bigint [];
     s_pending_in bigint [];
@@ -407,9 +408,11 @@ BEGIN
             v_chain_failed := true;
         END IF;
 
-        IF NOT v_linked THEN
-            IF v_chain_failed AND i > v_chain_start THEN
-                -- undo the chain: restore the snapshot, report the others linked_event_failed
+        IF NOT v_linked OR i = n THEN
+            -- the chain ends here, or the batch ends inside it (an open chain)
+            v_chain_open := v_linked;
+            IF v_chain_open OR (v_chain_failed AND i > v_chain_start) THEN
+                -- undo the chain: restore the snapshot taken at its first member
                 a_balance := s_balance; a_pending_out := s_pending_out; a_pending_in := s_pending_in;
                 a_version := s_version; a_dirty := s_dirty; p_state := s_state; p_resolved_by := s_resolved_by;
                 p_id := p_id[1:s_p_len]; p_from := p_from[1:s_p_len]; p_to := p_to[1:s_p_len];
@@ -427,7 +430,13 @@ BEGIN
                 e_deferred := e_deferred[1:s_e_len];
                 x_id := x_id[1:s_x_len]; x_digest := x_digest[1:s_x_len]; x_status := x_status[1:s_x_len];
                 FOR j IN v_chain_start..i LOOP
-                    IF r_status[j] = 'created' THEN
+                    IF v_chain_open THEN
+                        -- nothing of an open chain is applied or recorded
+                        IF r_status[j] NOT IN ('exists', 'exists_with_different_fields', 'id_already_failed') THEN
+                            r_status[j] := 'linked_event_chain_open';
+                        END IF;
+                        r_record[j] := false;
+                    ELSIF r_status[j] = 'created' THEN
                         r_status[j] := 'linked_event_failed';
                         r_record[j] := false;
                     ELSIF r_record[j] THEN
@@ -441,32 +450,6 @@ BEGIN
             v_chain_start := NULL;
         END IF;
     END LOOP;
-
-    IF v_chain_start IS NOT NULL THEN
-        -- the batch ended inside a chain: nothing of it is applied or recorded
-        a_balance := s_balance; a_pending_out := s_pending_out; a_pending_in := s_pending_in;
-        a_version := s_version; a_dirty := s_dirty; p_state := s_state; p_resolved_by := s_resolved_by;
-        p_id := p_id[1:s_p_len]; p_from := p_from[1:s_p_len]; p_to := p_to[1:s_p_len];
-        p_asset := p_asset[1:s_p_len]; p_amount := p_amount[1:s_p_len]; p_code := p_code[1:s_p_len];
-        p_created := p_created[1:s_p_len]; p_expires := p_expires[1:s_p_len];
-        p_state := p_state[1:s_p_len]; p_resolved_by := p_resolved_by[1:s_p_len];
-        p_is_new := p_is_new[1:s_p_len];
-        o_id := o_id[1:s_o_len]; o_kind := o_kind[1:s_o_len]; o_from := o_from[1:s_o_len];
-        o_to := o_to[1:s_o_len]; o_asset := o_asset[1:s_o_len]; o_amount := o_amount[1:s_o_len];
-        o_code := o_code[1:s_o_len]; o_pending := o_pending[1:s_o_len];
-        o_expires := o_expires[1:s_o_len]; o_metadata := o_metadata[1:s_o_len];
-        e_account := e_account[1:s_e_len]; e_version := e_version[1:s_e_len];
-        e_transfer := e_transfer[1:s_e_len]; e_amount := e_amount[1:s_e_len];
-        e_balance := e_balance[1:s_e_len]; e_code := e_code[1:s_e_len];
-        e_deferred := e_deferred[1:s_e_len];
-        x_id := x_id[1:s_x_len]; x_digest := x_digest[1:s_x_len]; x_status := x_status[1:s_x_len];
-        FOR j IN v_chain_start..n LOOP
-            IF r_status[j] NOT IN ('exists', 'exists_with_different_fields', 'id_already_failed') THEN
-                r_status[j] := 'linked_event_chain_open';
-            END IF;
-            r_record[j] := false;
-        END LOOP;
-    END IF;
 
     -- 8. Write the outcome set-based, in one statement (each part is empty when it has nothing
     --    to write).
@@ -530,24 +513,15 @@ BEGIN
         INSERT INTO vb.outbox (occurred_at, events)
         SELECT v_now, json_agg(ev.event ORDER BY ev.grp, ev.ord)
         FROM (
-            SELECT 1 AS grp, o.ord, vb.outbox_event(
-                CASE o.kind WHEN 'single' THEN 'transfer.created' WHEN 'pending' THEN 'transfer.pending'
-                    WHEN 'post_pending' THEN 'transfer.posted' ELSE 'transfer.voided' END,
-                'transfer', o.id::text,
-                json_build_object(
-                    'transfer_id', o.id, 'from_account_id', o.from_id, 'to_account_id', o.to_id,
-                    'asset', o.asset, 'amount', o.amount, 'code', o.code, 'pending_id', o.pending,
-                    'expires_at', o.expires, 'metadata', o.metadata
-                )
+            SELECT 1 AS grp, o.ord, vb.transfer_event(
+                o.kind, o.id, o.from_id, o.to_id, o.asset, o.amount, o.code, o.pending, o.expires, o.metadata
             ) AS event
             FROM unnest(o_id, o_kind, o_from, o_to, o_asset, o_amount, o_code, o_pending, o_expires, o_metadata)
                 WITH ORDINALITY AS o (id, kind, from_id, to_id, asset, amount, code, pending, expires, metadata, ord)
             UNION ALL
-            SELECT 2, 0, vb.outbox_event('balance.changed', 'balance', c.account_id::text, json_build_object(
-                'account_id', c.account_id, 'asset', c.asset_code, 'balance', c.balance,
-                'pending_out', c.pending_out, 'pending_in', c.pending_in,
-                'available', c.balance - c.pending_out, 'version', c.version
-            ))
+            SELECT 2, 0, vb.balance_changed_event(
+                c.account_id, c.asset_code, c.balance, c.pending_out, c.pending_in, c.version
+            )
             FROM changed AS c
             WHERE NOT c.is_deferred
         ) AS ev

@@ -64,18 +64,15 @@ BEGIN
         INSERT INTO vb.outbox (occurred_at, events)
         SELECT v_now, json_agg(ev.event ORDER BY ev.grp)
         FROM (
-            SELECT 1 AS grp, vb.outbox_event('transfer.expired', 'transfer', e.pending_id::text, json_build_object(
-                'transfer_id', e.pending_id, 'from_account_id', e.from_account_id,
-                'to_account_id', e.to_account_id, 'asset', e.asset_code, 'amount', e.amount, 'code', e.code,
-                'expires_at', e.expires_at, 'expired_at', v_now
-            )) AS event
+            SELECT 1 AS grp, vb.transfer_event(
+                'expire_pending', e.pending_id, e.from_account_id, e.to_account_id, e.asset_code, e.amount, e.code,
+                NULL, e.expires_at, NULL
+            ) AS event
             FROM expired AS e
             UNION ALL
-            SELECT 2, vb.outbox_event('balance.changed', 'balance', c.account_id::text, json_build_object(
-                'account_id', c.account_id, 'asset', c.asset_code, 'balance', c.balance,
-                'pending_out', c.pending_out, 'pending_in', c.pending_in,
-                'available', c.balance - c.pending_out, 'version', c.version
-            ))
+            SELECT 2, vb.balance_changed_event(
+                c.account_id, c.asset_code, c.balance, c.pending_out, c.pending_in, c.version
+            )
             FROM changed AS c
             WHERE NOT c.is_deferred
         ) AS ev

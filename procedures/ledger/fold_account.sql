@@ -54,11 +54,11 @@ BEGIN
     UPDATE vb.accounts AS a
     SET balance = v_last_balance, version = v_last_version, updated_at = clock_timestamp()
     WHERE a.account_id = p_account_id;
-    PERFORM vb.emit_event('balance', p_account_id::text, 'balance.changed', json_build_object(
-        'account_id', p_account_id, 'asset', v_account.asset_code, 'balance', v_last_balance,
-        'pending_out', v_account.pending_out, 'pending_in', v_account.pending_in,
-        'available', v_last_balance - v_account.pending_out, 'version', v_last_version
-    ));
+    INSERT INTO vb.outbox (events)
+    VALUES (json_build_array(vb.balance_changed_event(
+        p_account_id, v_account.asset_code, v_last_balance, v_account.pending_out, v_account.pending_in,
+        v_last_version
+    )));
     RETURN v_count;
 END
 $$;
