@@ -126,10 +126,11 @@ CREATE TABLE vb.outbox (
     outbox_id bigint GENERATED ALWAYS AS IDENTITY,
     occurred_at timestamptz NOT NULL DEFAULT clock_timestamp(),
     txid xid8 NOT NULL DEFAULT pg_current_xact_id(),
-    events json COMPRESSION lz4 NOT NULL CHECK (json_typeof(events) = 'array')
+    events json NOT NULL CHECK (json_typeof(events) = 'array')
 ) PARTITION BY RANGE (occurred_at);
 
 CREATE INDEX outbox_txid_idx ON vb.outbox (txid, outbox_id);
+ALTER TABLE vb.outbox ALTER COLUMN events SET COMPRESSION lz4;
 
 -- Monthly partitions for 2026 and 2027 plus a default partition; the partitioning issue
 -- adds premaking, retention and archival.
