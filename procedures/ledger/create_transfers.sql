@@ -89,6 +89,7 @@ DECLARE
     a_pending_in bigint [] := '{}';
     a_version bigint [] := '{}';
     a_dirty boolean [] := '{}';
+    a_row tid [] := '{}';  -- physical row of each locked account: the final update needs no index
     v_has_resolutions boolean;
     v_registered bigint;
     v_named_accounts integer;
@@ -206,8 +207,8 @@ BEGIN
         UNION SELECT r.to_account_id FROM unnest(p_transfers) AS r
         UNION SELECT unnest(p_from) UNION SELECT unnest(p_to)
     ), locked AS (
-        SELECT ac.account_id, ac.asset_code, ac.overdraft_limit, ac.balance, ac.pending_out, ac.pending_in,
-            ac.version
+        SELECT ac.ctid AS row_id, ac.account_id, ac.asset_code, ac.overdraft_limit, ac.balance, ac.pending_out,
+            ac.pending_in, ac.version
         FROM vb.accounts AS ac
         WHERE ac.account_id IN (SELECT w.account_id FROM wanted AS w) AND NOT ac.is_deferred
         ORDER BY ac.account_id
@@ -216,8 +217,8 @@ BEGIN
     SELECT coalesce(array_agg(l.account_id), '{}'), coalesce(array_agg(l.asset_code), '{}'),
         coalesce(array_agg(l.overdraft_limit), '{}'), coalesce(array_agg(l.balance), '{}'),
         coalesce(array_agg(l.pending_out), '{}'), coalesce(array_agg(l.pending_in), '{}'),
-        coalesce(array_agg(l.version), '{}')
-    INTO a_id, a_asset, a_limit, a_balance, a_pending_out, a_pending_in, a_version
+        coalesce(array_agg(l.version), '{}'), coalesce(array_agg(l.row_id), '{}')
+    INTO a_id, a_asset, a_limit, a_balance, a_pending_out, a_pending_in, a_version, a_row
     FROM locked AS l;
     a_deferred := array_fill(false, ARRAY[cardinality(a_id)]);
     a_locked := array_fill(true, ARRAY[cardinality(a_id)]);
@@ -244,7 +245,7 @@ BEGIN
             WHERE ac.is_deferred
             GROUP BY ac.account_id, ac.asset_code, ac.overdraft_limit
         ), locked AS (
-            SELECT ac.account_id, ac.balance + coalesce((
+            SELECT ac.ctid AS row_id, ac.account_id, ac.balance + coalesce((
                 SELECT sum(u.amount) FROM vb.unfolded_entries AS u WHERE u.account_id = ac.account_id
             ), 0)::bigint AS balance, ac.pending_out, ac.pending_in
             FROM vb.accounts AS ac
@@ -260,8 +261,10 @@ BEGIN
             a_pending_in || coalesce(array_agg(l.pending_in ORDER BY d.account_id), '{}'),
             a_version || coalesce(array_agg(NULL::bigint ORDER BY d.account_id), '{}'),
             a_deferred || coalesce(array_agg(true ORDER BY d.account_id), '{}'),
-            a_locked || coalesce(array_agg(d.must_lock ORDER BY d.account_id), '{}')
-        INTO a_id, a_asset, a_limit, a_balance, a_pending_out, a_pending_in, a_version, a_deferred, a_locked
+            a_locked || coalesce(array_agg(d.must_lock ORDER BY d.account_id), '{}'),
+            a_row || coalesce(array_agg(l.row_id ORDER BY d.account_id), '{}')
+        INTO a_id, a_asset, a_limit, a_balance, a_pending_out, a_pending_in, a_version, a_deferred, a_locked,
+            a_row
         FROM deferred AS d
         LEFT JOIN locked AS l ON l.account_id = d.account_id;
     END IF;
@@ -504,9 +507,9 @@ BEGIN
             pending_out = u.pending_out,
             pending_in = u.pending_in,
             updated_at = v_now
-        FROM unnest(a_id, a_balance, a_version, a_pending_out, a_pending_in, a_dirty)
-            AS u (account_id, balance, version, pending_out, pending_in, dirty)
-        WHERE u.dirty AND ac.account_id = u.account_id
+        FROM unnest(a_row, a_balance, a_version, a_pending_out, a_pending_in, a_dirty)
+            AS u (row_id, balance, version, pending_out, pending_in, dirty)
+        WHERE u.dirty AND ac.ctid = u.row_id
         RETURNING ac.account_id, ac.asset_code, ac.balance, ac.pending_out, ac.pending_in, ac.version,
             ac.is_deferred
     ), events_written AS (
