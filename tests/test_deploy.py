@@ -142,6 +142,20 @@ def test_rollback_then_migrate_restores(fresh_url, project_copy):
     assert len(report.repeatables_applied) == len(repeatable_files(project_copy))
 
 
+def test_rolling_back_every_migration_then_migrating_restores_the_schema(fresh_url):
+    applied = Deployer(fresh_url).migrate().migrations_applied
+    rolled_back = Deployer(fresh_url).rollback(len(applied))
+    assert rolled_back == list(reversed(applied))
+    with psycopg.connect(fresh_url) as conn:
+        assert conn.execute("SELECT to_regnamespace('vb')").fetchone()[0] is None
+    report = Deployer(fresh_url).migrate()
+    assert report.migrations_applied == applied
+    assert len(report.repeatables_applied) == len(repeatable_files())
+    Deployer(fresh_url).seed()
+    with psycopg.connect(fresh_url) as conn:
+        assert conn.execute("SELECT bool_and(ok) FROM vb_ops.verify_ledger()").fetchone()[0]
+
+
 def test_stale_yoyo_lock_is_reported_and_unlock_clears_it(fresh_url):
     Deployer(fresh_url).migrate()
     with psycopg.connect(fresh_url, autocommit=True) as conn:
