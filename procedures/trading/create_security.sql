@@ -1,0 +1,59 @@
+-- vb_api.create_security(p_symbol, p_name, p_currency, p_tick_size default 1, p_lot_size default 1,
+--     p_price_band_bps default 1000) → text
+--
+-- Lists a security: registers its ledger asset (scale 0, kind 'security') and opens its issuer
+-- account (kind 'issuer', unlimited: shares enter circulation only from it, so the holdings of a
+-- symbol always sum to zero with the issuer's balance). Idempotent by symbol.
+--
+-- Parameters: p_symbol 1–12 characters [A-Z0-9._-]; p_name; p_currency an existing currency
+-- asset (prices are in its minor units); p_tick_size > 0 (prices are multiples);
+-- p_lot_size > 0 (quantities are multiples); p_price_band_bps > 0, or null for no band.
+-- Returns: 'created' | 'exists' (same fields) | 'exists_with_different_fields' (including a
+--   symbol already used by another asset) | 'currency_not_found'.
+-- Raises: VB001 for a null or malformed symbol or name, a tick or lot size < 1, a band < 1.
+CREATE OR REPLACE FUNCTION vb_api.create_security(
+    p_symbol text,
+    p_name text,
+    p_currency text,
+    p_tick_size bigint DEFAULT 1,
+    p_lot_size bigint DEFAULT 1,
+    p_price_band_bps integer DEFAULT 1000
+) RETURNS text
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_existing vb.securities;
+    v_issuer_id uuid := md5('vb:issuer:' || p_symbol)::uuid;
+BEGIN
+    IF p_symbol IS NULL OR p_symbol !~ '^[A-Z0-9._-]{1,12}$' THEN
+        RAISE EXCEPTION 'symbol must be 1-12 characters [A-Z0-9._-], got %', quote_nullable(p_symbol)
+            USING ERRCODE = 'VB001';
+    END IF;
+    IF p_name IS NULL OR p_name = '' THEN
+        RAISE EXCEPTION 'a security needs a name' USING ERRCODE = 'VB001';
+    END IF;
+    IF p_tick_size IS NULL OR p_tick_size < 1 OR p_lot_size IS NULL OR p_lot_size < 1 OR p_price_band_bps < 1 THEN
+        RAISE EXCEPTION 'tick size and lot size must be >= 1 and a price band >= 1 bps' USING ERRCODE = 'VB001';
+    END IF;
+    SELECT * INTO v_existing FROM vb.securities AS s WHERE s.symbol = p_symbol;
+    IF FOUND THEN
+        RETURN CASE WHEN (v_existing.security_name, v_existing.currency, v_existing.tick_size, v_existing.lot_size)
+                IS NOT DISTINCT FROM (p_name, p_currency, p_tick_size, p_lot_size)
+                AND v_existing.price_band_bps IS NOT DISTINCT FROM p_price_band_bps
+            THEN 'exists' ELSE 'exists_with_different_fields' END;
+    END IF;
+    IF NOT EXISTS (SELECT FROM vb.assets AS a WHERE a.asset_code = p_currency AND a.asset_kind = 'currency') THEN
+        RETURN 'currency_not_found';
+    END IF;
+    IF vb_api.create_asset(p_symbol, 0::smallint, 'security') <> 'created' THEN
+        RETURN 'exists_with_different_fields';  -- the symbol names an asset that is not this security
+    END IF;
+    PERFORM vb_api.open_account(v_issuer_id, p_symbol, NULL, 'issuer', NULL, json_build_object('symbol', p_symbol)::jsonb);
+    INSERT INTO vb.securities (
+        symbol, security_name, currency, tick_size, lot_size, price_band_bps, issuer_account_id
+    ) VALUES (p_symbol, p_name, p_currency, p_tick_size, p_lot_size, p_price_band_bps, v_issuer_id);
+    RETURN 'created';
+END
+$$;

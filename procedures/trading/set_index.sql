@@ -1,0 +1,40 @@
+-- vb_api.set_index(p_code text, p_name text, p_weights jsonb) → text
+--
+-- Defines a stock index, replacing its constituents: p_weights maps symbols to positive weights,
+-- e.g. {"ACME": 0.4, "BETA": 0.6}.
+-- Returns: 'created' | 'updated' | 'unknown_symbol' (a symbol is not listed; nothing changed).
+-- Raises: VB001 for a null or malformed code (1–12 [A-Z0-9._-]), a null name, weights that are
+-- not a non-empty object of positive numbers.
+CREATE OR REPLACE FUNCTION vb_api.set_index(p_code text, p_name text, p_weights jsonb)
+RETURNS text
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_existed boolean;
+BEGIN
+    IF p_code IS NULL OR p_code !~ '^[A-Z0-9._-]{1,12}$' OR p_name IS NULL OR p_name = ''
+        OR jsonb_typeof(p_weights) IS DISTINCT FROM 'object' OR p_weights = '{}'
+        OR EXISTS (
+            SELECT FROM jsonb_each(p_weights) AS w
+            WHERE jsonb_typeof(w.value) <> 'number' OR w.value::text::numeric <= 0
+        ) THEN
+        RAISE EXCEPTION 'an index needs a code, a name and positive numeric weights per symbol'
+            USING ERRCODE = 'VB001';
+    END IF;
+    IF EXISTS (
+        SELECT FROM jsonb_object_keys(p_weights) AS k (symbol)
+        WHERE NOT EXISTS (SELECT FROM vb.securities AS s WHERE s.symbol = k.symbol)
+    ) THEN
+        RETURN 'unknown_symbol';
+    END IF;
+    v_existed := EXISTS (SELECT FROM vb.stock_indices AS i WHERE i.index_code = p_code);
+    INSERT INTO vb.stock_indices (index_code, index_name) VALUES (p_code, p_name)
+    ON CONFLICT (index_code) DO UPDATE SET index_name = excluded.index_name, updated_at = now();
+    DELETE FROM vb.index_constituents AS c WHERE c.index_code = p_code;
+    INSERT INTO vb.index_constituents (index_code, symbol, weight)
+    SELECT p_code, w.key, w.value::text::numeric FROM jsonb_each(p_weights) AS w;
+    RETURN CASE WHEN v_existed THEN 'updated' ELSE 'created' END;
+END
+$$;
