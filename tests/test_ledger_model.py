@@ -279,6 +279,43 @@ class LedgerMachine(RuleBasedStateMachine):
         ]
         self._batch(reqs)
 
+    @rule(
+        parts=st.lists(
+            st.tuples(
+                st.sampled_from(["move", "reserve", "post", "void"]),
+                st.integers(0, 3),
+                st.integers(0, 3),
+                st.integers(1, 300),
+                st.booleans(),
+            ),
+            min_size=2,
+            max_size=6,
+        )
+    )
+    def two_phase_batch(self, parts):
+        """Batches mixing transfers, reservations and resolutions of pending transfers, including
+        ones reserved earlier in the same batch (the batch engine's two-phase paths)."""
+        reqs: list[dict] = []
+        open_ids = self._open_pendings()
+        for op, a, b, amount, linked in parts:
+            flags = ("linked",) if linked else ()
+            if op in ("post", "void") and (open_ids or reqs):
+                candidates = open_ids + [r["id"] for r in reqs if "pending" in r["flags"]]
+                if candidates:
+                    target = candidates[(a * 4 + b) % len(candidates)]
+                    kind = "post_pending" if op == "post" else "void_pending"
+                    reqs.append(
+                        request(
+                            amount=amount if op == "post" and linked else None,
+                            flags=(kind, *flags),
+                            pending_id=target,
+                        )
+                    )
+                    continue
+            extra = ("pending",) if op == "reserve" else ()
+            reqs.append(request(self._party(a), self._party(b), amount, flags=(*extra, *flags)))
+        self._batch(reqs)
+
     @precondition(lambda self: self.model.registry)
     @rule(pick=st.integers(0, 1000), linked=st.booleans(), amount=amounts)
     def batch_with_replay(self, pick, linked, amount):
