@@ -1,7 +1,7 @@
 -- Idempotent replays (single and batch), linked chains: failure inside, open chain at the end,
 -- success, retry of the innocent members, and VB001 for a null array or element.
 BEGIN;
-SELECT plan(25);
+SELECT plan(27);
 
 SELECT vb_api.create_asset('VBD', 2::smallint);
 SELECT vb_api.open_account('f0000000-0000-0000-0000-000000000001', 'VBD', NULL, 'issuer', NULL);
@@ -28,6 +28,19 @@ SELECT results_eq(
 );
 SELECT is((SELECT balance FROM vb_api.get_balances(ARRAY['b0000000-0000-0000-0000-000000000001'::uuid])), 110::bigint, 'replays moved nothing twice');
 
+-- a request digests the same through either path, null flags and metadata as '{}'
+SELECT is(
+    (SELECT status FROM vb_api.create_transfers(ARRAY[
+        ROW('29000000-0000-0000-0000-000000000001', 'a0000000-0000-0000-0000-000000000001', 'b0000000-0000-0000-0000-000000000001', 1, 'p2p', NULL, NULL, NULL, NULL),
+        ROW('29000000-0000-0000-0000-000000000002', 'a0000000-0000-0000-0000-000000000001', 'b0000000-0000-0000-0000-000000000001', 1, 'p2p', NULL, NULL, NULL, NULL)
+    ]::vb_api.transfer_request []) WHERE idx = 1),
+    'created', 'a batch request with null flags'
+);
+SELECT is(
+    vb_api.create_transfer('29000000-0000-0000-0000-000000000001', 'a0000000-0000-0000-0000-000000000001', 'b0000000-0000-0000-0000-000000000001', 1, 'p2p', '{}', NULL, NULL, '{}'),
+    'exists', 'replayed alone with empty flags and metadata it is exists'
+);
+
 -- a chain with a failing member: nothing applied, the culprit reports its own status
 SELECT results_eq(
     $$SELECT idx, status FROM vb_api.create_transfers(ARRAY[
@@ -41,7 +54,7 @@ SELECT results_eq(
 );
 SELECT results_eq(
     $$SELECT balance FROM vb_api.get_balances(ARRAY['a0000000-0000-0000-0000-000000000001'::uuid, 'b0000000-0000-0000-0000-000000000001'::uuid]) ORDER BY account_id$$,
-    $$VALUES (889::bigint), (111::bigint)$$,
+    $$VALUES (887::bigint), (113::bigint)$$,
     'only the request after the chain moved money'
 );
 SELECT is((SELECT count(*)::integer FROM vb.transfers WHERE transfer_id IN ('33000000-0000-0000-0000-000000000001', '33000000-0000-0000-0000-000000000003')), 0, 'no transfer of the failed chain is recorded');

@@ -162,7 +162,7 @@ BEGIN
         v_req := p_transfers[1];
         RETURN QUERY SELECT 1, v_req.transfer_id, vb_api.create_transfer(
             v_req.transfer_id, v_req.from_account_id, v_req.to_account_id, v_req.amount, v_req.code,
-            coalesce(v_req.flags, '{}'), v_req.pending_id, v_req.timeout_s, v_req.metadata
+            v_req.flags, v_req.pending_id, v_req.timeout_s, v_req.metadata
         );
         RETURN;
     END IF;
