@@ -34,11 +34,13 @@
 -- void, and retrying it reports that id as 'exists'. The registry's unique key decides, so a
 -- batch needs no per-id lock (a lock per id would fill the lock table on large batches).
 --
--- How: the accounts are locked in a fixed order (customer accounts sorted by id, then deferred
+-- How: a one-element array takes the scalar path of vb_api.create_transfer (same checks, shared
+-- through vb.check_transfer). Otherwise the accounts are locked in a fixed order (customer accounts sorted by id, then deferred
 -- accounts that must be read, sorted), the batch is evaluated in memory request by request
 -- (linked chains restore a snapshot on failure; no SAVEPOINT per item), and the outcome is
--- written set-based: each account row is updated once, entries / unfolded entries / transfers /
--- registry / outbox rows are inserted with one statement each.
+-- written set-based in one statement: each account row is updated once (found by the physical
+-- row id read when it was locked), and entries / unfolded entries / transfers / registry rows
+-- and the call's outbox row are inserted set-based.
 -- Deferred accounts (kinds house, fee, clearing, issuer) are not locked when only credited, or
 -- debited with an unlimited overdraft: their movements queue in vb.unfolded_entries, so a hot
 -- house or issuer account does not serialise writers.
