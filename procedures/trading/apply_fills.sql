@@ -1,0 +1,68 @@
+-- vb.apply_fills(p_taker_order_id, p_taker_side, p_taker_owner, p_makers, p_prices, p_quantities,
+--     p_trade_ids, p_symbol, p_now) → void
+--
+-- Internal. After the settlement transfers of an incoming order committed into the ledger (same
+-- transaction): records the trades, advances each maker (filled quantity and notional, status,
+-- its new reservation), keeps the security's last trade price, and writes trade.executed and
+-- the makers' order events.
+CREATE OR REPLACE FUNCTION vb.apply_fills(
+    p_taker_order_id uuid, p_taker_side text, p_taker_owner uuid, p_makers uuid [], p_prices bigint [],
+    p_quantities bigint [], p_trade_ids bigint [], p_symbol text, p_now timestamptz
+) RETURNS void
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    i integer;
+    v_maker vb.orders;
+    v_taker vb.orders;
+    v_notional bigint;
+    v_buyer_fee bigint;
+    v_seller_fee bigint;
+BEGIN
+    SELECT * INTO v_taker FROM vb.orders AS o WHERE o.order_id = p_taker_order_id;
+    FOR i IN 1..cardinality(p_makers) LOOP
+        SELECT * INTO v_maker FROM vb.orders AS o WHERE o.order_id = p_makers[i] FOR UPDATE;
+        v_notional := p_prices[i] * p_quantities[i];
+        v_buyer_fee := vb.trade_fee(v_notional, CASE WHEN p_taker_side = 'buy' THEN v_taker.taker_fee_bps
+            ELSE v_maker.maker_fee_bps END);
+        v_seller_fee := vb.trade_fee(v_notional, CASE WHEN p_taker_side = 'sell' THEN v_taker.taker_fee_bps
+            ELSE v_maker.maker_fee_bps END);
+        INSERT INTO vb.trades (
+            trade_id, executed_at, symbol, price, quantity, buy_order_id, sell_order_id, maker_order_id, taker_side,
+            buyer_id, seller_id, buyer_fee, seller_fee
+        ) VALUES (
+            p_trade_ids[i], p_now, p_symbol, p_prices[i], p_quantities[i],
+            CASE WHEN p_taker_side = 'buy' THEN p_taker_order_id ELSE v_maker.order_id END,
+            CASE WHEN p_taker_side = 'sell' THEN p_taker_order_id ELSE v_maker.order_id END,
+            v_maker.order_id, p_taker_side,
+            CASE WHEN p_taker_side = 'buy' THEN p_taker_owner ELSE v_maker.owner_id END,
+            CASE WHEN p_taker_side = 'sell' THEN p_taker_owner ELSE v_maker.owner_id END,
+            v_buyer_fee, v_seller_fee
+        );
+        UPDATE vb.orders AS o
+        SET filled_quantity = o.filled_quantity + p_quantities[i],
+            filled_notional = o.filled_notional + v_notional,
+            order_status = CASE WHEN o.filled_quantity + p_quantities[i] = o.quantity THEN 'filled'
+                ELSE 'partially_filled' END,
+            reservation_id = CASE WHEN o.filled_quantity + p_quantities[i] = o.quantity THEN NULL
+                ELSE md5('vb:reserve:' || o.order_id::text || ':' || (o.reservation_count + 1))::uuid END,
+            reservation_count = o.reservation_count + 1,
+            updated_at = p_now
+        WHERE o.order_id = v_maker.order_id;
+        PERFORM vb.emit_order_event(v_maker.order_id, CASE
+            WHEN v_maker.filled_quantity + p_quantities[i] = v_maker.quantity THEN 'order.filled'
+            ELSE 'order.partially_filled' END);
+        INSERT INTO vb.outbox (occurred_at, events)
+        VALUES (p_now, json_build_array(vb.outbox_event('trade.executed', 'trade', p_symbol, json_build_object(
+            'trade_id', p_trade_ids[i], 'symbol', p_symbol, 'price', p_prices[i], 'quantity', p_quantities[i],
+            'buy_order_id', CASE WHEN p_taker_side = 'buy' THEN p_taker_order_id ELSE v_maker.order_id END,
+            'sell_order_id', CASE WHEN p_taker_side = 'sell' THEN p_taker_order_id ELSE v_maker.order_id END,
+            'maker_order_id', v_maker.order_id, 'taker_side', p_taker_side, 'buyer_fee', v_buyer_fee,
+            'seller_fee', v_seller_fee, 'executed_at', p_now
+        ))));
+    END LOOP;
+    UPDATE vb.securities AS s
+    SET last_trade_price = p_prices[cardinality(p_prices)], last_trade_at = p_now
+    WHERE s.symbol = p_symbol;
+END
+$$;

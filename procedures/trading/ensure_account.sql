@@ -1,0 +1,20 @@
+-- vb.ensure_account(p_account_id uuid, p_asset text, p_owner_id uuid, p_kind text) → void
+--
+-- Internal. Opens a system-derived account (share, escrow or fee account; overdraft limit 0) if
+-- it does not exist yet. Raises VB999 if the id is taken by a different account (a bug).
+CREATE OR REPLACE FUNCTION vb.ensure_account(p_account_id uuid, p_asset text, p_owner_id uuid, p_kind text)
+RETURNS void
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    v_status text;
+BEGIN
+    IF EXISTS (SELECT FROM vb.accounts AS a WHERE a.account_id = p_account_id) THEN
+        RETURN;
+    END IF;
+    v_status := vb_api.open_account(p_account_id, p_asset, p_owner_id, p_kind, 0, '{}');
+    IF v_status NOT IN ('created', 'exists') THEN
+        RAISE EXCEPTION 'invariant: account % could not be opened: %', p_account_id, v_status USING ERRCODE = 'VB999';
+    END IF;
+END
+$$;

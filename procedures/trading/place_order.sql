@@ -1,0 +1,269 @@
+-- vb_api.place_order(p_order_id, p_account_id, p_symbol, p_side, p_quantity,
+--     p_order_type default 'limit', p_limit_price default null, p_time_in_force default 'gtc')
+--   → table (order_id, status, filled_quantity, remaining_quantity, avg_fill_price, reject_reason)
+--
+-- Places an order and matches it at once against the resting book of its symbol (price-time
+-- priority, trades at the resting order's price, partial fills), settling every trade through the
+-- ledger in the same transaction: cash buyer → seller, shares seller → buyer, maker/taker fees
+-- ceil(price × quantity × bps / 10000) per side to the currency's house fee account.
+--
+-- Parameters: p_order_id chosen by the caller (idempotency key); p_account_id the trader's cash
+-- account (its asset is the security's currency; its owner's share account settles the shares);
+-- p_side 'buy' | 'sell'; p_quantity > 0, a multiple of the lot size; p_order_type 'limit' |
+-- 'market'; p_limit_price required for limit (> 0, a multiple of the tick size), null for
+-- market; p_time_in_force 'gtc' | 'day' | 'ioc' | 'fok'.
+-- Returns the order's state: status new | partially_filled (resting) | filled | cancelled |
+-- rejected; filled_quantity; remaining_quantity (0 unless resting); avg_fill_price
+-- (volume-weighted, rounded down; null if nothing filled); reject_reason on rejected (or
+-- 'self_trade_prevented' on a cancelled rest): unknown_symbol, account_not_found,
+-- asset_mismatch, invalid_side, invalid_order_type, invalid_time_in_force, invalid_quantity,
+-- invalid_price, price_band, market_closed, insufficient_funds, insufficient_position,
+-- exists_with_different_fields. A replay with identical parameters returns the current state;
+-- with other parameters 'rejected' / 'exists_with_different_fields' and changes nothing.
+-- Raises: VB999 if a settlement transfer fails for another reason than funds (a bug).
+--
+-- Reservations: a resting buy holds a pending transfer cash → the owner's escrow account for its
+-- rest at its limit price plus the maker fee; a resting sell holds its shares the same way. A
+-- fill posts the reservation for what the fill costs and reserves the rest anew; a cancel voids
+-- it. The incoming order pays directly from its accounts, so a market buy can never overdraw:
+-- the ledger checks every transfer, and if the cash does not cover all fills (plus the
+-- reservation of a resting rest) the order is rejected with insufficient_funds and nothing
+-- trades. Fee rates are fixed on the order when it is placed.
+-- Self-trade prevention: matching stops before a resting order of the same owner and the
+-- incoming order's rest is cancelled. FOK trades only if the whole quantity fills.
+-- Locks: the security's row (orders of one symbol serialise, other symbols run in parallel),
+-- then, in one vb_api.create_transfers call, the accounts in the ledger's global order, so
+-- orders and plain transfers cannot deadlock.
+-- Events: order.accepted | order.filled | order.partially_filled | order.cancelled |
+-- order.rejected for the incoming order, order.filled / order.partially_filled for the makers,
+-- trade.executed per trade (all keyed by symbol).
+CREATE OR REPLACE FUNCTION vb_api.place_order(
+    p_order_id uuid,
+    p_account_id uuid,
+    p_symbol text,
+    p_side text,
+    p_quantity bigint,
+    p_order_type text DEFAULT 'limit',
+    p_limit_price bigint DEFAULT NULL,
+    p_time_in_force text DEFAULT 'gtc'
+) RETURNS TABLE (
+    order_id uuid, status text, filled_quantity bigint, remaining_quantity bigint, avg_fill_price bigint,
+    reject_reason text
+)
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+    v_digest uuid := md5(row(p_account_id, p_symbol, p_side, p_quantity, p_order_type, p_limit_price,
+        p_time_in_force)::text)::uuid;
+    v_existing vb.orders;
+    v_security vb.securities;
+    v_account vb.accounts;
+    v_fees record;
+    v_reference bigint;
+    v_reason text;
+    v_now timestamptz := clock_timestamp();
+    v_owner uuid;
+    v_shares uuid;
+    v_cash_escrow uuid;
+    v_share_escrow uuid;
+    v_fee_account uuid;
+    v_maker vb.orders;
+    v_remaining bigint := p_quantity;
+    v_fill bigint;
+    v_fillable bigint := 0;
+    v_stp boolean := false;
+    -- fills: resting order, price, quantity, trade id
+    m_order uuid [] := '{}';
+    m_price bigint [] := '{}';
+    m_quantity bigint [] := '{}';
+    m_trade bigint [] := '{}';
+    m_rest bigint [] := '{}';
+    -- ledger requests of the whole order, applied as one linked chain
+    v_requests vb_api.transfer_request [] := '{}';
+    v_debits text [] := '{}';  -- what a failure of each request means: 'cash' | 'shares' | 'other'
+    v_result record;
+    v_status text;
+    v_filled bigint;
+    v_notional numeric := 0;
+    v_reservation uuid;
+    i integer;
+BEGIN
+    -- idempotency: one caller at a time per order id
+    PERFORM pg_advisory_xact_lock(hashtextextended(p_order_id::text, 7301));
+    SELECT * INTO v_existing FROM vb.orders AS o WHERE o.order_id = p_order_id;
+    IF FOUND THEN
+        IF v_existing.request_digest = v_digest THEN
+            RETURN QUERY SELECT * FROM vb.order_state(p_order_id);
+        ELSE
+            RETURN QUERY SELECT p_order_id, 'rejected'::text, 0::bigint, 0::bigint, NULL::bigint,
+                'exists_with_different_fields'::text;
+        END IF;
+        RETURN;
+    END IF;
+    IF p_order_id IS NULL THEN
+        RAISE EXCEPTION 'p_order_id must not be null' USING ERRCODE = 'VB001';
+    END IF;
+
+    -- validation, in the contract's order of reject reasons
+    SELECT * INTO v_security FROM vb.securities AS s WHERE s.symbol = p_symbol FOR UPDATE;
+    SELECT * INTO v_account FROM vb.accounts AS a WHERE a.account_id = p_account_id;
+    v_owner := v_account.owner_id;
+    v_reason := CASE
+        WHEN v_security.symbol IS NULL THEN 'unknown_symbol'
+        WHEN v_account.account_id IS NULL OR v_owner IS NULL OR v_account.account_kind <> 'customer'
+            THEN 'account_not_found'
+        WHEN v_account.asset_code <> v_security.currency THEN 'asset_mismatch'
+        WHEN p_side IS NULL OR p_side NOT IN ('buy', 'sell') THEN 'invalid_side'
+        WHEN p_order_type IS NULL OR p_order_type NOT IN ('limit', 'market') THEN 'invalid_order_type'
+        WHEN p_time_in_force IS NULL OR p_time_in_force NOT IN ('gtc', 'day', 'ioc', 'fok')
+            OR (p_order_type = 'market' AND p_time_in_force IN ('gtc', 'day')) THEN 'invalid_time_in_force'
+        WHEN p_quantity IS NULL OR p_quantity <= 0 OR p_quantity % v_security.lot_size <> 0 THEN 'invalid_quantity'
+        WHEN (p_order_type = 'limit' AND (p_limit_price IS NULL OR p_limit_price <= 0
+                OR p_limit_price % v_security.tick_size <> 0))
+            OR (p_order_type = 'market' AND p_limit_price IS NOT NULL) THEN 'invalid_price'
+    END;
+    IF v_reason IS NULL AND p_order_type = 'limit' AND v_security.price_band_bps IS NOT NULL THEN
+        SELECT r.price INTO v_reference FROM vb.reference_price(p_symbol) AS r;
+        IF v_reference IS NOT NULL
+            AND abs(p_limit_price - v_reference)::numeric * 10000 > v_security.price_band_bps::numeric * v_reference THEN
+            v_reason := 'price_band';
+        END IF;
+    END IF;
+    IF v_reason IS NULL AND NOT vb.market_is_open(v_now) THEN
+        v_reason := 'market_closed';
+    END IF;
+    IF v_reason IS NULL AND p_side = 'sell' AND vb_api.share_account_id(v_owner, p_symbol) IS NULL THEN
+        v_reason := 'insufficient_position';  -- no short selling: a seller without shares
+    END IF;
+    IF v_reason IS NOT NULL THEN
+        RETURN QUERY SELECT * FROM vb.record_rejected_order(
+            p_order_id, v_digest, p_account_id, v_owner, p_symbol, p_side, p_order_type, p_time_in_force, p_quantity,
+            p_limit_price, v_reason, v_now);
+        RETURN;
+    END IF;
+
+    SELECT * INTO v_fees FROM vb_api.get_security(p_symbol);
+    v_shares := vb.share_account_uuid(v_owner, p_symbol);
+    v_cash_escrow := md5('vb:escrow:' || v_owner::text || ':' || v_security.currency)::uuid;
+    v_share_escrow := md5('vb:escrow:' || v_owner::text || ':' || p_symbol)::uuid;
+    v_fee_account := md5('vb:fees:' || v_security.currency)::uuid;
+
+    -- the matching plan: resting orders of the other side that cross, best first
+    FOR v_maker IN
+        SELECT * FROM vb.orders AS o
+        WHERE o.symbol = p_symbol AND o.side <> p_side AND o.order_status IN ('new', 'partially_filled')
+            AND (p_order_type = 'market' OR (p_side = 'buy' AND o.limit_price <= p_limit_price)
+                OR (p_side = 'sell' AND o.limit_price >= p_limit_price))
+        ORDER BY o.priority_price, o.book_seq
+    LOOP
+        EXIT WHEN v_remaining = 0;
+        IF v_maker.owner_id = v_owner THEN
+            v_stp := true;  -- self-trade prevention: stop before our own resting order
+            EXIT;
+        END IF;
+        v_fill := least(v_remaining, v_maker.quantity - v_maker.filled_quantity);
+        m_order := m_order || v_maker.order_id;
+        m_price := m_price || v_maker.limit_price;
+        m_quantity := m_quantity || v_fill;
+        m_rest := m_rest || (v_maker.quantity - v_maker.filled_quantity - v_fill);
+        v_remaining := v_remaining - v_fill;
+        v_fillable := v_fillable + v_fill;
+    END LOOP;
+    IF p_time_in_force = 'fok' AND v_fillable < p_quantity THEN
+        -- fill or kill: nothing trades
+        m_order := '{}'; m_price := '{}'; m_quantity := '{}'; m_rest := '{}';
+        v_remaining := p_quantity;
+    END IF;
+
+    -- accounts settlement needs (idempotent; opened before the single ledger call)
+    PERFORM vb.ensure_account(v_fee_account, v_security.currency, NULL, 'fee');
+    IF p_side = 'buy' THEN
+        PERFORM vb.ensure_account(v_shares, p_symbol, v_owner, 'customer');
+    END IF;
+
+    -- ledger requests, one per leg, in order
+    FOR i IN 1..cardinality(m_order) LOOP
+        SELECT * INTO v_maker FROM vb.orders AS o WHERE o.order_id = m_order[i];
+        m_trade := m_trade || nextval(pg_get_serial_sequence('vb.trades', 'trade_id'));
+        SELECT r.requests, r.debits INTO v_result
+        FROM vb.trade_transfers(
+            m_trade[i], m_price[i], m_quantity[i], p_side, v_owner, p_account_id, v_shares, v_maker, m_rest[i],
+            v_fees.taker_fee_bps, v_fee_account, v_security.currency, p_symbol, v_security.lot_size
+        ) AS r;
+        v_requests := v_requests || v_result.requests;
+        v_debits := v_debits || v_result.debits;
+        v_notional := v_notional + m_price[i]::numeric * m_quantity[i];
+    END LOOP;
+    v_filled := p_quantity - v_remaining;
+
+    -- a limit gtc/day order rests with what is left, reserved
+    IF v_remaining > 0 AND p_order_type = 'limit' AND p_time_in_force IN ('gtc', 'day') AND NOT v_stp THEN
+        v_reservation := md5('vb:reserve:' || p_order_id::text || ':1')::uuid;
+        IF p_side = 'buy' THEN
+            PERFORM vb.ensure_account(v_cash_escrow, v_security.currency, v_owner, 'clearing');
+            v_requests := v_requests || ROW(v_reservation, p_account_id, v_cash_escrow,
+                vb.buy_reservation(v_remaining, p_limit_price, v_fees.maker_fee_bps, v_security.lot_size), 'reserve', '{pending}',
+                NULL, NULL, NULL)::vb_api.transfer_request;
+            v_debits := v_debits || 'cash'::text;
+        ELSE
+            PERFORM vb.ensure_account(v_share_escrow, p_symbol, v_owner, 'clearing');
+            v_requests := v_requests || ROW(v_reservation, v_shares, v_share_escrow, v_remaining, 'reserve',
+                '{pending}', NULL, NULL, NULL)::vb_api.transfer_request;
+            v_debits := v_debits || 'shares'::text;
+        END IF;
+    END IF;
+
+    -- one linked chain: all of it or nothing
+    IF cardinality(v_requests) > 0 THEN
+        FOR i IN 1..cardinality(v_requests) - 1 LOOP
+            v_requests[i].flags := v_requests[i].flags || 'linked'::text;
+        END LOOP;
+        SELECT r.idx, r.status INTO v_result
+        FROM vb_api.create_transfers(v_requests) AS r
+        WHERE r.status NOT IN ('created', 'linked_event_failed')
+        ORDER BY r.idx
+        LIMIT 1;
+        IF FOUND THEN
+            IF v_result.status = 'insufficient_funds' AND v_debits[v_result.idx] IN ('cash', 'shares') THEN
+                RETURN QUERY SELECT * FROM vb.record_rejected_order(
+                    p_order_id, v_digest, p_account_id, v_owner, p_symbol, p_side, p_order_type, p_time_in_force,
+                    p_quantity, p_limit_price,
+                    CASE v_debits[v_result.idx] WHEN 'cash' THEN 'insufficient_funds' ELSE 'insufficient_position' END,
+                    v_now);
+                RETURN;
+            END IF;
+            RAISE EXCEPTION 'invariant: settlement transfer % of order % failed with %', v_result.idx, p_order_id,
+                v_result.status USING ERRCODE = 'VB999';
+        END IF;
+    END IF;
+
+    -- the incoming order
+    v_status := CASE
+        WHEN v_filled = p_quantity THEN 'filled'
+        WHEN v_reservation IS NOT NULL THEN CASE WHEN v_filled > 0 THEN 'partially_filled' ELSE 'new' END
+        ELSE 'cancelled' END;
+    INSERT INTO vb.orders (
+        order_id, request_digest, account_id, owner_id, symbol, side, order_type, time_in_force, quantity,
+        limit_price, maker_fee_bps, taker_fee_bps, filled_quantity, filled_notional, order_status, reject_reason,
+        reservation_id, reservation_count, book_seq, created_at, updated_at
+    ) VALUES (
+        p_order_id, v_digest, p_account_id, v_owner, p_symbol, p_side, p_order_type, p_time_in_force, p_quantity,
+        p_limit_price, v_fees.maker_fee_bps, v_fees.taker_fee_bps, v_filled, v_notional, v_status,
+        CASE WHEN v_stp AND v_status = 'cancelled' THEN 'self_trade_prevented' END,
+        v_reservation, CASE WHEN v_reservation IS NULL THEN 0 ELSE 1 END,
+        CASE WHEN v_reservation IS NOT NULL THEN nextval('vb.order_book_seq') END, v_now, v_now
+    );
+
+    -- the makers and the trades
+    IF cardinality(m_order) > 0 THEN
+        PERFORM vb.apply_fills(p_order_id, p_side, v_owner, m_order, m_price, m_quantity, m_trade, p_symbol, v_now);
+    END IF;
+    PERFORM vb.emit_order_event(p_order_id, CASE v_status
+        WHEN 'new' THEN 'order.accepted' WHEN 'partially_filled' THEN 'order.partially_filled'
+        WHEN 'filled' THEN 'order.filled' ELSE 'order.cancelled' END);
+    RETURN QUERY SELECT * FROM vb.order_state(p_order_id);
+END
+$$;

@@ -1,0 +1,27 @@
+-- vb.record_rejected_order(...) → the order's state
+--
+-- Internal. Records a rejected order (so a replay returns the rejection) and its order.rejected
+-- event.
+CREATE OR REPLACE FUNCTION vb.record_rejected_order(
+    p_order_id uuid, p_digest uuid, p_account_id uuid, p_owner_id uuid, p_symbol text, p_side text,
+    p_order_type text, p_time_in_force text, p_quantity bigint, p_limit_price bigint, p_reason text,
+    p_now timestamptz
+) RETURNS TABLE (
+    order_id uuid, status text, filled_quantity bigint, remaining_quantity bigint, avg_fill_price bigint,
+    reject_reason text
+)
+LANGUAGE plpgsql
+AS $$
+#variable_conflict use_column
+BEGIN
+    INSERT INTO vb.orders (
+        order_id, request_digest, account_id, owner_id, symbol, side, order_type, time_in_force, quantity,
+        limit_price, order_status, reject_reason, created_at, updated_at
+    ) VALUES (
+        p_order_id, p_digest, p_account_id, p_owner_id, p_symbol, p_side, p_order_type, p_time_in_force, p_quantity,
+        p_limit_price, 'rejected', p_reason, p_now, p_now
+    );
+    PERFORM vb.emit_order_event(p_order_id, 'order.rejected');
+    RETURN QUERY SELECT * FROM vb.order_state(p_order_id);
+END
+$$;
