@@ -17,8 +17,10 @@
 -- (volume-weighted, rounded down; null if nothing filled); reject_reason on rejected (or
 -- 'self_trade_prevented' on a cancelled rest): unknown_symbol, account_not_found,
 -- asset_mismatch, invalid_side, invalid_order_type, invalid_time_in_force, invalid_quantity,
--- invalid_price, price_band, market_closed, insufficient_funds, insufficient_position,
--- exists_with_different_fields. A replay with identical parameters returns the current state;
+-- invalid_price, price_band, market_closed, insufficient_position (no share account),
+-- trading_halted, reduce_only, risk_limit:<metric>, then insufficient_funds /
+-- insufficient_position from settlement, exists_with_different_fields. Trading states and hard
+-- limits are checked before funds: funds are known only when the ledger settles. A replay with identical parameters returns the current state;
 -- with other parameters 'rejected' / 'exists_with_different_fields' and changes nothing.
 -- Raises: VB999 if a settlement transfer fails for another reason than funds (a bug).
 --
@@ -34,6 +36,8 @@
 -- Locks: the security's row (orders of one symbol serialise, other symbols run in parallel),
 -- then, in one vb_api.create_transfers call, the accounts in the ledger's global order, so
 -- orders and plain transfers cannot deadlock.
+-- Risk: after its trades, soft limits the account now exceeds raise breach events and alerts
+-- (vb.post_trade_risk), in the same transaction.
 -- Events: order.accepted | order.filled | order.partially_filled | order.cancelled |
 -- order.rejected for the incoming order, order.filled / order.partially_filled for the makers,
 -- trade.executed per trade (all keyed by symbol).
@@ -172,6 +176,19 @@ BEGIN
         v_remaining := v_remaining - v_fill;
         v_fillable := v_fillable + v_fill;
     END LOOP;
+    -- trading states and hard risk limits (checked before funds, which settlement checks)
+    v_reason := vb.pre_trade_risk(
+        p_account_id, v_owner, p_symbol, p_side, p_quantity, p_limit_price,
+        CASE WHEN p_order_type = 'limit' THEN p_limit_price::numeric * p_quantity
+            ELSE (SELECT coalesce(sum(x.price::numeric * x.quantity), 0) FROM unnest(m_price, m_quantity) AS x (price, quantity))
+        END
+    );
+    IF v_reason IS NOT NULL THEN
+        RETURN QUERY SELECT * FROM vb.record_rejected_order(
+            p_order_id, v_digest, p_account_id, v_owner, p_symbol, p_side, p_order_type, p_time_in_force, p_quantity,
+            p_limit_price, v_reason, v_now);
+        RETURN;
+    END IF;
     IF p_time_in_force = 'fok' AND v_fillable < p_quantity THEN
         -- fill or kill: nothing trades
         m_order := '{}'; m_price := '{}'; m_quantity := '{}'; m_rest := '{}';
@@ -260,6 +277,9 @@ BEGIN
     -- the makers and the trades
     IF cardinality(m_order) > 0 THEN
         PERFORM vb.apply_fills(p_order_id, p_side, v_owner, m_order, m_price, m_quantity, m_trade, p_symbol, v_now);
+    END IF;
+    IF cardinality(m_order) > 0 THEN
+        PERFORM vb.post_trade_risk(p_order_id);
     END IF;
     PERFORM vb.emit_order_event(p_order_id, CASE v_status
         WHEN 'new' THEN 'order.accepted' WHEN 'partially_filled' THEN 'order.partially_filled'

@@ -1,0 +1,22 @@
+-- vb_api.record_breach_event(p_source text, p_account_id uuid, p_kind text, p_detail jsonb) → bigint
+--
+-- Records a breach reported from outside the database (a surveillance job, the middleware):
+-- a breach event and, unless one is already open for that account and kind, an alert of
+-- severity p_detail->>'severity' ('info' | 'warning' | 'critical', default 'warning').
+-- Returns the breach id. Events: breach.recorded, alert.raised.
+-- Raises: VB001 when p_source or p_kind is null or empty, or the severity is unknown.
+CREATE OR REPLACE FUNCTION vb_api.record_breach_event(p_source text, p_account_id uuid, p_kind text, p_detail jsonb)
+RETURNS bigint
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_severity text := coalesce(p_detail ->> 'severity', 'warning');
+BEGIN
+    IF coalesce(p_source, '') = '' OR coalesce(p_kind, '') = '' OR v_severity NOT IN ('info', 'warning', 'critical') THEN
+        RAISE EXCEPTION 'a breach needs a source, a kind and a known severity' USING ERRCODE = 'VB001';
+    END IF;
+    RETURN vb.raise_breach(p_source, p_account_id, p_kind, p_detail, v_severity);
+END
+$$;
