@@ -20,11 +20,10 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
     RETURN QUERY
-    SELECT s.symbol, b.balance, b.available, c.avg_cost, r.price, b.balance * r.price,
-        (r.price - c.avg_cost) * b.balance
+    SELECT s.symbol, a.balance, a.balance - a.pending_out, c.avg_cost, r.price, a.balance * r.price,
+        (r.price - c.avg_cost) * a.balance
     FROM vb.securities AS s
-    JOIN vb.accounts AS a ON a.account_id = vb.share_account_uuid(p_owner_id, s.symbol)
-    CROSS JOIN LATERAL vb_api.get_balances(ARRAY[a.account_id]) AS b
+    JOIN vb.accounts AS a ON a.account_id = vb.share_account_uuid(p_owner_id, s.symbol)  -- customer kind: no unfolded
     LEFT JOIN LATERAL (
         SELECT floor(sum(t.price::numeric * t.quantity) / sum(t.quantity))::bigint AS avg_cost
         FROM vb.trades AS t

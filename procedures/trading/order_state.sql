@@ -11,6 +11,7 @@ RETURNS TABLE (
 )
 LANGUAGE sql
 STABLE
+ROWS 1
 AS $$
     SELECT o.order_id, o.order_status, o.filled_quantity,
         CASE WHEN o.order_status IN ('new', 'partially_filled') THEN o.quantity - o.filled_quantity ELSE 0 END,

@@ -6,6 +6,7 @@ CREATE OR REPLACE FUNCTION vb.reference_price(p_symbol text)
 RETURNS TABLE (price bigint, as_of timestamptz)
 LANGUAGE sql
 STABLE
+ROWS 1
 AS $$
     SELECT coalesce(s.last_trade_price, (q.bid + q.ask) / 2), coalesce(s.last_trade_at, q.quoted_at)
     FROM vb.securities AS s
