@@ -218,7 +218,8 @@ class LedgerBench:
         return result.stdout + result.stderr
 
     def _timed_run(self, name: str, dbname: str, args: list[str], clients: int, per_txn: int) -> Run:
-        prefix = self.workdir / name
+        slug = re.sub(r"[^A-Za-z0-9]+", "-", name)
+        prefix = self.workdir / slug
         output = self._run_pgbench(
             [
                 "-n",
@@ -237,7 +238,7 @@ class LedgerBench:
         tps = float(re.search(r"tps = ([\d.]+)", output).group(1))
         failed_match = re.search(r"number of failed transactions: (\d+)", output)
         latencies = []
-        for log in self.workdir.glob(f"{name}.*"):
+        for log in self.workdir.glob(f"{slug}.*"):
             for line in log.read_text().splitlines():
                 fields = line.split()
                 if len(fields) >= 3 and fields[2].isdigit():
@@ -321,3 +322,115 @@ class LedgerBench:
             return conn.execute(
                 "SELECT check_name, detail FROM vb_ops.verify_ledger() WHERE NOT ok"
             ).fetchall()
+
+
+TRADER_CASH_SQL = "('00000000-0000-0000-0003-' || lpad(({n})::text, 12, '0'))::uuid"
+TRADER_OWNER_SQL = "('00000000-0000-0000-0004-' || lpad(({n})::text, 12, '0'))::uuid"
+MID_PRICE = 10000
+TICK = 5
+
+ORDER_SCRIPT = """\\set t random(1, {traders})
+\\set s random(1, {symbols})
+\\set side random(0, 1)
+\\set off random(-{depth}, 2)
+SELECT status FROM vb_api.place_order(gen_random_uuid(), {cash}, 'S' || lpad(:s::text, 3, '0'),
+    CASE WHEN :side = 0 THEN 'buy' ELSE 'sell' END, 10, 'limit',
+    {mid} + (CASE WHEN :side = 0 THEN :off::int ELSE -(:off::int) END) * {tick}, 'gtc');
+"""
+
+
+class TradingBench(LedgerBench):
+    """Orders from many traders on N symbols: a resting book of --depth levels a side around one
+    mid price, and orders whose limit lands from --depth ticks behind to 2 ticks through the
+    touch, so that about 2 in 7 cross and trade."""
+
+    def __init__(self, server_url, clients, duration_s, symbols, depth, traders, jobs, console):
+        super().__init__(server_url, clients, duration_s, 2, 2, 2, jobs, console)
+        self.symbols = symbols
+        self.depth = depth
+        self.traders = traders
+        self.ledger_db = f"vb_bench_trading_{os.getpid()}"
+
+    def setup(self) -> None:
+        shape = f"{self.symbols} symbols, {self.traders} traders, book depth {self.depth}"
+        self.console.print(f"deploying {self.ledger_db}: {shape}…")
+        drop_database(self.server_url, self.ledger_db)
+        url = with_database(self.server_url, self.ledger_db)
+        Deployer(url).migrate()
+        cash, owner = TRADER_CASH_SQL.format(n="n"), TRADER_OWNER_SQL.format(n="n")
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("SELECT vb_api.create_asset('VBD', 2::smallint)")
+            conn.execute("SELECT vb_api.open_account(%s, 'VBD', NULL, 'issuer', NULL)", (ISSUER_ID,))
+            conn.execute(
+                "SELECT count(vb_api.create_security('S' || lpad(s::text, 3, '0'), 'bench', 'VBD', %s, 10,"
+                " NULL)) FROM generate_series(1, %s) AS s",
+                (TICK, self.symbols),
+            )
+            conn.execute("SELECT vb_api.set_fees(NULL, 5, 10)")
+            conn.execute(
+                f"SELECT count(vb_api.create_user({owner}, 'trader' || n)),"
+                f" count(vb_api.open_account({cash}, 'VBD', {owner}))"
+                " FROM generate_series(1, %s) AS n",
+                (self.traders,),
+            )
+            conn.execute(
+                f"""SELECT count(*) FROM vb_api.create_transfers(ARRAY(
+                    SELECT ROW(gen_random_uuid(), %s::uuid, {cash}, 100000000000000, 'deposit', '{{}}',
+                        NULL, NULL, NULL)::vb_api.transfer_request FROM generate_series(1, %s) AS n))""",
+                (ISSUER_ID, self.traders),
+            )
+            conn.execute(
+                "SELECT count(vb_api.issue_shares(gen_random_uuid(), 'S' || lpad(s::text, 3, '0'),"
+                f" {owner}, 1000000000))"
+                " FROM generate_series(1, %s) AS n CROSS JOIN generate_series(1, %s) AS s",
+                (self.traders, self.symbols),
+            )
+            # the resting book: 5 orders per level and side, traders taken in turn
+            conn.execute(
+                f"""SELECT count(*) FROM generate_series(1, %(symbols)s) AS s
+                    CROSS JOIN generate_series(1, %(depth)s) AS lvl
+                    CROSS JOIN generate_series(0, 1) AS side
+                    CROSS JOIN generate_series(1, 5) AS k
+                    CROSS JOIN LATERAL (
+                        SELECT ((s * 7 + lvl * 5 + k + side * 3) %% %(traders)s) + 1 AS n) AS pick
+                    CROSS JOIN LATERAL vb_api.place_order(
+                        gen_random_uuid(), {TRADER_CASH_SQL.format(n="pick.n")}, 'S' || lpad(s::text, 3, '0'),
+                        CASE side WHEN 0 THEN 'buy' ELSE 'sell' END, 10, 'limit',
+                        %(mid)s + (CASE side WHEN 0 THEN -lvl ELSE lvl END) * %(tick)s, 'gtc') AS o""",
+                {
+                    "symbols": self.symbols,
+                    "depth": self.depth,
+                    "traders": self.traders,
+                    "mid": MID_PRICE,
+                    "tick": TICK,
+                },
+            )
+            conn.execute("VACUUM ANALYZE")
+
+    def orders(self, name: str, symbols: int, rate: int | None = None, clients: int | None = None) -> Run:
+        script = self.workdir / (re.sub(r"[^A-Za-z0-9]+", "-", name) + ".sql")
+        script.write_text(
+            ORDER_SCRIPT.format(
+                traders=self.traders,
+                symbols=symbols,
+                depth=self.depth,
+                mid=MID_PRICE,
+                tick=TICK,
+                cash=TRADER_CASH_SQL.format(n=":t"),
+            )
+        )
+        args = ["-M", "prepared", "-f", str(script)]
+        if rate:
+            args += ["-R", str(rate)]
+        before = self._trades_and_orders()
+        run = self._timed_run(name, self.ledger_db, args, clients or self.clients, 1)
+        after = self._trades_and_orders()
+        traded = (after[0] - before[0]) / max(after[1] - before[1], 1)
+        run.ratio = traded  # shown as "traded": the share of orders that traded
+        return run
+
+    def _trades_and_orders(self) -> tuple[int, int]:
+        with psycopg.connect(with_database(self.server_url, self.ledger_db)) as conn:
+            return conn.execute(
+                "SELECT count(*) FILTER (WHERE filled_quantity > 0), count(*) FROM vb.orders"
+            ).fetchone()

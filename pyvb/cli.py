@@ -36,6 +36,8 @@ def clean_errors(command):
             fail(str(error))
         except psycopg.Error as error:
             fail(str(error).strip().replace("\n", " "))
+        except OSError as error:
+            fail(f"{error.__class__.__name__}: {error}")
 
     return wrapper
 
@@ -276,6 +278,64 @@ def bench_ledger(
             fmt(row.p99_ms),
             fmt(row.ratio),
             str(row.failed),
+        )
+    console.print(table)
+    console.print(
+        "verify_ledger after the runs: " + ("all checks pass" if not problems else f"FAILED {problems}")
+    )
+    if problems:
+        sys.exit(1)
+
+
+@bench.command("trading")
+@database_url_option
+@click.option("--clients", default=16, show_default=True, type=click.IntRange(1, 90))
+@click.option(
+    "--duration", "duration_s", default=30, show_default=True, type=click.IntRange(1), help="Seconds per run."
+)
+@click.option("--symbols", default=20, show_default=True, type=click.IntRange(1, 999))
+@click.option(
+    "--depth", default=5, show_default=True, type=click.IntRange(1, 100), help="Resting levels a side."
+)
+@click.option("--traders", default=200, show_default=True, type=click.IntRange(2))
+@click.option(
+    "--rate", default=500, show_default=True, type=click.IntRange(1), help="Orders/s of the latency run."
+)
+@click.option("--jobs", default=2, show_default=True, type=click.IntRange(1), help="pgbench threads.")
+@click.option("--keep", is_flag=True, help="Keep the scratch database.")
+@clean_errors
+def bench_trading(database_url, clients, duration_s, symbols, depth, traders, rate, jobs, keep):
+    """place_order throughput and latency: over --symbols symbols, on one symbol, and at a fixed
+    --rate (p99 under a steady load), on a scratch database of the server of --database-url."""
+    from pyvb.bench import BenchError, TradingBench, machine_size
+
+    try:
+        runner = TradingBench(database_url, clients, duration_s, symbols, depth, traders, jobs, console)
+        try:
+            runner.setup()
+            runs = [
+                runner.orders(f"{symbols} symbols", symbols),
+                runner.orders("1 symbol", 1),
+                runner.orders(f"{symbols} symbols at {rate}/s", symbols, rate=rate),
+            ]
+            problems = runner.verify()
+        finally:
+            if not keep:
+                runner.teardown()
+    except BenchError as error:
+        fail(str(error))
+    table = Table(title=f"pyvb bench trading — {machine_size()}, {duration_s} s per run")
+    for column in ("run", "clients", "orders/s", "p50 ms", "p99 ms", "traded", "failed"):
+        table.add_column(column, justify="right" if column != "run" else "left")
+    for run in runs:
+        table.add_row(
+            run.name,
+            str(run.clients),
+            f"{run.transactions_per_s:,.0f}",
+            f"{run.p50_ms:,.2f}",
+            f"{run.p99_ms:,.2f}",
+            f"{run.ratio:.0%}",
+            str(run.failed),
         )
     console.print(table)
     console.print(
