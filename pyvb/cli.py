@@ -347,12 +347,16 @@ def bench_trading(database_url, clients, duration_s, symbols, depth, traders, ra
 
 @main.command()
 @database_url_option
+@click.option(
+    "--seconds", default=30.0, show_default=True, type=click.FloatRange(0), help="Trading session length."
+)
 @clean_errors
-def demo(database_url: str) -> None:
-    """Deploy and seed the database, run the demo session and print a summary."""
+def demo(database_url: str, seconds: float) -> None:
+    """Deploy and seed the database, run a banking session and a simulated trading session, and
+    print a summary with the ledger audit."""
     from pyvb import demo as demo_module
 
-    demo_module.run(database_url, console)
+    demo_module.run(database_url, console, seconds)
 
 
 if __name__ == "__main__":

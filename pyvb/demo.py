@@ -56,7 +56,7 @@ class Session:
             self.log.add_row(step, label, status)
 
 
-def run(database_url: str, console: Console) -> None:
+def run(database_url: str, console: Console, seconds: float = 30) -> None:
     deployer = Deployer(database_url)
     report = deployer.migrate()
     applied = (
@@ -121,8 +121,11 @@ def run(database_url: str, console: Console) -> None:
             )
         console.print(balances)
 
+    from pyvb import simulation
     from pyvb.cli import verify_table
 
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        simulation.run(conn, console, seconds)
     with psycopg.connect(database_url) as conn:
         table, all_ok = verify_table(conn)
     console.print(table)

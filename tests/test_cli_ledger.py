@@ -27,18 +27,19 @@ def fresh_url(pg_server_url):
 
 
 def test_demo_runs_on_a_fresh_database_and_again(fresh_url):
-    first = run_cli("demo", "--database-url", fresh_url)
+    first = run_cli("demo", "--database-url", fresh_url, "--seconds", "2")
     assert first.returncode == 0, first.stderr
     assert "post 150.00 of the hold" in first.stdout and "void the hold" in first.stdout
     assert "linked_event_failed" in first.stdout
     assert "ledger verified" in first.stdout
-    second = run_cli("demo", "--database-url", fresh_url)
+    assert "trading session" in first.stdout and "top movers" in first.stdout
+    second = run_cli("demo", "--database-url", fresh_url, "--seconds", "1")
     assert second.returncode == 0, second.stderr
     assert "ledger verified" in second.stdout
 
 
 def test_verify_exits_nonzero_on_a_broken_ledger(fresh_url):
-    assert run_cli("demo", "--database-url", fresh_url).returncode == 0
+    assert run_cli("demo", "--database-url", fresh_url, "--seconds", "0").returncode == 0
     clean = run_cli("verify", "--database-url", fresh_url)
     assert clean.returncode == 0 and "FAILED" not in clean.stdout
     with psycopg.connect(fresh_url, autocommit=True) as conn:
