@@ -65,3 +65,37 @@ def test_bench_ledger_runs_end_to_end(pg_server_url):
     ):
         assert name in result.stdout
     assert "all checks pass" in result.stdout
+
+
+def test_bench_trading_runs_end_to_end(pg_server_url):
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pyvb.cli",
+            "bench",
+            "trading",
+            "--database-url",
+            pg_server_url,
+            "--duration",
+            "1",
+            "--clients",
+            "2",
+            "--symbols",
+            "2",
+            "--traders",
+            "6",
+            "--depth",
+            "2",
+            "--rate",
+            "50",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    for name in ("2 symbols", "1 symbol", "2 symbols at 50/s"):
+        assert name in result.stdout
+    assert "all checks pass" in result.stdout
