@@ -2,7 +2,7 @@
 -- market orders on thin and empty books, self-trade prevention, fees with rounding,
 -- reservations held and released; cancel_order, order_book, get_positions.
 BEGIN;
-SELECT plan(44);
+SELECT plan(47);
 
 SELECT vb_api.create_asset('VBD', 2::smallint);
 SELECT vb_api.create_asset('XYZ', 2::smallint);
@@ -175,6 +175,13 @@ SELECT results_eq(
     $$VALUES (750::bigint, 730::bigint)$$, 'shares of resting sells are not available'
 );
 SELECT ok((SELECT bool_and(ok) FROM vb_ops.verify_ledger()), 'cash and shares are conserved: verify_ledger passes');
+
+-- price band around the reference price (last trade 10.00 here), and the IOC that reserved nothing
+SELECT vb_api.create_security('BAND', 'Banded', 'VBD', 1, 1, 1000);
+SELECT vb_api.ingest_quotes('[{"symbol": "BAND", "bid": 990, "ask": 1010, "ts": "2026-11-26T10:00:00Z"}]')::text;
+SELECT is((SELECT reject_reason FROM vb_api.place_order(gen_random_uuid(), 'a0000000-0000-0000-0000-0000000000a1', 'BAND', 'buy', 1, 'limit', 1101)), 'price_band', 'price_band: 11.01 is more than 10% from the quote mid 10.00');
+SELECT is((SELECT status FROM vb_api.place_order(gen_random_uuid(), 'a0000000-0000-0000-0000-0000000000a1', 'BAND', 'buy', 1, 'limit', 1100, 'ioc')), 'cancelled', 'exactly 10% away is inside the band (an IOC with nothing to trade)');
+SELECT is((SELECT pending_out FROM cash WHERE account_id = 'a0000000-0000-0000-0000-0000000000a1'), vb.buy_reservation(20, 1000, 10, 10), 'an IOC reserves nothing: only the resting buy holds cash');
 
 SELECT * FROM finish();
 ROLLBACK;
