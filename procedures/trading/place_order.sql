@@ -157,10 +157,12 @@ BEGIN
 
     -- the matching plan: resting orders of the other side that cross, best first
     FOR v_maker IN
+        -- an index range on (symbol, side, priority_price, book_seq): best first, crossing only
         SELECT * FROM vb.orders AS o
-        WHERE o.symbol = p_symbol AND o.side <> p_side AND o.order_status IN ('new', 'partially_filled')
-            AND (p_order_type = 'market' OR (p_side = 'buy' AND o.limit_price <= p_limit_price)
-                OR (p_side = 'sell' AND o.limit_price >= p_limit_price))
+        WHERE o.symbol = p_symbol AND o.side = CASE p_side WHEN 'buy' THEN 'sell' ELSE 'buy' END
+            AND o.order_status IN ('new', 'partially_filled')
+            AND o.priority_price <= CASE WHEN p_order_type = 'market' THEN 9223372036854775807
+                WHEN p_side = 'buy' THEN p_limit_price ELSE -p_limit_price END
         ORDER BY o.priority_price, o.book_seq
     LOOP
         EXIT WHEN v_remaining = 0;
