@@ -1,14 +1,16 @@
 -- vb.apply_fills(p_taker_order_id, p_taker_side, p_taker_owner, p_makers, p_prices, p_quantities,
---     p_trade_ids, p_symbol, p_now) → void
+--     p_trade_ids, p_symbol, p_now) → json[]
 --
--- Internal. After the settlement transfers of an incoming order committed into the ledger (same
+-- Internal. After the settlement transfers of an incoming order went into the ledger (same
 -- transaction): records the trades, advances each maker (filled quantity and notional, status,
--- its new reservation), keeps the security's last trade price, and writes trade.executed and
--- the makers' order events.
-CREATE OR REPLACE FUNCTION vb.apply_fills(
+-- its new reservation) and keeps the security's last trade price. Returns the events to write —
+-- each maker's order event and trade.executed per trade — for the caller's single outbox row.
+-- The makers need no row lock: every change to a symbol's orders holds the security's row lock.
+DROP FUNCTION IF EXISTS vb.apply_fills(uuid, text, uuid, uuid [], bigint [], bigint [], bigint [], text, timestamptz);
+CREATE FUNCTION vb.apply_fills(
     p_taker_order_id uuid, p_taker_side text, p_taker_owner uuid, p_makers uuid [], p_prices bigint [],
     p_quantities bigint [], p_trade_ids bigint [], p_symbol text, p_now timestamptz
-) RETURNS void
+) RETURNS json []
 LANGUAGE plpgsql
 AS $$
 DECLARE
@@ -18,10 +20,11 @@ DECLARE
     v_notional bigint;
     v_buyer_fee bigint;
     v_seller_fee bigint;
+    v_events json [] := '{}';
 BEGIN
     SELECT * INTO v_taker FROM vb.orders AS o WHERE o.order_id = p_taker_order_id;
     FOR i IN 1..cardinality(p_makers) LOOP
-        SELECT * INTO v_maker FROM vb.orders AS o WHERE o.order_id = p_makers[i] FOR UPDATE;
+        SELECT * INTO v_maker FROM vb.orders AS o WHERE o.order_id = p_makers[i];
         v_notional := p_prices[i] * p_quantities[i];
         v_buyer_fee := vb.trade_fee(v_notional, CASE WHEN p_taker_side = 'buy' THEN v_taker.taker_fee_bps
             ELSE v_maker.maker_fee_bps END);
@@ -49,20 +52,20 @@ BEGIN
             reservation_count = o.reservation_count + 1,
             updated_at = p_now
         WHERE o.order_id = v_maker.order_id;
-        PERFORM vb.emit_order_event(v_maker.order_id, CASE
+        v_events := v_events || vb.order_event(v_maker.order_id, CASE
             WHEN v_maker.filled_quantity + p_quantities[i] = v_maker.quantity THEN 'order.filled'
             ELSE 'order.partially_filled' END);
-        INSERT INTO vb.outbox (occurred_at, events)
-        VALUES (p_now, json_build_array(vb.outbox_event('trade.executed', 'trade', p_symbol, json_build_object(
+        v_events := v_events || vb.outbox_event('trade.executed', 'trade', p_symbol, json_build_object(
             'trade_id', p_trade_ids[i], 'symbol', p_symbol, 'price', p_prices[i], 'quantity', p_quantities[i],
             'buy_order_id', CASE WHEN p_taker_side = 'buy' THEN p_taker_order_id ELSE v_maker.order_id END,
             'sell_order_id', CASE WHEN p_taker_side = 'sell' THEN p_taker_order_id ELSE v_maker.order_id END,
             'maker_order_id', v_maker.order_id, 'taker_side', p_taker_side, 'buyer_fee', v_buyer_fee,
-            'seller_fee', v_seller_fee, 'executed_at', p_now
-        ))));
+            'seller_fee', v_seller_fee
+        ));
     END LOOP;
     UPDATE vb.securities AS s
     SET last_trade_price = p_prices[cardinality(p_prices)], last_trade_at = p_now
     WHERE s.symbol = p_symbol;
+    RETURN v_events;
 END
 $$;

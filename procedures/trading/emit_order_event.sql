@@ -1,20 +1,12 @@
 -- vb.emit_order_event(p_order_id uuid, p_event_type text) → void
 --
--- Internal. Writes an order.* event (keyed by symbol) with the order's current state.
+-- Internal. Writes a vb.outbox row holding one order.* event (vb.order_event), for calls that
+-- emit nothing else (a cancel, a rejection).
 CREATE OR REPLACE FUNCTION vb.emit_order_event(p_order_id uuid, p_event_type text)
 RETURNS void
 LANGUAGE plpgsql
 AS $$
 BEGIN
-    INSERT INTO vb.outbox (events)
-    SELECT json_build_array(vb.outbox_event(p_event_type, 'order', o.symbol, json_build_object(
-        'order_id', o.order_id, 'account_id', o.account_id, 'owner_id', o.owner_id, 'symbol', o.symbol,
-        'side', o.side, 'order_type', o.order_type, 'limit_price', o.limit_price, 'time_in_force', o.time_in_force,
-        'quantity', o.quantity, 'filled_quantity', s.filled_quantity, 'remaining_quantity', s.remaining_quantity,
-        'avg_fill_price', s.avg_fill_price, 'status', s.status, 'reject_reason', s.reject_reason
-    )))
-    FROM vb.orders AS o
-    CROSS JOIN LATERAL vb.order_state(o.order_id) AS s
-    WHERE o.order_id = p_order_id;
+    INSERT INTO vb.outbox (events) VALUES (json_build_array(vb.order_event(p_order_id, p_event_type)));
 END
 $$;

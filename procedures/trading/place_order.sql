@@ -93,6 +93,7 @@ DECLARE
     v_filled bigint;
     v_notional numeric := 0;
     v_reservation uuid;
+    v_events json [] := '{}';
     i integer;
 BEGIN
     -- idempotency: one caller at a time per order id
@@ -149,7 +150,10 @@ BEGIN
         RETURN;
     END IF;
 
-    SELECT * INTO v_fees FROM vb_api.get_security(p_symbol);
+    SELECT coalesce(v_security.maker_fee_bps, d.maker_fee_bps) AS maker_fee_bps,
+        coalesce(v_security.taker_fee_bps, d.taker_fee_bps) AS taker_fee_bps
+    INTO v_fees
+    FROM vb.fee_defaults AS d;
     v_shares := vb.share_account_uuid(v_owner, p_symbol);
     v_cash_escrow := md5('vb:escrow:' || v_owner::text || ':' || v_security.currency)::uuid;
     v_share_escrow := md5('vb:escrow:' || v_owner::text || ':' || p_symbol)::uuid;
@@ -278,14 +282,17 @@ BEGIN
 
     -- the makers and the trades
     IF cardinality(m_order) > 0 THEN
-        PERFORM vb.apply_fills(p_order_id, p_side, v_owner, m_order, m_price, m_quantity, m_trade, p_symbol, v_now);
+        v_events := vb.apply_fills(p_order_id, p_side, v_owner, m_order, m_price, m_quantity, m_trade, p_symbol, v_now);
     END IF;
     IF cardinality(m_order) > 0 THEN
         PERFORM vb.post_trade_risk(p_order_id);
     END IF;
-    PERFORM vb.emit_order_event(p_order_id, CASE v_status
+    -- one outbox row for the order: the makers' events and trades, then the incoming order's
+    v_events := v_events || vb.order_event(p_order_id, CASE v_status
         WHEN 'new' THEN 'order.accepted' WHEN 'partially_filled' THEN 'order.partially_filled'
         WHEN 'filled' THEN 'order.filled' ELSE 'order.cancelled' END);
+    INSERT INTO vb.outbox (occurred_at, events)
+    SELECT v_now, json_agg(e.event ORDER BY e.ord) FROM unnest(v_events) WITH ORDINALITY AS e (event, ord);
     RETURN QUERY SELECT * FROM vb.order_state(p_order_id);
 END
 $$;
