@@ -140,7 +140,8 @@ BEGIN
     IF v_reason IS NULL AND NOT vb.market_is_open(v_now) THEN
         v_reason := 'market_closed';
     END IF;
-    IF v_reason IS NULL AND p_side = 'sell' AND vb_api.share_account_id(v_owner, p_symbol) IS NULL THEN
+    IF v_reason IS NULL AND p_side = 'sell'
+        AND NOT EXISTS (SELECT FROM vb.accounts AS a WHERE a.account_id = vb.share_account_uuid(v_owner, p_symbol)) THEN
         v_reason := 'insufficient_position';  -- no short selling: a seller without shares
     END IF;
     IF v_reason IS NOT NULL THEN
@@ -210,7 +211,7 @@ BEGIN
     -- ledger requests, one per leg, in order
     FOR i IN 1..cardinality(m_order) LOOP
         SELECT * INTO v_maker FROM vb.orders AS o WHERE o.order_id = m_order[i];
-        m_trade := m_trade || nextval(pg_get_serial_sequence('vb.trades', 'trade_id'));
+        m_trade := m_trade || nextval('vb.trades_trade_id_seq');
         SELECT r.requests, r.debits INTO v_result
         FROM vb.trade_transfers(
             m_trade[i], m_price[i], m_quantity[i], p_side, v_owner, p_account_id, v_shares, v_maker, m_rest[i],
