@@ -194,6 +194,16 @@ def bench() -> None:
     """Benchmarks, each compared with pgbench's simple-update in the same run."""
 
 
+def print_bench_outcome(table: Table, problems: list) -> None:
+    """Print a benchmark's table and the audit that followed it; exit 1 if the audit failed."""
+    console.print(table)
+    console.print(
+        "verify_ledger after the runs: " + ("all checks pass" if not problems else f"FAILED {problems}")
+    )
+    if problems:
+        sys.exit(1)
+
+
 @bench.command("ledger")
 @database_url_option
 @click.option("--clients", default=20, show_default=True, type=click.IntRange(1, 90))
@@ -279,12 +289,7 @@ def bench_ledger(
             fmt(row.ratio),
             str(row.failed),
         )
-    console.print(table)
-    console.print(
-        "verify_ledger after the runs: " + ("all checks pass" if not problems else f"FAILED {problems}")
-    )
-    if problems:
-        sys.exit(1)
+    print_bench_outcome(table, problems)
 
 
 @bench.command("trading")
@@ -337,12 +342,7 @@ def bench_trading(database_url, clients, duration_s, symbols, depth, traders, ra
             f"{run.ratio:.0%}",
             str(run.failed),
         )
-    console.print(table)
-    console.print(
-        "verify_ledger after the runs: " + ("all checks pass" if not problems else f"FAILED {problems}")
-    )
-    if problems:
-        sys.exit(1)
+    print_bench_outcome(table, problems)
 
 
 @main.command()
