@@ -134,6 +134,18 @@ DECLARE
     v_chain_start integer;
     v_chain_failed boolean := false;
     v_chain_open boolean;
+    c_from_asset text;
+    c_from_limit bigint;
+    c_from_balance bigint;
+    c_from_pending_out bigint;
+    c_to_asset text;
+    c_to_balance bigint;
+    c_to_pending_in bigint;
+    c_pending_state text;
+    c_pending_from uuid;
+    c_pending_to uuid;
+    c_pending_amount bigint;
+    c_pending_expires timestamptz;
     s_balance bigint [];
     s_pending_out bigint [];
     s_pending_in bigint [];
@@ -342,9 +354,16 @@ BEGIN
                 RAISE EXCEPTION 'invariant: debit of unlocked account % with a limit', v_from
                     USING ERRCODE = 'VB999';
             END IF;
+            -- scalars, not subscripts, as arguments: vb.check_transfer is inlined only when its
+            -- arguments are cheap (else it would be parsed again on every call)
+            c_from_asset := a_asset[f]; c_from_limit := a_limit[f]; c_from_balance := a_balance[f];
+            c_from_pending_out := a_pending_out[f]; c_to_asset := a_asset[t]; c_to_balance := a_balance[t];
+            c_to_pending_in := a_pending_in[t]; c_pending_state := p_state[p]; c_pending_from := p_from[p];
+            c_pending_to := p_to[p]; c_pending_amount := p_amount[p]; c_pending_expires := p_expires[p];
             v_status := vb.check_transfer(
-                v_req, v_from, v_to, a_asset[f], a_limit[f], a_balance[f], a_pending_out[f], a_asset[t],
-                a_balance[t], a_pending_in[t], p_state[p], p_from[p], p_to[p], p_amount[p], p_expires[p], v_now
+                v_req, v_from, v_to, c_from_asset, c_from_limit, c_from_balance, c_from_pending_out, c_to_asset,
+                c_to_balance, c_to_pending_in, c_pending_state, c_pending_from, c_pending_to, c_pending_amount,
+                c_pending_expires, v_now
             );
             v_amount := CASE WHEN p IS NULL THEN v_req.amount ELSE coalesce(v_req.amount, p_amount[p]) END;
             IF v_status = 'created' THEN

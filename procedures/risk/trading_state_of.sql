@@ -2,12 +2,15 @@
 --
 -- Internal. The trading state an order of this account on this symbol is under: the most
 -- restrictive of the global, security and account states ('halted' > 'reduce_only' > 'active').
+-- plpgsql, not sql: a sql function whose body needs a subquery is not inlined and would be
+-- parsed again on every order.
 CREATE OR REPLACE FUNCTION vb.trading_state_of(p_account_id uuid, p_symbol text)
 RETURNS text
-LANGUAGE sql
+LANGUAGE plpgsql
 STABLE
 AS $$
-    SELECT coalesce((
+BEGIN
+    RETURN coalesce((
         SELECT s.trading_state
         FROM vb.trading_states AS s
         WHERE (s.scope = 'global' AND s.scope_key = '')
@@ -16,4 +19,5 @@ AS $$
         ORDER BY s.trading_state = 'halted' DESC
         LIMIT 1
     ), 'active');
+END
 $$;
