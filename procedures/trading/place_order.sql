@@ -20,12 +20,15 @@
 -- invalid_price, price_band, market_closed, insufficient_position (no share account),
 -- trading_halted, reduce_only, risk_limit:<metric>, then insufficient_funds /
 -- insufficient_position from settlement, exists_with_different_fields. Trading states and hard
--- limits are checked before funds: funds are known only when the ledger settles. A replay with identical parameters returns the current state;
--- with other parameters 'rejected' / 'exists_with_different_fields' and changes nothing.
--- Raises: VB999 if a settlement transfer fails for another reason than funds (a bug).
+-- limits are checked before funds: funds are known only when the ledger settles. A market order
+-- must be ioc or fok. A replay with identical parameters returns the current state; with other
+-- parameters 'rejected' / 'exists_with_different_fields' and changes nothing.
+-- Raises: VB001 for a null p_order_id; VB999 if a settlement transfer fails for another reason
+-- than funds (a bug).
 --
 -- Reservations: a resting buy holds a pending transfer cash → the owner's escrow account for its
--- rest at its limit price plus the maker fee; a resting sell holds its shares the same way. A
+-- rest at its limit price plus the maker fee plus one minor unit per lot (vb.buy_reservation);
+-- a resting sell holds its shares the same way. A
 -- fill posts the reservation for what the fill costs and reserves the rest anew; a cancel voids
 -- it. The incoming order pays directly from its accounts, so a market buy can never overdraw:
 -- the ledger checks every transfer, and if the cash does not cover all fills (plus the
@@ -40,7 +43,7 @@
 -- (vb.post_trade_risk), in the same transaction.
 -- Events: order.accepted | order.filled | order.partially_filled | order.cancelled |
 -- order.rejected for the incoming order, order.filled / order.partially_filled for the makers,
--- trade.executed per trade (all keyed by symbol).
+-- trade.executed per trade (all keyed by symbol), in one vb.outbox row.
 CREATE OR REPLACE FUNCTION vb_api.place_order(
     p_order_id uuid,
     p_account_id uuid,
