@@ -552,7 +552,7 @@ BEGIN
         HAVING count(*) > 0
     )
     SELECT count(*) INTO v_registered FROM registered;
-    IF v_registered <> (SELECT count(*) FROM unnest(r_record) AS rr (recorded) WHERE rr.recorded) THEN
+    IF v_registered <> cardinality(array_remove(r_record, false)) THEN
         -- another transaction registered one of these ids after this batch looked them up (the
         -- insert waited for it to commit): nothing of this call may stand
         RAISE EXCEPTION 'a transfer id of this batch was registered concurrently; retry the batch'
