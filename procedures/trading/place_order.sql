@@ -206,7 +206,9 @@ BEGIN
     END IF;
 
     -- accounts settlement needs (idempotent; opened before the single ledger call)
-    PERFORM vb.ensure_account(v_fee_account, v_security.currency, NULL, 'fee');
+    IF cardinality(m_order) > 0 THEN
+        PERFORM vb.ensure_account(v_fee_account, v_security.currency, NULL, 'fee');
+    END IF;
     IF p_side = 'buy' THEN
         PERFORM vb.ensure_account(v_shares, p_symbol, v_owner, 'customer');
     END IF;
@@ -288,7 +290,7 @@ BEGIN
     IF cardinality(m_order) > 0 THEN
         v_events := vb.apply_fills(p_order_id, p_side, v_owner, m_order, m_price, m_quantity, m_trade, p_symbol, v_now);
     END IF;
-    IF cardinality(m_order) > 0 THEN
+    IF cardinality(m_order) > 0 AND EXISTS (SELECT FROM vb.exposure_limits AS l WHERE l.soft_limit IS NOT NULL) THEN
         PERFORM vb.post_trade_risk(p_order_id);
     END IF;
     -- one outbox row for the order: the makers' events and trades, then the incoming order's
