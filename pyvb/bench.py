@@ -21,8 +21,7 @@ from urllib.parse import urlsplit
 import psycopg
 
 from pyvb.config import with_database
-from pyvb.deploy import Deployer
-from pyvb.testing.databases import drop_database
+from pyvb.deploy import Deployer, drop_database
 
 ISSUER_ID = "00000000-0000-0000-0001-000000000000"
 HOUSE_ID = "00000000-0000-0000-0002-000000000000"
@@ -123,35 +122,22 @@ def script_text(kind: str, accounts: int, batch_size: int) -> str:
     )
 
 
-class LedgerBench:
-    def __init__(
-        self,
-        server_url: str,
-        clients: int,
-        duration_s: int,
-        accounts: int,
-        batch_size: int,
-        batch_accounts: int,
-        jobs: int,
-        console,
-    ):
+class PgbenchHarness:
+    """What every benchmark shares: a scratch database on the server of ``server_url``, pgbench
+    runs against it with per-transaction logs (p50/p99), and the audit afterwards."""
+
+    def __init__(self, server_url: str, scratch: str, clients: int, duration_s: int, jobs: int, console):
         self.server_url = server_url
         self.clients = clients
         self.duration_s = duration_s
-        self.accounts = accounts
-        self.batch_size = batch_size
-        self.batch_accounts = batch_accounts
         self.jobs = jobs
         self.console = console
         self.pgbench = shutil.which("pgbench")
         if self.pgbench is None:
             raise BenchError("pgbench is not installed (Debian: postgresql-client)")
-        tag = os.getpid()
-        self.ledger_db = f"vb_bench_ledger_{tag}"
-        self.baseline_db = f"vb_bench_pgbench_{tag}"
+        self.scratch_db = f"vb_bench_{scratch}_{os.getpid()}"
         self.workdir = Path(tempfile.mkdtemp(prefix="vb-bench-"))
 
-    # --- setup -----------------------------------------------------------------------------
     def _pg_args(self, dbname: str) -> list[str]:
         url = urlsplit(self.server_url)
         args = ["-h", url.hostname or "127.0.0.1", "-p", str(url.port or 5432), "-d", dbname]
@@ -166,41 +152,8 @@ class LedgerBench:
             env["PGPASSWORD"] = password
         return env
 
-    def setup(self) -> None:
-        count = max(self.accounts, self.batch_accounts)
-        self.console.print(f"deploying {self.ledger_db} and opening {count} accounts…")
-        drop_database(self.server_url, self.ledger_db)
-        url = with_database(self.server_url, self.ledger_db)
-        Deployer(url).migrate()
-        with psycopg.connect(url, autocommit=True) as conn:
-            conn.execute("SELECT vb_api.create_asset('VBD', 2::smallint)")
-            conn.execute("SELECT vb_api.open_account(%s, 'VBD', NULL, 'issuer', NULL)", (ISSUER_ID,))
-            conn.execute("SELECT vb_api.open_account(%s, 'VBD', NULL, 'house', 0)", (HOUSE_ID,))
-            for start in range(1, count + 1, 1000):
-                end = min(start + 999, count)
-                conn.execute(
-                    f"SELECT count(vb_api.open_account({account_id('n')}, 'VBD')) "
-                    "FROM generate_series(%s::int, %s::int) AS n",
-                    (start, end),
-                )
-                conn.execute(
-                    f"""SELECT count(*) FROM vb_api.create_transfers(ARRAY(
-                        SELECT ROW(gen_random_uuid(), %s::uuid, {account_id("n")}, 1000000000000, 'deposit',
-                            '{{}}', NULL, NULL, NULL)::vb_api.transfer_request
-                        FROM generate_series(%s::int, %s::int) AS n))""",
-                    (ISSUER_ID, start, end),
-                )
-            conn.execute("SELECT vb_ops.fold_deferred_entries()")
-            conn.execute("VACUUM ANALYZE")
-        self.console.print(f"initialising pgbench database {self.baseline_db}…")
-        drop_database(self.server_url, self.baseline_db)
-        with psycopg.connect(with_database(self.server_url, "postgres"), autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{self.baseline_db}"')
-        self._run_pgbench(["-i", "-q", "-s", "1"], self.baseline_db)
-
     def teardown(self) -> None:
-        drop_database(self.server_url, self.ledger_db)
-        drop_database(self.server_url, self.baseline_db)
+        drop_database(self.server_url, self.scratch_db)
         shutil.rmtree(self.workdir, ignore_errors=True)
 
     # --- runs ------------------------------------------------------------------------------
@@ -252,6 +205,60 @@ class LedgerBench:
             name, clients, tps, tps * per_txn, p50, p99, int(failed_match.group(1)) if failed_match else 0
         )
 
+    def verify(self) -> list[tuple]:
+        with psycopg.connect(with_database(self.server_url, self.scratch_db)) as conn:
+            return conn.execute(
+                "SELECT check_name, detail FROM vb_ops.verify_ledger() WHERE NOT ok"
+            ).fetchall()
+
+
+class LedgerBench(PgbenchHarness):
+    """The ledger loads of ``pyvb bench ledger`` and pgbench's simple-update on a second scratch
+    database as the baseline."""
+
+    def __init__(self, server_url, clients, duration_s, accounts, batch_size, batch_accounts, jobs, console):
+        super().__init__(server_url, "ledger", clients, duration_s, jobs, console)
+        self.accounts = accounts
+        self.batch_size = batch_size
+        self.batch_accounts = batch_accounts
+        self.baseline_db = f"vb_bench_pgbench_{os.getpid()}"
+
+    def setup(self) -> None:
+        count = max(self.accounts, self.batch_accounts)
+        self.console.print(f"deploying {self.scratch_db} and opening {count} accounts…")
+        drop_database(self.server_url, self.scratch_db)
+        url = with_database(self.server_url, self.scratch_db)
+        Deployer(url).migrate()
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("SELECT vb_api.create_asset('VBD', 2::smallint)")
+            conn.execute("SELECT vb_api.open_account(%s, 'VBD', NULL, 'issuer', NULL)", (ISSUER_ID,))
+            conn.execute("SELECT vb_api.open_account(%s, 'VBD', NULL, 'house', 0)", (HOUSE_ID,))
+            for start in range(1, count + 1, 1000):
+                end = min(start + 999, count)
+                conn.execute(
+                    f"SELECT count(vb_api.open_account({account_id('n')}, 'VBD')) "
+                    "FROM generate_series(%s::int, %s::int) AS n",
+                    (start, end),
+                )
+                conn.execute(
+                    f"""SELECT count(*) FROM vb_api.create_transfers(ARRAY(
+                        SELECT ROW(gen_random_uuid(), %s::uuid, {account_id("n")}, 1000000000000, 'deposit',
+                            '{{}}', NULL, NULL, NULL)::vb_api.transfer_request
+                        FROM generate_series(%s::int, %s::int) AS n))""",
+                    (ISSUER_ID, start, end),
+                )
+            conn.execute("SELECT vb_ops.fold_deferred_entries()")
+            conn.execute("VACUUM ANALYZE")
+        self.console.print(f"initialising pgbench database {self.baseline_db}…")
+        drop_database(self.server_url, self.baseline_db)
+        with psycopg.connect(with_database(self.server_url, "postgres"), autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{self.baseline_db}"')
+        self._run_pgbench(["-i", "-q", "-s", "1"], self.baseline_db)
+
+    def teardown(self) -> None:
+        super().teardown()
+        drop_database(self.server_url, self.baseline_db)
+
     def baseline(self) -> Run:
         return self._timed_run("simple-update", self.baseline_db, ["-b", "simple-update"], self.clients, 1)
 
@@ -267,7 +274,7 @@ class LedgerBench:
             target=lambda: reads.append(
                 self._timed_run(
                     "get_balances",
-                    self.ledger_db,
+                    self.scratch_db,
                     ["-M", "prepared", "-R", "200", "-f", self._script("reads", self.accounts)],
                     1,
                     1,
@@ -277,7 +284,7 @@ class LedgerBench:
         reader.start()
         run = self._timed_run(
             "create_transfer",
-            self.ledger_db,
+            self.scratch_db,
             ["-M", "prepared", "-f", self._script("single", self.accounts)],
             self.clients,
             1,
@@ -288,7 +295,7 @@ class LedgerBench:
     def batch(self) -> Run:
         return self._timed_run(
             f"create_transfers x{self.batch_size}",
-            self.ledger_db,
+            self.scratch_db,
             ["-M", "prepared", "-f", self._script("batch", self.batch_accounts)],
             self.clients,
             self.batch_size,
@@ -299,7 +306,7 @@ class LedgerBench:
         stop = threading.Event()
 
         def fold() -> None:
-            with psycopg.connect(with_database(self.server_url, self.ledger_db), autocommit=True) as conn:
+            with psycopg.connect(with_database(self.server_url, self.scratch_db), autocommit=True) as conn:
                 while not stop.wait(1.0):
                     conn.execute("SELECT vb_ops.fold_deferred_entries()")
 
@@ -308,7 +315,7 @@ class LedgerBench:
         try:
             return self._timed_run(
                 "hot house account",
-                self.ledger_db,
+                self.scratch_db,
                 ["-M", "prepared", "-f", self._script("hot", self.accounts)],
                 self.clients,
                 1,
@@ -316,12 +323,6 @@ class LedgerBench:
         finally:
             stop.set()
             folder.join()
-
-    def verify(self) -> list[tuple]:
-        with psycopg.connect(with_database(self.server_url, self.ledger_db)) as conn:
-            return conn.execute(
-                "SELECT check_name, detail FROM vb_ops.verify_ledger() WHERE NOT ok"
-            ).fetchall()
 
 
 TRADER_CASH_SQL = "('00000000-0000-0000-0003-' || lpad(({n})::text, 12, '0'))::uuid"
@@ -339,23 +340,22 @@ SELECT status FROM vb_api.place_order(gen_random_uuid(), {cash}, 'S' || lpad(:s:
 """
 
 
-class TradingBench(LedgerBench):
+class TradingBench(PgbenchHarness):
     """Orders from many traders on N symbols: a resting book of --depth levels a side around one
     mid price, and orders whose limit lands from --depth ticks behind to 2 ticks through the
-    touch, so that about 2 in 7 cross and trade."""
+    touch, so that 2 in depth + 3 cross on arrival (more trade later while they rest)."""
 
     def __init__(self, server_url, clients, duration_s, symbols, depth, traders, jobs, console):
-        super().__init__(server_url, clients, duration_s, 2, 2, 2, jobs, console)
+        super().__init__(server_url, "trading", clients, duration_s, jobs, console)
         self.symbols = symbols
         self.depth = depth
         self.traders = traders
-        self.ledger_db = f"vb_bench_trading_{os.getpid()}"
 
     def setup(self) -> None:
         shape = f"{self.symbols} symbols, {self.traders} traders, book depth {self.depth}"
-        self.console.print(f"deploying {self.ledger_db}: {shape}…")
-        drop_database(self.server_url, self.ledger_db)
-        url = with_database(self.server_url, self.ledger_db)
+        self.console.print(f"deploying {self.scratch_db}: {shape}…")
+        drop_database(self.server_url, self.scratch_db)
+        url = with_database(self.server_url, self.scratch_db)
         Deployer(url).migrate()
         cash, owner = TRADER_CASH_SQL.format(n="n"), TRADER_OWNER_SQL.format(n="n")
         with psycopg.connect(url, autocommit=True) as conn:
@@ -423,14 +423,14 @@ class TradingBench(LedgerBench):
         if rate:
             args += ["-R", str(rate)]
         before = self._trades_and_orders()
-        run = self._timed_run(name, self.ledger_db, args, clients or self.clients, 1)
+        run = self._timed_run(name, self.scratch_db, args, clients or self.clients, 1)
         after = self._trades_and_orders()
         traded = (after[0] - before[0]) / max(after[1] - before[1], 1)
         run.ratio = traded  # shown as "traded": the share of orders that traded
         return run
 
     def _trades_and_orders(self) -> tuple[int, int]:
-        with psycopg.connect(with_database(self.server_url, self.ledger_db)) as conn:
+        with psycopg.connect(with_database(self.server_url, self.scratch_db)) as conn:
             return conn.execute(
                 "SELECT count(*) FILTER (WHERE filled_quantity > 0), count(*) FROM vb.orders"
             ).fetchone()

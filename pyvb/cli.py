@@ -7,6 +7,7 @@ import functools
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import click
 import psycopg
@@ -141,9 +142,7 @@ def unlock(database_url: str) -> None:
 @click.argument("paths", nargs=-1)
 def lint(paths: tuple[str, ...]) -> None:
     """Lint SQL with sqlfluff (dialect postgres) over migrations/ procedures/ sql/ pgtap/."""
-    executable = shutil.which("sqlfluff", path=str(config.Path(sys.executable).parent)) or shutil.which(
-        "sqlfluff"
-    )
+    executable = shutil.which("sqlfluff", path=str(Path(sys.executable).parent)) or shutil.which("sqlfluff")
     if executable is None:
         fail("sqlfluff is not installed (pip install 'pyvb[test]')")
     targets = list(paths) or [

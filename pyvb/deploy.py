@@ -114,6 +114,12 @@ def ensure_database(url: str) -> bool:
         raise DeployError(f"cannot connect to {redact(url)}: {error}".replace("\n", " ")) from None
 
 
+def drop_database(server_url: str, name: str) -> None:
+    """Drop database ``name`` of the server of ``server_url`` if it exists (sessions are ended)."""
+    with psycopg.connect(with_database(server_url, "postgres"), autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
 def repeatable_files(root: Path = PROJECT_ROOT) -> list[RepeatableFile]:
     """Procedures first, then ``sql/`` without its seed folder, each in path order."""
     paths = sorted((root / "procedures").rglob("*.sql"))

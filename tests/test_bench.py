@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 from pyvb.bench import Run, median_runs, script_text
+from pyvb.testing import run_pyvb
 
 
 def run(name, tps, per=1):
@@ -30,30 +28,21 @@ def test_scripts_name_existing_accounts():
 
 
 def test_bench_ledger_runs_end_to_end(pg_server_url):
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pyvb.cli",
-            "bench",
-            "ledger",
-            "--database-url",
-            pg_server_url,
-            "--duration",
-            "1",
-            "--clients",
-            "2",
-            "--accounts",
-            "10",
-            "--batch-accounts",
-            "50",
-            "--batch-size",
-            "5",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
+    result = run_pyvb(
+        "bench",
+        "ledger",
+        "--database-url",
+        pg_server_url,
+        "--duration",
+        "1",
+        "--clients",
+        "2",
+        "--accounts",
+        "10",
+        "--batch-accounts",
+        "50",
+        "--batch-size",
+        "5",
     )
     assert result.returncode == 0, result.stderr
     for name in (
@@ -68,32 +57,23 @@ def test_bench_ledger_runs_end_to_end(pg_server_url):
 
 
 def test_bench_trading_runs_end_to_end(pg_server_url):
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pyvb.cli",
-            "bench",
-            "trading",
-            "--database-url",
-            pg_server_url,
-            "--duration",
-            "1",
-            "--clients",
-            "2",
-            "--symbols",
-            "2",
-            "--traders",
-            "6",
-            "--depth",
-            "2",
-            "--rate",
-            "50",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
+    result = run_pyvb(
+        "bench",
+        "trading",
+        "--database-url",
+        pg_server_url,
+        "--duration",
+        "1",
+        "--clients",
+        "2",
+        "--symbols",
+        "2",
+        "--traders",
+        "6",
+        "--depth",
+        "2",
+        "--rate",
+        "50",
     )
     assert result.returncode == 0, result.stderr
     for name in ("2 symbols", "1 symbol", "2 symbols at 50/s"):

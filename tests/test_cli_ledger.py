@@ -2,28 +2,9 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import uuid
-
 import psycopg
-import pytest
 
-from pyvb.config import with_database
-from pyvb.testing.databases import drop_database
-
-
-def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "pyvb.cli", *args], capture_output=True, text=True, timeout=300, check=False
-    )
-
-
-@pytest.fixture
-def fresh_url(pg_server_url):
-    name = f"vb_test_cli_{uuid.uuid4().hex[:10]}"
-    yield with_database(pg_server_url, name)
-    drop_database(pg_server_url, name)
+from pyvb.testing import run_pyvb as run_cli
 
 
 def test_demo_runs_on_a_fresh_database_and_again(fresh_url):

@@ -3,25 +3,14 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 import threading
-import uuid
 
 import psycopg
 import pytest
 
-from pyvb.config import PROJECT_ROOT, with_database
+from pyvb.config import PROJECT_ROOT
 from pyvb.deploy import Deployer, DeployError, repeatable_files
-from pyvb.testing.databases import drop_database
-
-
-@pytest.fixture
-def fresh_url(pg_server_url):
-    """A database name that does not exist yet (migrate must create it)."""
-    name = f"vb_test_fresh_{uuid.uuid4().hex[:10]}"
-    yield with_database(pg_server_url, name)
-    drop_database(pg_server_url, name)
+from pyvb.testing import run_pyvb as run_cli
 
 
 @pytest.fixture
@@ -170,12 +159,6 @@ def test_seed_is_idempotent(fresh_url):
     first = Deployer(fresh_url).seed()
     second = Deployer(fresh_url).seed()
     assert first == second
-
-
-def run_cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "pyvb.cli", *args], capture_output=True, text=True, env=env, timeout=120
-    )
 
 
 def test_cli_cannot_connect_prints_one_line(monkeypatch):

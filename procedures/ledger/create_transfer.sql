@@ -142,7 +142,7 @@ BEGIN
         RAISE EXCEPTION 'invariant: debit of unlocked account % with a limit', v_from USING ERRCODE = 'VB999';
     END IF;
     v_status := vb.check_transfer(
-        p_req, v_from, v_to, f.asset_code, f.overdraft_limit, f.balance, f.pending_out, t.asset_code, t.balance,
+        p_req, v_kind, v_from, v_to, f.asset_code, f.overdraft_limit, f.balance, f.pending_out, t.asset_code, t.balance,
         t.pending_in, v_pending.pending_state, v_pending.from_account_id, v_pending.to_account_id, v_pending.amount,
         v_pending.expires_at, v_now
     );

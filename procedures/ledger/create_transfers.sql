@@ -361,7 +361,7 @@ BEGIN
             c_to_pending_in := a_pending_in[t]; c_pending_state := p_state[p]; c_pending_from := p_from[p];
             c_pending_to := p_to[p]; c_pending_amount := p_amount[p]; c_pending_expires := p_expires[p];
             v_status := vb.check_transfer(
-                v_req, v_from, v_to, c_from_asset, c_from_limit, c_from_balance, c_from_pending_out, c_to_asset,
+                v_req, v_kind, v_from, v_to, c_from_asset, c_from_limit, c_from_balance, c_from_pending_out, c_to_asset,
                 c_to_balance, c_to_pending_in, c_pending_state, c_pending_from, c_pending_to, c_pending_amount,
                 c_pending_expires, v_now
             );

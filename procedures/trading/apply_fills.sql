@@ -1,35 +1,32 @@
 -- vb.apply_fills(p_taker_order_id, p_taker_side, p_taker_owner, p_makers, p_prices, p_quantities,
---     p_trade_ids, p_symbol, p_now) → json[]
+--     p_trade_ids, p_buyer_fees, p_seller_fees, p_symbol, p_now) → json[]
 --
 -- Internal. After the settlement transfers of an incoming order went into the ledger (same
 -- transaction): records the trades, advances each maker (filled quantity and notional, status,
--- its new reservation) and keeps the security's last trade price. Returns the events to write —
+-- its new reservation) and keeps the security's last trade price. p_makers are the resting
+-- orders as matching read them, fees as settlement computed them. Returns the events to write —
 -- each maker's order event and trade.executed per trade — for the caller's single outbox row.
 -- The makers need no row lock: every change to a symbol's orders holds the security's row lock.
 DROP FUNCTION IF EXISTS vb.apply_fills(uuid, text, uuid, uuid [], bigint [], bigint [], bigint [], text, timestamptz);
+DROP FUNCTION IF EXISTS vb.apply_fills(
+    uuid, text, uuid, vb.orders [], bigint [], bigint [], bigint [], bigint [], bigint [], text, timestamptz
+);
 CREATE FUNCTION vb.apply_fills(
-    p_taker_order_id uuid, p_taker_side text, p_taker_owner uuid, p_makers uuid [], p_prices bigint [],
-    p_quantities bigint [], p_trade_ids bigint [], p_symbol text, p_now timestamptz
+    p_taker_order_id uuid, p_taker_side text, p_taker_owner uuid, p_makers vb.orders [], p_prices bigint [],
+    p_quantities bigint [], p_trade_ids bigint [], p_buyer_fees bigint [], p_seller_fees bigint [], p_symbol text,
+    p_now timestamptz
 ) RETURNS json []
 LANGUAGE plpgsql
 AS $$
 DECLARE
     i integer;
     v_maker vb.orders;
-    v_taker vb.orders;
     v_notional bigint;
-    v_buyer_fee bigint;
-    v_seller_fee bigint;
     v_events json [] := '{}';
 BEGIN
-    SELECT * INTO v_taker FROM vb.orders AS o WHERE o.order_id = p_taker_order_id;
     FOR i IN 1..cardinality(p_makers) LOOP
-        SELECT * INTO v_maker FROM vb.orders AS o WHERE o.order_id = p_makers[i];
+        v_maker := p_makers[i];
         v_notional := p_prices[i] * p_quantities[i];
-        v_buyer_fee := vb.trade_fee(v_notional, CASE WHEN p_taker_side = 'buy' THEN v_taker.taker_fee_bps
-            ELSE v_maker.maker_fee_bps END);
-        v_seller_fee := vb.trade_fee(v_notional, CASE WHEN p_taker_side = 'sell' THEN v_taker.taker_fee_bps
-            ELSE v_maker.maker_fee_bps END);
         INSERT INTO vb.trades (
             trade_id, executed_at, symbol, price, quantity, buy_order_id, sell_order_id, maker_order_id, taker_side,
             buyer_id, seller_id, buyer_fee, seller_fee
@@ -40,7 +37,7 @@ BEGIN
             v_maker.order_id, p_taker_side,
             CASE WHEN p_taker_side = 'buy' THEN p_taker_owner ELSE v_maker.owner_id END,
             CASE WHEN p_taker_side = 'sell' THEN p_taker_owner ELSE v_maker.owner_id END,
-            v_buyer_fee, v_seller_fee
+            p_buyer_fees[i], p_seller_fees[i]
         );
         UPDATE vb.orders AS o
         SET filled_quantity = o.filled_quantity + p_quantities[i],
@@ -48,7 +45,7 @@ BEGIN
             order_status = CASE WHEN o.filled_quantity + p_quantities[i] = o.quantity THEN 'filled'
                 ELSE 'partially_filled' END,
             reservation_id = CASE WHEN o.filled_quantity + p_quantities[i] = o.quantity THEN NULL
-                ELSE md5('vb:reserve:' || o.order_id::text || ':' || (o.reservation_count + 1))::uuid END,
+                ELSE vb.derived_id('reserve', o.order_id::text, (o.reservation_count + 1)::text) END,
             reservation_count = o.reservation_count + 1,
             updated_at = p_now
         WHERE o.order_id = v_maker.order_id;
@@ -59,8 +56,8 @@ BEGIN
             'trade_id', p_trade_ids[i], 'symbol', p_symbol, 'price', p_prices[i], 'quantity', p_quantities[i],
             'buy_order_id', CASE WHEN p_taker_side = 'buy' THEN p_taker_order_id ELSE v_maker.order_id END,
             'sell_order_id', CASE WHEN p_taker_side = 'sell' THEN p_taker_order_id ELSE v_maker.order_id END,
-            'maker_order_id', v_maker.order_id, 'taker_side', p_taker_side, 'buyer_fee', v_buyer_fee,
-            'seller_fee', v_seller_fee
+            'maker_order_id', v_maker.order_id, 'taker_side', p_taker_side, 'buyer_fee', p_buyer_fees[i],
+            'seller_fee', p_seller_fees[i]
         ));
     END LOOP;
     UPDATE vb.securities AS s

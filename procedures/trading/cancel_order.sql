@@ -26,7 +26,7 @@ BEGIN
     SELECT * INTO v_order FROM vb.orders AS o WHERE o.order_id = p_order_id FOR UPDATE;
     IF v_order.order_status IN ('new', 'partially_filled') THEN
         v_status := vb_api.create_transfer(
-            md5('vb:release:' || v_order.reservation_id::text)::uuid, NULL, NULL, NULL, NULL, '{void_pending}',
+            vb.derived_id('release', v_order.reservation_id::text), NULL, NULL, NULL, NULL, '{void_pending}',
             v_order.reservation_id
         );
         IF v_status <> 'created' THEN

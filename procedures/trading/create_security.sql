@@ -25,7 +25,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_existing vb.securities;
-    v_issuer_id uuid := md5('vb:issuer:' || p_symbol)::uuid;
+    v_issuer_id uuid := vb.derived_id('issuer', p_symbol);
 BEGIN
     IF p_symbol IS NULL OR p_symbol !~ '^[A-Z0-9._-]{1,12}$' THEN
         RAISE EXCEPTION 'symbol must be 1-12 characters [A-Z0-9._-], got %', quote_nullable(p_symbol)

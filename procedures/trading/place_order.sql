@@ -80,14 +80,15 @@ DECLARE
     v_maker vb.orders;
     v_remaining bigint := p_quantity;
     v_fill bigint;
-    v_fillable bigint := 0;
     v_stp boolean := false;
-    -- fills: resting order, price, quantity, trade id
-    m_order uuid [] := '{}';
+    -- fills: resting order (as matching read it), price, quantity, rest, trade id, fees
+    m_maker vb.orders [] := '{}';
     m_price bigint [] := '{}';
     m_quantity bigint [] := '{}';
     m_trade bigint [] := '{}';
     m_rest bigint [] := '{}';
+    m_buyer_fee bigint [] := '{}';
+    m_seller_fee bigint [] := '{}';
     -- ledger requests of the whole order, applied as one linked chain
     v_requests vb_api.transfer_request [] := '{}';
     v_debits text [] := '{}';  -- what a failure of each request means: 'cash' | 'shares' | 'other'
@@ -159,9 +160,9 @@ BEGIN
     INTO v_fees
     FROM vb.fee_defaults AS d;
     v_shares := vb.share_account_uuid(v_owner, p_symbol);
-    v_cash_escrow := md5('vb:escrow:' || v_owner::text || ':' || v_security.currency)::uuid;
-    v_share_escrow := md5('vb:escrow:' || v_owner::text || ':' || p_symbol)::uuid;
-    v_fee_account := md5('vb:fees:' || v_security.currency)::uuid;
+    v_cash_escrow := vb.derived_id('escrow', v_owner::text, v_security.currency);
+    v_share_escrow := vb.derived_id('escrow', v_owner::text, p_symbol);
+    v_fee_account := vb.derived_id('fees', v_security.currency);
 
     -- the matching plan: resting orders of the other side that cross, best first
     FOR v_maker IN
@@ -179,12 +180,11 @@ BEGIN
             EXIT;
         END IF;
         v_fill := least(v_remaining, v_maker.quantity - v_maker.filled_quantity);
-        m_order := m_order || v_maker.order_id;
+        m_maker := m_maker || v_maker;
         m_price := m_price || v_maker.limit_price;
         m_quantity := m_quantity || v_fill;
         m_rest := m_rest || (v_maker.quantity - v_maker.filled_quantity - v_fill);
         v_remaining := v_remaining - v_fill;
-        v_fillable := v_fillable + v_fill;
     END LOOP;
     -- trading states and hard risk limits (checked before funds, which settlement checks)
     v_reason := vb.pre_trade_risk(
@@ -199,14 +199,14 @@ BEGIN
             p_limit_price, v_reason, v_now);
         RETURN;
     END IF;
-    IF p_time_in_force = 'fok' AND v_fillable < p_quantity THEN
+    IF p_time_in_force = 'fok' AND v_remaining > 0 THEN
         -- fill or kill: nothing trades
-        m_order := '{}'; m_price := '{}'; m_quantity := '{}'; m_rest := '{}';
+        m_maker := '{}'; m_price := '{}'; m_quantity := '{}'; m_rest := '{}';
         v_remaining := p_quantity;
     END IF;
 
     -- accounts settlement needs (idempotent; opened before the single ledger call)
-    IF cardinality(m_order) > 0 THEN
+    IF cardinality(m_maker) > 0 THEN
         PERFORM vb.ensure_account(v_fee_account, v_security.currency, NULL, 'fee');
     END IF;
     IF p_side = 'buy' THEN
@@ -214,23 +214,24 @@ BEGIN
     END IF;
 
     -- ledger requests, one per leg, in order
-    FOR i IN 1..cardinality(m_order) LOOP
-        SELECT * INTO v_maker FROM vb.orders AS o WHERE o.order_id = m_order[i];
+    FOR i IN 1..cardinality(m_maker) LOOP
         m_trade := m_trade || nextval('vb.trades_trade_id_seq');
-        SELECT r.requests, r.debits INTO v_result
+        SELECT r.requests, r.debits, r.buyer_fee, r.seller_fee INTO v_result
         FROM vb.trade_transfers(
-            m_trade[i], m_price[i], m_quantity[i], p_side, v_owner, p_account_id, v_shares, v_maker, m_rest[i],
+            m_trade[i], m_price[i], m_quantity[i], p_side, v_owner, p_account_id, v_shares, m_maker[i], m_rest[i],
             v_fees.taker_fee_bps, v_fee_account, v_security.currency, p_symbol, v_security.lot_size
         ) AS r;
         v_requests := v_requests || v_result.requests;
         v_debits := v_debits || v_result.debits;
+        m_buyer_fee := m_buyer_fee || v_result.buyer_fee;
+        m_seller_fee := m_seller_fee || v_result.seller_fee;
         v_notional := v_notional + m_price[i]::numeric * m_quantity[i];
     END LOOP;
     v_filled := p_quantity - v_remaining;
 
     -- a limit gtc/day order rests with what is left, reserved
     IF v_remaining > 0 AND p_order_type = 'limit' AND p_time_in_force IN ('gtc', 'day') AND NOT v_stp THEN
-        v_reservation := md5('vb:reserve:' || p_order_id::text || ':1')::uuid;
+        v_reservation := vb.derived_id('reserve', p_order_id::text, '1');
         IF p_side = 'buy' THEN
             PERFORM vb.ensure_account(v_cash_escrow, v_security.currency, v_owner, 'clearing');
             v_requests := v_requests || ROW(v_reservation, p_account_id, v_cash_escrow,
@@ -287,10 +288,13 @@ BEGIN
     );
 
     -- the makers and the trades
-    IF cardinality(m_order) > 0 THEN
-        v_events := vb.apply_fills(p_order_id, p_side, v_owner, m_order, m_price, m_quantity, m_trade, p_symbol, v_now);
+    IF cardinality(m_maker) > 0 THEN
+        v_events := vb.apply_fills(
+            p_order_id, p_side, v_owner, m_maker, m_price, m_quantity, m_trade, m_buyer_fee, m_seller_fee, p_symbol,
+            v_now
+        );
     END IF;
-    IF cardinality(m_order) > 0 AND EXISTS (SELECT FROM vb.exposure_limits AS l WHERE l.soft_limit IS NOT NULL) THEN
+    IF cardinality(m_maker) > 0 AND EXISTS (SELECT FROM vb.exposure_limits AS l WHERE l.soft_limit IS NOT NULL) THEN
         PERFORM vb.post_trade_risk(p_order_id);
     END IF;
     -- one outbox row for the order: the makers' events and trades, then the incoming order's

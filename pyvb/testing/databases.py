@@ -6,12 +6,9 @@ import psycopg
 from psycopg import sql
 
 from pyvb.config import with_database
-from pyvb.deploy import Deployer
+from pyvb.deploy import Deployer, drop_database
 
-
-def drop_database(server_url: str, name: str) -> None:
-    with psycopg.connect(with_database(server_url, "postgres"), autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+__all__ = ["clone_database", "create_template", "drop_database"]
 
 
 def create_template(server_url: str, name: str) -> str:

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import os
 import re
+import uuid
 
 import psycopg
 import pytest
 import redis
 
-from pyvb.config import database_name
+from pyvb.config import database_name, with_database
 from pyvb.testing import services
 from pyvb.testing.databases import clone_database, create_template, drop_database
 from pyvb.testing.tansu import TansuBroker
@@ -62,6 +63,14 @@ def db_url(request, pg_server_url, template_db) -> str:
     """A fresh deployed database for this test module."""
     name, url = _clone(pg_server_url, template_db, request.module.__name__)
     yield url
+    drop_database(pg_server_url, name)
+
+
+@pytest.fixture
+def fresh_url(pg_server_url):
+    """A database name that does not exist yet (dropped afterwards)."""
+    name = f"vb_test_fresh_{uuid.uuid4().hex[:10]}"
+    yield with_database(pg_server_url, name)
     drop_database(pg_server_url, name)
 
 
