@@ -344,6 +344,130 @@ def bench_trading(database_url, clients, duration_s, symbols, depth, traders, ra
     print_bench_outcome(table, problems)
 
 
+def configure_logging(verbose: bool) -> None:
+    import logging
+
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    logging.getLogger("kafka").setLevel(logging.WARNING if verbose else logging.CRITICAL)
+
+
+@main.group(invoke_without_command=True)
+@database_url_option
+@click.option(
+    "--kafka-bootstrap",
+    envvar="VB_KAFKA_BOOTSTRAP",
+    default=config.DEFAULT_KAFKA_BOOTSTRAP,
+    show_default=True,
+    help="Kafka bootstrap servers (env VB_KAFKA_BOOTSTRAP).",
+)
+@click.option(
+    "--redis-url",
+    envvar="VB_REDIS_URL",
+    default=config.DEFAULT_REDIS_URL,
+    show_default=True,
+    help="Redis URL (env VB_REDIS_URL).",
+)
+@click.option("--no-kafka", is_flag=True, help="Deliver to Redis only.")
+@click.option("--no-redis", is_flag=True, help="Deliver to Kafka only.")
+@click.option("--topic-prefix", default="vb.", show_default=True)
+@click.option("--topic-partitions", default=3, show_default=True, type=click.IntRange(1, 1000))
+@click.option("--replication-factor", default=1, show_default=True, type=click.IntRange(1, 10))
+@click.option(
+    "--batch-size",
+    default=500,
+    show_default=True,
+    type=click.IntRange(1, 100_000),
+    help="Outbox rows per batch.",
+)
+@click.option(
+    "--poll-interval",
+    "poll_interval_s",
+    default=1.0,
+    show_default=True,
+    type=click.FloatRange(0.01, 60),
+    help="Fallback poll while asleep (s); NOTIFY wakes it sooner.",
+)
+@click.option(
+    "--retention", default="7 days", show_default=True, help="How long delivered events stay logged."
+)
+@click.option("--metrics-port", type=click.IntRange(1, 65535), help="Serve Prometheus metrics on this port.")
+@click.option(
+    "--until-idle", is_flag=True, help="Exit once every event is delivered (for scripts and tests)."
+)
+@click.option("-v", "--verbose", is_flag=True)
+@click.pass_context
+def relay(
+    ctx,
+    database_url,
+    kafka_bootstrap,
+    redis_url,
+    no_kafka,
+    no_redis,
+    topic_prefix,
+    topic_partitions,
+    replication_factor,
+    batch_size,
+    poll_interval_s,
+    retention,
+    metrics_port,
+    until_idle,
+    verbose,
+):
+    """Deliver committed outbox events to Kafka and Redis (runs until SIGTERM). Several may run:
+    one is active, the others stand by. `pyvb relay status` shows each sink's progress."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from pyvb.relay import KafkaSink, RedisSink, Relay, RelayMetrics, RelayOptions, serve_metrics
+
+    configure_logging(verbose)
+    if no_kafka and no_redis:
+        fail("--no-kafka and --no-redis leave nothing to deliver to")
+    sinks = []
+    if not no_kafka:
+        sinks.append(KafkaSink(kafka_bootstrap, topic_prefix, topic_partitions, replication_factor))
+    if not no_redis:
+        sinks.append(RedisSink(redis_url))
+    options = RelayOptions(
+        database_url,
+        batch_size=batch_size,
+        poll_interval_s=poll_interval_s,
+        retention=retention,
+        stop_when_idle=until_idle,
+    )
+    metrics = RelayMetrics()
+    if metrics_port:
+        try:
+            serve_metrics(metrics, metrics_port)
+        except OSError as error:
+            fail(f"cannot serve metrics on port {metrics_port}: {error}")
+    runner = Relay(options, sinks, metrics)
+    runner.install_signal_handlers()
+    sys.exit(runner.run())
+
+
+@relay.command("status")
+@database_url_option
+@clean_errors
+def relay_status(database_url: str) -> None:
+    """Each sink's position, lag and dead letters."""
+    with psycopg.connect(database_url) as conn:
+        rows = conn.execute(
+            "SELECT s.*, (SELECT count(*) FROM vb.relay_dead_letters AS d WHERE d.sink = s.sink)"
+            " FROM vb_ops.relay_status() AS s"
+        ).fetchall()
+    table = Table(title="relay progress")
+    for column in ("sink", "last event", "lag events", "lag s", "delivered", "dead letters", "updated"):
+        table.add_column(column, justify="left" if column in ("sink", "updated") else "right")
+    for sink, last, lag_events, lag_s, delivered, updated_at, dead in rows:
+        table.add_row(
+            sink, str(last), str(lag_events), f"{lag_s:.1f}", str(delivered), str(dead), f"{updated_at:%F %T}"
+        )
+    console.print(table)
+
+
 @main.command()
 @database_url_option
 @click.option(

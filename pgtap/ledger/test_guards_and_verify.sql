@@ -35,7 +35,7 @@ SELECT results_eq(
 );
 SELECT is(
     (SELECT (payload ->> 'balance')::bigint FROM vb.outbox_events WHERE event_type = 'balance.changed'
-        AND aggregate_id = 'b0000000-0000-0000-0000-000000000001' ORDER BY event_id DESC LIMIT 1),
+        AND aggregate_id = 'b0000000-0000-0000-0000-000000000001' ORDER BY outbox_id DESC, position DESC LIMIT 1),
     10::bigint, 'balance.changed carries the new balance'
 );
 

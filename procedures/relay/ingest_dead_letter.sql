@@ -1,0 +1,24 @@
+-- vb_ops.ingest_dead_letter(p_source text, p_message_key text, p_message_text text, p_reason text)
+--   → boolean
+--
+-- Sets aside one inbound message `pyvb ingest` cannot apply, with the reason. p_source names
+-- the message uniquely (topic/partition/offset), so a redelivery records nothing twice.
+-- Returns: true when recorded, false when already recorded.
+-- Raises: VB001 when p_source, p_message_text or p_reason is null.
+CREATE OR REPLACE FUNCTION vb_ops.ingest_dead_letter(
+    p_source text, p_message_key text, p_message_text text, p_reason text
+) RETURNS boolean
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF p_source IS NULL OR p_message_text IS NULL OR p_reason IS NULL THEN
+        RAISE EXCEPTION 'p_source, p_message_text and p_reason are required' USING ERRCODE = 'VB001';
+    END IF;
+    INSERT INTO vb.ingest_dead_letters (source, message_key, message_text, reason)
+    VALUES (p_source, p_message_key, p_message_text, p_reason)
+    ON CONFLICT (source) DO NOTHING;
+    RETURN found;
+END
+$$;

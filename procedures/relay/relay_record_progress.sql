@@ -1,0 +1,32 @@
+-- vb_ops.relay_record_progress(p_sink text, p_last_event_id bigint, p_delivered_events integer)
+--   → bigint
+--
+-- Records that sink p_sink ('kafka', 'redis', …) has delivered every event up to
+-- p_last_event_id (p_delivered_events of them in this step). Creates the sink's row on first
+-- use (with p_last_event_id 0 to register a sink without delivering). Progress never moves
+-- backwards: an older relay finishing late cannot undo a newer one's progress.
+-- Returns: the sink's recorded last_event_id.
+-- Raises: VB001 on a null or malformed sink name or a negative event id.
+CREATE OR REPLACE FUNCTION vb_ops.relay_record_progress(
+    p_sink text, p_last_event_id bigint, p_delivered_events integer DEFAULT 0
+) RETURNS bigint
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_last_event_id bigint;
+BEGIN
+    IF p_sink IS NULL OR p_sink !~ '^[a-z][a-z0-9_]{0,30}$' OR p_last_event_id IS NULL OR p_last_event_id < 0 THEN
+        RAISE EXCEPTION 'a sink name (lowercase word) and an event id >= 0 are required' USING ERRCODE = 'VB001';
+    END IF;
+    INSERT INTO vb.relay_progress AS p (sink, last_event_id, delivered_events)
+    VALUES (p_sink, p_last_event_id, coalesce(p_delivered_events, 0))
+    ON CONFLICT (sink) DO UPDATE
+    SET last_event_id = greatest(p.last_event_id, excluded.last_event_id),
+        delivered_events = p.delivered_events + excluded.delivered_events,
+        updated_at = now()
+    RETURNING p.last_event_id INTO v_last_event_id;
+    RETURN v_last_event_id;
+END
+$$;

@@ -1,0 +1,58 @@
+-- vb_ops.relay_sequence_events(p_max_rows integer default 1000) → bigint
+--
+-- The relay's sequencer. Moves up to p_max_rows committed outbox rows, in outbox_id order,
+-- from vb.outbox into vb.event_log, numbering their events from vb.event_sequence: the
+-- event id that the envelope carries and that every sink's progress counts in.
+-- Returns: how many events were numbered (0 when the outbox holds nothing committed).
+-- Why: numbering at move time, not at insert time, makes event ids increase in the order
+-- events become visible: a transaction that took a low outbox_id and commits after later
+-- ones is moved (and numbered) when its rows become visible, never skipped. Two events of
+-- one key keep their commit order: the later one was written after the earlier committed
+-- (both held the key's row lock), so it has the higher outbox_id and cannot be visible
+-- without it. Rows with no events are dropped. Callers are serialised on the counter row.
+-- Raises: VB001 when p_max_rows is null or < 1.
+CREATE OR REPLACE FUNCTION vb_ops.relay_sequence_events(p_max_rows integer DEFAULT 1000)
+RETURNS bigint
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_next_event_id bigint;
+    v_numbered bigint;
+BEGIN
+    IF p_max_rows IS NULL OR p_max_rows < 1 THEN
+        RAISE EXCEPTION 'p_max_rows must be >= 1' USING ERRCODE = 'VB001';
+    END IF;
+    -- an idle relay polls often: answer "nothing" without taking the counter's row lock
+    PERFORM FROM vb.outbox AS o ORDER BY o.outbox_id LIMIT 1;
+    IF NOT found THEN
+        RETURN 0;
+    END IF;
+    SELECT s.next_event_id INTO v_next_event_id FROM vb.event_sequence AS s FOR UPDATE;
+    WITH picked AS (
+        SELECT o.outbox_id, o.occurred_at FROM vb.outbox AS o ORDER BY o.outbox_id LIMIT p_max_rows
+    ), moved AS (
+        DELETE FROM vb.outbox AS o
+        USING picked AS p
+        WHERE o.outbox_id = p.outbox_id AND o.occurred_at = p.occurred_at
+        RETURNING o.outbox_id, o.occurred_at, o.txid, o.events, json_array_length(o.events) AS event_count
+    ), numbered AS (
+        SELECT
+            m.*,
+            v_next_event_id + sum(m.event_count) OVER (ORDER BY m.outbox_id) - m.event_count AS first_event_id
+        FROM moved AS m
+    ), logged AS (
+        INSERT INTO vb.event_log (first_event_id, event_count, outbox_id, occurred_at, txid, events)
+        SELECT n.first_event_id, n.event_count, n.outbox_id, n.occurred_at, n.txid, n.events
+        FROM numbered AS n
+        WHERE n.event_count > 0
+        RETURNING event_count
+    )
+    SELECT coalesce(sum(l.event_count), 0) INTO v_numbered FROM logged AS l;
+    IF v_numbered > 0 THEN
+        UPDATE vb.event_sequence SET next_event_id = v_next_event_id + v_numbered;
+    END IF;
+    RETURN v_numbered;
+END
+$$;

@@ -1,0 +1,547 @@
+"""``pyvb relay``: deliver committed outbox events to Kafka and Redis.
+
+One loop, one database connection (it holds the advisory lock that makes this relay the
+active one, listens for wake-ups and records progress):
+
+1. ``vb_ops.relay_sequence_events`` moves committed outbox rows into the numbered event log
+   (event ids increase in commit-visibility order; a late committer is numbered late, never
+   skipped).
+2. Each sink reads the log after its own recorded position, delivers, and records its new
+   position. Sinks advance independently; a sink that fails backs off and retries from its
+   position (at least once), the others go on.
+3. With nothing to do it lingers briefly, then sets the wake-up flag and sleeps on LISTEN
+   (writers NOTIFY only while the flag is set) with a bounded fallback poll.
+
+An event that cannot be serialised (or that a sink refuses for good, e.g. too large) is
+recorded in ``vb.relay_dead_letters`` for that sink and the stream goes on.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import psycopg
+import redis
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
+
+from pyvb.cache import BOOK_KEY, QUOTE_KEY, CacheScripts
+
+log = logging.getLogger("pyvb.relay")
+
+#: pg_try_advisory_lock key of the active relay (any constant; 'vbrelay' in ASCII).
+RELAY_LOCK_KEY = 0x7662_7265_6C61_79
+NOTIFY_CHANNEL = "vb_relay"
+#: Kafka topic (after the prefix) of each aggregate, per the events contract.
+TOPIC_OF_AGGREGATE = {
+    "transfer": "transfers",
+    "balance": "balances",
+    "order": "orders",
+    "trade": "trades",
+    "risk": "risk",
+    "account": "accounts",
+    "quote": "quotes",
+}
+SCHEMA_VERSION = 1
+
+
+class SinkUnavailable(Exception):
+    """The sink cannot take events now (connection refused, broker down, timeout)."""
+
+
+@dataclass(frozen=True)
+class Event:
+    event_id: int
+    outbox_id: int
+    type: str
+    aggregate: str
+    key: str
+    payload: dict
+    occurred_at: datetime
+    #: the serialised envelope (UTF-8 JSON)
+    envelope: bytes
+
+
+@dataclass(frozen=True)
+class BadEvent:
+    event_id: int
+    outbox_id: int
+    reason: str
+    text: str
+
+
+def _envelope(event_id: int, raw: Any, occurred_at: datetime, outbox_id: int) -> Event | BadEvent:
+    text = raw if isinstance(raw, str) else json.dumps(raw, ensure_ascii=True)[:10_000]
+    if not isinstance(raw, dict):
+        return BadEvent(event_id, outbox_id, "not a json object", text)
+    fields = {name: raw.get(name) for name in ("type", "aggregate", "key")}
+    missing = [name for name, value in fields.items() if not isinstance(value, str) or not value]
+    if missing or not isinstance(raw.get("payload"), dict):
+        return BadEvent(event_id, outbox_id, f"missing or invalid {', '.join(missing) or 'payload'}", text)
+    envelope = {
+        "event_id": event_id,
+        "type": fields["type"],
+        "aggregate": fields["aggregate"],
+        "key": fields["key"],
+        "occurred_at": occurred_at.isoformat().replace("+00:00", "Z"),
+        "schema_version": SCHEMA_VERSION,
+        "payload": raw["payload"],
+    }
+    try:
+        data = json.dumps(envelope, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        fields["key"].encode("utf-8")
+    except (UnicodeEncodeError, ValueError, TypeError) as error:
+        return BadEvent(event_id, outbox_id, f"cannot be serialised: {error}", text)
+    return Event(
+        event_id,
+        outbox_id,
+        fields["type"],
+        fields["aggregate"],
+        fields["key"],
+        raw["payload"],
+        occurred_at,
+        data,
+    )
+
+
+def parse_log_rows(rows: Iterable[tuple]) -> list[Event | BadEvent]:
+    """Explode vb_ops.relay_read_events rows into events, numbering each from its row."""
+    events: list[Event | BadEvent] = []
+    for first_event_id, event_count, outbox_id, occurred_at, text in rows:
+        try:
+            elements = json.loads(text)
+        except ValueError as error:
+            elements = None
+            reason = f"row is not json: {error}"
+        else:
+            reason = "row is not an array of the expected length"
+        if not isinstance(elements, list) or len(elements) != event_count:
+            events.extend(
+                BadEvent(first_event_id + i, outbox_id, reason, text[:10_000]) for i in range(event_count)
+            )
+            continue
+        events.extend(
+            _envelope(first_event_id + i, element, occurred_at, outbox_id)
+            for i, element in enumerate(elements)
+        )
+    return events
+
+
+class KafkaSink:
+    """Kafka: key = aggregate id, headers event_id and type, topics created when missing.
+
+    The producer is idempotent with acks=all, so retries inside it neither duplicate nor
+    reorder a partition; a batch that fails is redelivered whole from the recorded position.
+    """
+
+    name = "kafka"
+
+    def __init__(
+        self,
+        bootstrap: str,
+        topic_prefix: str = "vb.",
+        partitions: int = 3,
+        replication_factor: int = 1,
+        timeout_s: float = 10.0,
+    ):
+        self.bootstrap = bootstrap
+        self.topic_prefix = topic_prefix
+        self.partitions = partitions
+        self.replication_factor = replication_factor
+        self.timeout_s = timeout_s
+        self.producer = None
+
+    def topic_for(self, aggregate: str) -> str | None:
+        topic = TOPIC_OF_AGGREGATE.get(aggregate)
+        return self.topic_prefix + topic if topic else None
+
+    def _connect(self) -> None:
+        from kafka import KafkaProducer
+        from kafka.errors import KafkaError
+
+        timeout_ms = int(self.timeout_s * 1000)
+        try:
+            self.ensure_topics()
+            self.producer = KafkaProducer(
+                bootstrap_servers=self.bootstrap,
+                acks="all",
+                enable_idempotence=True,
+                linger_ms=2,
+                batch_size=256 * 1024,
+                request_timeout_ms=timeout_ms,
+                delivery_timeout_ms=timeout_ms + 5000,
+                max_block_ms=timeout_ms,
+                client_id="pyvb-relay",
+            )
+        except (KafkaError, OSError) as error:
+            raise SinkUnavailable(f"kafka at {self.bootstrap}: {error!r}") from error
+
+    def ensure_topics(self) -> None:
+        from kafka.admin import KafkaAdminClient, NewTopic
+        from kafka.errors import TopicAlreadyExistsError
+
+        admin = KafkaAdminClient(
+            bootstrap_servers=self.bootstrap, client_id="pyvb-relay-admin", request_timeout_ms=10_000
+        )
+        try:
+            existing = set(admin.list_topics())
+            wanted = [self.topic_prefix + topic for topic in sorted(set(TOPIC_OF_AGGREGATE.values()))]
+            missing = [
+                NewTopic(topic, num_partitions=self.partitions, replication_factor=self.replication_factor)
+                for topic in wanted
+                if topic not in existing
+            ]
+            if missing:
+                with contextlib.suppress(TopicAlreadyExistsError):
+                    admin.create_topics(missing)
+                log.info("kafka: created topics %s", ", ".join(t.name for t in missing))
+        finally:
+            admin.close()
+
+    def deliver(
+        self, events: list[Event], dead_letter: Callable[[Event | BadEvent, str], None]
+    ) -> dict[str, int]:
+        from kafka.errors import KafkaError, MessageSizeTooLargeError
+
+        if self.producer is None:
+            self._connect()
+        sent = []
+        try:
+            for event in events:
+                topic = self.topic_for(event.aggregate)
+                if topic is None:
+                    dead_letter(event, f"no Kafka topic for aggregate {event.aggregate!r}")
+                    continue
+                future = self.producer.send(
+                    topic,
+                    key=event.key.encode("utf-8"),
+                    value=event.envelope,
+                    headers=[("event_id", str(event.event_id).encode()), ("type", event.type.encode())],
+                )
+                sent.append((event, topic, future))
+            self.producer.flush(timeout=self.timeout_s + 5)
+        except (KafkaError, OSError) as error:
+            self.close()
+            raise SinkUnavailable(f"kafka: {error!r}") from error
+        delivered: dict[str, int] = {}
+        for event, topic, future in sent:
+            error = future.exception if future.is_done else TimeoutError("not acknowledged in time")
+            if error is None:
+                delivered[topic] = delivered.get(topic, 0) + 1
+            elif isinstance(error, MessageSizeTooLargeError):
+                dead_letter(event, f"kafka refused it: {error!r}")
+            else:
+                self.close()
+                raise SinkUnavailable(f"kafka: {error!r}")
+        return delivered
+
+    def close(self) -> None:
+        if self.producer is not None:
+            try:
+                self.producer.close(timeout=1)
+            except Exception:
+                log.debug("kafka: error while closing the producer", exc_info=True)
+            self.producer = None
+
+
+class RedisSink:
+    """Redis: PUBLISH every event on vb:events:{aggregate}; keep the caches honest —
+    balances refreshed by version (compare-and-set), positions invalidated by generation,
+    quote and book keys deleted."""
+
+    name = "redis"
+
+    def __init__(self, url: str, cache_ttl_s: float = 300.0):
+        self.url = url
+        self.cache_ttl_s = cache_ttl_s
+        self.client = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
+        self.scripts = CacheScripts(self.client)
+
+    def deliver(
+        self, events: list[Event], dead_letter: Callable[[Event | BadEvent, str], None]
+    ) -> dict[str, int]:
+        pipe = self.client.pipeline(transaction=False)
+        delivered: dict[str, int] = {}
+        for event in events:
+            channel = f"vb:events:{event.aggregate}"
+            pipe.publish(channel, event.envelope)
+            payload = event.payload
+            try:
+                if event.type == "balance.changed":
+                    self.scripts.store_balance(pipe, payload, self.cache_ttl_s)
+                elif event.aggregate in ("order", "trade"):
+                    pipe.delete(BOOK_KEY.format(payload.get("symbol", event.key)))
+                    if event.type in ("order.filled", "order.partially_filled") and payload.get("owner_id"):
+                        self.scripts.invalidate_positions(pipe, str(payload["owner_id"]))
+                elif event.type == "quote.updated":
+                    pipe.delete(QUOTE_KEY.format(event.key))
+            except (KeyError, TypeError, ValueError) as error:
+                dead_letter(event, f"cache update impossible: {error!r}")
+            delivered[channel] = delivered.get(channel, 0) + 1
+        try:
+            pipe.execute()
+        except redis.RedisError as error:
+            raise SinkUnavailable(f"redis: {error!r}") from error
+        return delivered
+
+    def close(self) -> None:
+        self.client.close()
+
+
+@dataclass
+class SinkState:
+    sink: Any
+    last_event_id: int = 0
+    failures: int = 0
+    retry_at: float = 0.0
+
+
+@dataclass
+class RelayMetrics:
+    registry: CollectorRegistry = field(default_factory=CollectorRegistry)
+
+    def __post_init__(self) -> None:
+        r = self.registry
+        self.delivered = Counter(
+            "vb_relay_events_delivered", "Events delivered", ["sink", "topic"], registry=r
+        )
+        self.dead_letters = Counter("vb_relay_dead_letters", "Events set aside", ["sink"], registry=r)
+        self.errors = Counter(
+            "vb_relay_errors", "Failed delivery attempts and database errors", ["sink"], registry=r
+        )
+        self.lag_events = Gauge("vb_relay_lag_events", "Events not yet delivered", ["sink"], registry=r)
+        self.lag_seconds = Gauge(
+            "vb_relay_lag_seconds", "Age of the oldest undelivered event", ["sink"], registry=r
+        )
+        self.batch_seconds = Histogram(
+            "vb_relay_batch_seconds",
+            "Time to deliver one batch",
+            ["sink"],
+            registry=r,
+            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+        )
+        self.active = Gauge(
+            "vb_relay_active", "1 while this relay is the active one, 0 on standby", registry=r
+        )
+
+
+@dataclass
+class RelayOptions:
+    database_url: str
+    batch_size: int = 500
+    poll_interval_s: float = 1.0
+    linger_s: float = 0.05
+    standby_retry_s: float = 1.0
+    retention: str = "7 days"
+    prune_every_s: float = 60.0
+    max_backoff_s: float = 5.0
+    stop_when_idle: bool = False
+
+
+class Relay:
+    def __init__(self, options: RelayOptions, sinks: list, metrics: RelayMetrics | None = None):
+        if not sinks:
+            raise ValueError("the relay needs at least one sink")
+        self.options = options
+        self.sinks = [SinkState(sink) for sink in sinks]
+        self.metrics = metrics or RelayMetrics()
+        self.stopping = threading.Event()
+        self.woken = False
+        self._last_status = 0.0
+        self._last_prune = 0.0
+
+    # -- lifecycle ---------------------------------------------------------------------
+    def install_signal_handlers(self) -> None:
+        def stop(signum, _frame):
+            log.info("received %s: finishing the batch and stopping", signal.Signals(signum).name)
+            self.stopping.set()
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+
+    def run(self) -> int:
+        """Run until stopped (SIGTERM/SIGINT, or idle with stop_when_idle). Returns 0."""
+        backoff = 0.2
+        while not self.stopping.is_set():
+            try:
+                with psycopg.connect(self.options.database_url, autocommit=True, connect_timeout=5) as conn:
+                    backoff = 0.2
+                    if self._session(conn):
+                        break
+            except psycopg.OperationalError as error:
+                self.metrics.active.set(0)
+                self.metrics.errors.labels("database").inc()
+                log.warning("database unavailable (%s); reconnecting in %.1fs", str(error).strip(), backoff)
+                self.stopping.wait(backoff)
+                backoff = min(backoff * 2, self.options.max_backoff_s)
+        self.metrics.active.set(0)
+        for state in self.sinks:
+            state.sink.close()
+        log.info("relay stopped")
+        return 0
+
+    def _session(self, conn: psycopg.Connection) -> bool:
+        """One connection's life: LISTEN, become active, catch up, deliver. True when done."""
+        conn.add_notify_handler(self._on_notify)
+        conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
+        if not self._become_active(conn):
+            return True
+        for state in self.sinks:
+            state.last_event_id = conn.execute(
+                "SELECT vb_ops.relay_record_progress(%s, 0, 0)", (state.sink.name,)
+            ).fetchone()[0]
+            log.info("sink %s resumes after event %d", state.sink.name, state.last_event_id)
+        idle_since = None
+        try:
+            while not self.stopping.is_set():
+                did_work = self._step(conn)
+                self._housekeeping(conn)
+                if did_work:
+                    idle_since = None
+                    continue
+                if self.options.stop_when_idle and not any(s.failures for s in self.sinks):
+                    return True
+                now = time.monotonic()
+                idle_since = idle_since or now
+                if now - idle_since < self.options.linger_s:
+                    self.stopping.wait(0.005)
+                    continue
+                self._sleep(conn)
+                idle_since = None
+        finally:
+            if not conn.closed:
+                try:
+                    conn.execute("SELECT vb_ops.relay_set_listening(0)")
+                except psycopg.Error:
+                    log.debug("could not clear the wake-up flag", exc_info=True)
+        return True
+
+    def _become_active(self, conn: psycopg.Connection) -> bool:
+        announced = False
+        while not self.stopping.is_set():
+            if conn.execute("SELECT pg_try_advisory_lock(%s)", (RELAY_LOCK_KEY,)).fetchone()[0]:
+                self.metrics.active.set(1)
+                log.info("active: this relay holds the relay lock")
+                return True
+            self.metrics.active.set(0)
+            if not announced:
+                log.info(
+                    "standby: another relay is active; retrying every %.1fs", self.options.standby_retry_s
+                )
+                announced = True
+            self.stopping.wait(self.options.standby_retry_s)
+        return False
+
+    def _on_notify(self, _notify) -> None:
+        self.woken = True
+
+    # -- the work ----------------------------------------------------------------------
+    def _step(self, conn: psycopg.Connection) -> bool:
+        """Number new events, then let every sink that is not backing off catch up one batch."""
+        numbered = conn.execute(
+            "SELECT vb_ops.relay_sequence_events(%s)", (self.options.batch_size,)
+        ).fetchone()[0]
+        did_work = numbered > 0
+        reads: dict[int, list] = {}
+        now = time.monotonic()
+        for state in self.sinks:
+            if state.retry_at > now:
+                continue
+            if state.last_event_id not in reads:
+                rows = conn.execute(
+                    "SELECT * FROM vb_ops.relay_read_events(%s, %s)",
+                    (state.last_event_id, self.options.batch_size),
+                ).fetchall()
+                reads[state.last_event_id] = parse_log_rows(rows)
+            events = reads[state.last_event_id]
+            if events:
+                did_work = self._deliver(conn, state, events) or did_work
+        return did_work
+
+    def _deliver(self, conn: psycopg.Connection, state: SinkState, events: list[Event | BadEvent]) -> bool:
+        sink = state.sink
+
+        def dead_letter(event: Event | BadEvent, reason: str) -> None:
+            text = event.text if isinstance(event, BadEvent) else event.envelope.decode("utf-8")
+            recorded = conn.execute(
+                "SELECT vb_ops.relay_dead_letter(%s, %s, %s, %s, %s)",
+                (sink.name, event.event_id, event.outbox_id, reason, text),
+            ).fetchone()[0]
+            if recorded:
+                self.metrics.dead_letters.labels(sink.name).inc()
+                log.warning("sink %s: event %d set aside: %s", sink.name, event.event_id, reason)
+
+        started = time.perf_counter()
+        good = [event for event in events if isinstance(event, Event)]
+        for event in events:
+            if isinstance(event, BadEvent):
+                dead_letter(event, event.reason)
+        try:
+            delivered = sink.deliver(good, dead_letter)
+        except SinkUnavailable as error:
+            state.failures += 1
+            delay = min(0.1 * 2 ** (state.failures - 1), self.options.max_backoff_s)
+            state.retry_at = time.monotonic() + delay
+            self.metrics.errors.labels(sink.name).inc()
+            log.warning(
+                "sink %s unavailable (%s); retry %d in %.1fs", sink.name, error, state.failures, delay
+            )
+            return False
+        last_event_id = events[-1].event_id
+        state.last_event_id = conn.execute(
+            "SELECT vb_ops.relay_record_progress(%s, %s, %s)", (sink.name, last_event_id, len(good))
+        ).fetchone()[0]
+        if state.failures:
+            log.info("sink %s delivering again after %d failed attempt(s)", sink.name, state.failures)
+        state.failures = 0
+        state.retry_at = 0.0
+        self.metrics.batch_seconds.labels(sink.name).observe(time.perf_counter() - started)
+        for topic, count in delivered.items():
+            self.metrics.delivered.labels(sink.name, topic).inc(count)
+        return True
+
+    def _sleep(self, conn: psycopg.Connection) -> None:
+        """Set the wake-up flag, look once more (a writer that checked the flag just before
+        it was set did not notify), then wait for a NOTIFY or the fallback poll."""
+        poll_s = self.options.poll_interval_s
+        self.woken = False
+        conn.execute("SELECT vb_ops.relay_set_listening(%s)", (poll_s + 5.0,))
+        if self._step(conn):
+            conn.execute("SELECT vb_ops.relay_set_listening(0)")
+            return
+        deadline = time.monotonic() + poll_s
+        while not self.woken and not self.stopping.is_set():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            for _ in conn.notifies(timeout=min(remaining, 0.25), stop_after=1):
+                self.woken = True
+        conn.execute("SELECT vb_ops.relay_set_listening(0)")
+
+    def _housekeeping(self, conn: psycopg.Connection) -> None:
+        now = time.monotonic()
+        if now - self._last_status >= 1.0:
+            self._last_status = now
+            for sink, _last, lag_events, lag_s, *_ in conn.execute("SELECT * FROM vb_ops.relay_status()"):
+                self.metrics.lag_events.labels(sink).set(lag_events)
+                self.metrics.lag_seconds.labels(sink).set(lag_s)
+        if now - self._last_prune >= self.options.prune_every_s:
+            self._last_prune = now
+            pruned = conn.execute(
+                "SELECT vb_ops.relay_prune(%s::interval)", (self.options.retention,)
+            ).fetchone()[0]
+            if pruned:
+                log.info("pruned %d delivered event-log rows older than %s", pruned, self.options.retention)
+
+
+def serve_metrics(metrics: RelayMetrics, port: int) -> None:
+    start_http_server(port, addr="127.0.0.1", registry=metrics.registry)
+    log.info("metrics on http://127.0.0.1:%d/metrics", port)
