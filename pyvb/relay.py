@@ -297,14 +297,6 @@ class RedisSink:
 
 
 @dataclass
-class SinkState:
-    sink: Any
-    last_event_id: int = 0
-    failures: int = 0
-    retry_at: float = 0.0
-
-
-@dataclass
 class RelayMetrics:
     registry: CollectorRegistry = field(default_factory=CollectorRegistry)
 
@@ -346,128 +338,56 @@ class RelayOptions:
     stop_when_idle: bool = False
 
 
-class Relay:
-    def __init__(self, options: RelayOptions, sinks: list, metrics: RelayMetrics | None = None):
-        if not sinks:
-            raise ValueError("the relay needs at least one sink")
+class SinkWorker:
+    """Delivers the event log to one sink from its recorded position, on its own thread and
+    database connection, so a sink that hangs or fails never holds back another."""
+
+    def __init__(self, sink, options: RelayOptions, metrics: RelayMetrics, stopping: threading.Event):
+        self.sink = sink
         self.options = options
-        self.sinks = [SinkState(sink) for sink in sinks]
-        self.metrics = metrics or RelayMetrics()
-        self.stopping = threading.Event()
-        self.woken = False
-        self._last_status = 0.0
-        self._last_prune = 0.0
+        self.metrics = metrics
+        self.stopping = stopping
+        self.new_events = threading.Event()
+        self.last_event_id = 0
+        self.failures = 0
+        self.caught_up = threading.Event()
+        self.thread = threading.Thread(target=self._run, name=f"relay-{sink.name}", daemon=True)
 
-    # -- lifecycle ---------------------------------------------------------------------
-    def install_signal_handlers(self) -> None:
-        def stop(signum, _frame):
-            log.info("received %s: finishing the batch and stopping", signal.Signals(signum).name)
-            self.stopping.set()
-
-        signal.signal(signal.SIGTERM, stop)
-        signal.signal(signal.SIGINT, stop)
-
-    def run(self) -> int:
-        """Run until stopped (SIGTERM/SIGINT, or idle with stop_when_idle). Returns 0."""
-        backoff = 0.2
+    def _run(self) -> None:
+        backoff = 0.1
         while not self.stopping.is_set():
             try:
                 with psycopg.connect(self.options.database_url, autocommit=True, connect_timeout=5) as conn:
-                    backoff = 0.2
-                    if self._session(conn):
-                        break
+                    self.last_event_id = conn.execute(
+                        "SELECT vb_ops.relay_record_progress(%s, 0, 0)", (self.sink.name,)
+                    ).fetchone()[0]
+                    log.info("sink %s resumes after event %d", self.sink.name, self.last_event_id)
+                    backoff = 0.1
+                    self._deliver_until_stopped(conn)
             except psycopg.OperationalError as error:
-                self.metrics.active.set(0)
                 self.metrics.errors.labels("database").inc()
-                log.warning("database unavailable (%s); reconnecting in %.1fs", str(error).strip(), backoff)
+                log.warning("sink %s: database unavailable (%s)", self.sink.name, str(error).strip())
                 self.stopping.wait(backoff)
                 backoff = min(backoff * 2, self.options.max_backoff_s)
-        self.metrics.active.set(0)
-        for state in self.sinks:
-            state.sink.close()
-        log.info("relay stopped")
-        return 0
 
-    def _session(self, conn: psycopg.Connection) -> bool:
-        """One connection's life: LISTEN, become active, catch up, deliver. True when done."""
-        conn.add_notify_handler(self._on_notify)
-        conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
-        if not self._become_active(conn):
-            return True
-        for state in self.sinks:
-            state.last_event_id = conn.execute(
-                "SELECT vb_ops.relay_record_progress(%s, 0, 0)", (state.sink.name,)
-            ).fetchone()[0]
-            log.info("sink %s resumes after event %d", state.sink.name, state.last_event_id)
-        idle_since = None
-        try:
-            while not self.stopping.is_set():
-                did_work = self._step(conn)
-                self._housekeeping(conn)
-                if did_work:
-                    idle_since = None
-                    continue
-                if self.options.stop_when_idle and not any(s.failures for s in self.sinks):
-                    return True
-                now = time.monotonic()
-                idle_since = idle_since or now
-                if now - idle_since < self.options.linger_s:
-                    self.stopping.wait(0.005)
-                    continue
-                self._sleep(conn)
-                idle_since = None
-        finally:
-            if not conn.closed:
-                try:
-                    conn.execute("SELECT vb_ops.relay_set_listening(0)")
-                except psycopg.Error:
-                    log.debug("could not clear the wake-up flag", exc_info=True)
-        return True
-
-    def _become_active(self, conn: psycopg.Connection) -> bool:
-        announced = False
+    def _deliver_until_stopped(self, conn: psycopg.Connection) -> None:
         while not self.stopping.is_set():
-            if conn.execute("SELECT pg_try_advisory_lock(%s)", (RELAY_LOCK_KEY,)).fetchone()[0]:
-                self.metrics.active.set(1)
-                log.info("active: this relay holds the relay lock")
-                return True
-            self.metrics.active.set(0)
-            if not announced:
-                log.info(
-                    "standby: another relay is active; retrying every %.1fs", self.options.standby_retry_s
-                )
-                announced = True
-            self.stopping.wait(self.options.standby_retry_s)
-        return False
-
-    def _on_notify(self, _notify) -> None:
-        self.woken = True
-
-    # -- the work ----------------------------------------------------------------------
-    def _step(self, conn: psycopg.Connection) -> bool:
-        """Number new events, then let every sink that is not backing off catch up one batch."""
-        numbered = conn.execute(
-            "SELECT vb_ops.relay_sequence_events(%s)", (self.options.batch_size,)
-        ).fetchone()[0]
-        did_work = numbered > 0
-        reads: dict[int, list] = {}
-        now = time.monotonic()
-        for state in self.sinks:
-            if state.retry_at > now:
+            self.new_events.clear()
+            rows = conn.execute(
+                "SELECT * FROM vb_ops.relay_read_events(%s, %s)",
+                (self.last_event_id, self.options.batch_size),
+            ).fetchall()
+            if not rows:
+                self.caught_up.set()
+                self.new_events.wait(self.options.poll_interval_s)
                 continue
-            if state.last_event_id not in reads:
-                rows = conn.execute(
-                    "SELECT * FROM vb_ops.relay_read_events(%s, %s)",
-                    (state.last_event_id, self.options.batch_size),
-                ).fetchall()
-                reads[state.last_event_id] = parse_log_rows(rows)
-            events = reads[state.last_event_id]
-            if events:
-                did_work = self._deliver(conn, state, events) or did_work
-        return did_work
+            self.caught_up.clear()
+            if not self._deliver(conn, parse_log_rows(rows)):
+                delay = min(0.1 * 2 ** (self.failures - 1), self.options.max_backoff_s)
+                self.stopping.wait(delay)
 
-    def _deliver(self, conn: psycopg.Connection, state: SinkState, events: list[Event | BadEvent]) -> bool:
-        sink = state.sink
+    def _deliver(self, conn: psycopg.Connection, events: list[Event | BadEvent]) -> bool:
+        sink = self.sink
 
         def dead_letter(event: Event | BadEvent, reason: str) -> None:
             text = event.text if isinstance(event, BadEvent) else event.envelope.decode("utf-8")
@@ -487,43 +407,155 @@ class Relay:
         try:
             delivered = sink.deliver(good, dead_letter)
         except SinkUnavailable as error:
-            state.failures += 1
-            delay = min(0.1 * 2 ** (state.failures - 1), self.options.max_backoff_s)
-            state.retry_at = time.monotonic() + delay
+            self.failures += 1
             self.metrics.errors.labels(sink.name).inc()
-            log.warning(
-                "sink %s unavailable (%s); retry %d in %.1fs", sink.name, error, state.failures, delay
-            )
+            log.warning("sink %s unavailable (%s); attempt %d failed", sink.name, error, self.failures)
             return False
-        last_event_id = events[-1].event_id
-        state.last_event_id = conn.execute(
-            "SELECT vb_ops.relay_record_progress(%s, %s, %s)", (sink.name, last_event_id, len(good))
+        self.last_event_id = conn.execute(
+            "SELECT vb_ops.relay_record_progress(%s, %s, %s)", (sink.name, events[-1].event_id, len(good))
         ).fetchone()[0]
-        if state.failures:
-            log.info("sink %s delivering again after %d failed attempt(s)", sink.name, state.failures)
-        state.failures = 0
-        state.retry_at = 0.0
+        if self.failures:
+            log.info("sink %s delivering again after %d failed attempt(s)", sink.name, self.failures)
+            self.failures = 0
         self.metrics.batch_seconds.labels(sink.name).observe(time.perf_counter() - started)
         for topic, count in delivered.items():
             self.metrics.delivered.labels(sink.name, topic).inc(count)
         return True
 
-    def _sleep(self, conn: psycopg.Connection) -> None:
+
+class Relay:
+    def __init__(self, options: RelayOptions, sinks: list, metrics: RelayMetrics | None = None):
+        if not sinks:
+            raise ValueError("the relay needs at least one sink")
+        self.options = options
+        self.sinks = sinks
+        self.metrics = metrics or RelayMetrics()
+        self.stopping = threading.Event()
+        self._last_status = 0.0
+        self._last_prune = 0.0
+
+    # -- lifecycle ---------------------------------------------------------------------
+    def install_signal_handlers(self) -> None:
+        def stop(signum, _frame):
+            log.info("received %s: finishing the batch and stopping", signal.Signals(signum).name)
+            self.stopping.set()
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+
+    def run(self) -> int:
+        """Run until stopped (SIGTERM/SIGINT, or everything delivered with stop_when_idle)."""
+        backoff = 0.2
+        while not self.stopping.is_set():
+            try:
+                with psycopg.connect(self.options.database_url, autocommit=True, connect_timeout=5) as conn:
+                    backoff = 0.2
+                    if self._session(conn):
+                        break
+            except psycopg.OperationalError as error:
+                self.metrics.active.set(0)
+                self.metrics.errors.labels("database").inc()
+                log.warning("database unavailable (%s); reconnecting in %.1fs", str(error).strip(), backoff)
+                self.stopping.wait(backoff)
+                backoff = min(backoff * 2, self.options.max_backoff_s)
+        self.metrics.active.set(0)
+        for sink in self.sinks:
+            sink.close()
+        log.info("relay stopped")
+        return 0
+
+    def _session(self, conn: psycopg.Connection) -> bool:
+        """One connection's life: LISTEN, become active, number events while the sink workers
+        deliver them. True when the relay is done, False to reconnect."""
+        conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
+        if not self._become_active(conn):
+            return True
+        # the workers stop with the session: a relay that lost its lock delivers nothing more
+        session_over = threading.Event()
+        workers = [SinkWorker(sink, self.options, self.metrics, session_over) for sink in self.sinks]
+        for worker in workers:
+            worker.thread.start()
+        idle_since = None
+        try:
+            while not self.stopping.is_set():
+                numbered = self._number(conn)
+                if numbered:
+                    for worker in workers:
+                        worker.new_events.set()
+                self._housekeeping(conn)
+                if numbered:
+                    idle_since = None
+                    continue
+                if self.options.stop_when_idle:
+                    if self._all_delivered(conn, workers):
+                        return True
+                    self.stopping.wait(0.01)
+                    continue
+                now = time.monotonic()
+                idle_since = idle_since or now
+                if now - idle_since < self.options.linger_s:
+                    self.stopping.wait(0.005)
+                    continue
+                self._sleep(conn, workers)
+                idle_since = None
+            return True
+        finally:
+            session_over.set()
+            for worker in workers:
+                worker.new_events.set()
+                worker.thread.join()
+            self.metrics.active.set(0)
+            if not conn.closed:
+                try:
+                    conn.execute("SELECT vb_ops.relay_set_listening(0)")
+                except psycopg.Error:
+                    log.debug("could not clear the wake-up flag", exc_info=True)
+
+    def _become_active(self, conn: psycopg.Connection) -> bool:
+        announced = False
+        while not self.stopping.is_set():
+            if conn.execute("SELECT pg_try_advisory_lock(%s)", (RELAY_LOCK_KEY,)).fetchone()[0]:
+                self.metrics.active.set(1)
+                log.info("active: this relay holds the relay lock")
+                return True
+            self.metrics.active.set(0)
+            if not announced:
+                log.info(
+                    "standby: another relay is active; retrying every %.1fs", self.options.standby_retry_s
+                )
+                announced = True
+            self.stopping.wait(self.options.standby_retry_s)
+        return False
+
+    def _number(self, conn: psycopg.Connection) -> int:
+        return conn.execute("SELECT vb_ops.relay_sequence_events(%s)", (self.options.batch_size,)).fetchone()[
+            0
+        ]
+
+    def _all_delivered(self, conn: psycopg.Connection, workers: list[SinkWorker]) -> bool:
+        last_numbered = conn.execute("SELECT next_event_id - 1 FROM vb.event_sequence").fetchone()[0]
+        return all(w.last_event_id >= last_numbered and w.caught_up.is_set() for w in workers)
+
+    def _sleep(self, conn: psycopg.Connection, workers: list[SinkWorker]) -> None:
         """Set the wake-up flag, look once more (a writer that checked the flag just before
         it was set did not notify), then wait for a NOTIFY or the fallback poll."""
         poll_s = self.options.poll_interval_s
-        self.woken = False
         conn.execute("SELECT vb_ops.relay_set_listening(%s)", (poll_s + 5.0,))
-        if self._step(conn):
+        if self._number(conn):
+            for worker in workers:
+                worker.new_events.set()
             conn.execute("SELECT vb_ops.relay_set_listening(0)")
             return
+        woken = False
         deadline = time.monotonic() + poll_s
-        while not self.woken and not self.stopping.is_set():
+        while not woken and not self.stopping.is_set():
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 break
+            # short slices so SIGTERM is noticed; a NOTIFY that came while a query ran waits in
+            # psycopg's backlog and is yielded at once
             for _ in conn.notifies(timeout=min(remaining, 0.25), stop_after=1):
-                self.woken = True
+                woken = True
         conn.execute("SELECT vb_ops.relay_set_listening(0)")
 
     def _housekeeping(self, conn: psycopg.Connection) -> None:

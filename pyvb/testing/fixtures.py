@@ -108,3 +108,11 @@ def redis_client(request, service_choices):
 @pytest.fixture(scope="session")
 def kafka_bootstrap(request, service_choices) -> str:
     return _service_url(request, service_choices["kafka"])
+
+
+@pytest.fixture
+def test_db_url(request, pg_server_url, template_db) -> str:
+    """A fresh deployed database for this one test."""
+    name, url = _clone(pg_server_url, template_db, request.node.name)
+    yield url
+    drop_database(pg_server_url, name)

@@ -1,0 +1,335 @@
+"""The relay against real PostgreSQL, Redis and the tansu Kafka-protocol broker."""
+
+from __future__ import annotations
+
+import json
+import signal
+import time
+import uuid
+from collections import defaultdict
+
+import psycopg
+import pytest
+import redis
+
+from pyvb.relay import TOPIC_OF_AGGREGATE
+from pyvb.testing import run_pyvb
+from pyvb.testing.relay import (
+    RedisServer,
+    RelayThread,
+    all_events,
+    count_events,
+    kill,
+    progress,
+    read_topics,
+    relay_process,
+    wait_until,
+    write_transfers,
+)
+from pyvb.testing.tansu import TansuBroker
+
+pytestmark = pytest.mark.kafka
+
+EVERY_TYPE = {
+    "account.opened", "balance.changed", "transfer.created", "transfer.pending", "transfer.posted",
+    "transfer.voided", "transfer.expired", "order.accepted", "order.filled", "order.partially_filled",
+    "order.cancelled", "order.rejected", "trade.executed", "breach.recorded", "alert.raised", "quote.updated",
+}  # fmt: skip
+
+
+@pytest.fixture
+def broker(tmp_path):
+    """A private broker: every test sees only its own topics and may stop it."""
+    with TansuBroker(log_path=tmp_path / "tansu.log") as private:
+        yield private
+
+
+def add_rejected_order_and_expired_transfer(url: str) -> None:
+    with psycopg.connect(url, autocommit=True) as conn:
+        cash = conn.execute(
+            "SELECT account_id FROM vb.accounts WHERE account_kind = 'customer' AND asset_code = 'VBD'"
+            " LIMIT 1"
+        ).fetchone()[0]
+        issuer = conn.execute(
+            "SELECT account_id FROM vb.accounts WHERE account_kind = 'issuer' AND asset_code = 'VBD'"
+        ).fetchone()[0]
+        conn.execute(
+            "SELECT status FROM vb_api.place_order(%s, %s, 'NOPE', 'buy', 1, 'limit', 100)",
+            (uuid.uuid4(), cash),
+        )
+        hold = conn.execute(
+            "SELECT vb_api.create_transfer(%s, %s, %s, 5, 'hold', ARRAY['pending'], NULL, 1)",
+            (uuid.uuid4(), issuer, cash),
+        ).fetchone()[0]
+        assert hold == "created"
+        time.sleep(1.2)
+        assert conn.execute("SELECT vb_ops.expire_pending_transfers()").fetchone()[0] == 1
+
+
+def test_every_event_reaches_kafka_with_its_topic_key_headers_and_envelope(fresh_url, broker, redis_client):
+    assert run_pyvb("demo", "--database-url", fresh_url, "--seconds", "2").returncode == 0
+    add_rejected_order_and_expired_transfer(fresh_url)
+    redis_url = "redis://127.0.0.1:6379/15"
+    with RelayThread(fresh_url, broker.bootstrap, redis_url, stop_when_idle=True) as relay:
+        relay.thread.join(timeout=120)
+    events = all_events(fresh_url)
+    assert {event_type for _, event_type, *_ in events} == EVERY_TYPE
+    delivered = read_topics(broker.bootstrap, expect=len(events))
+    assert len(delivered) == len(events)
+    by_id = {message.envelope["event_id"]: message for message in delivered}
+    assert sorted(by_id) == [event_id for event_id, *_ in events] == list(range(1, len(events) + 1))
+    for event_id, event_type, aggregate, key, payload in events:
+        message = by_id[event_id]
+        assert message.topic == "vb." + TOPIC_OF_AGGREGATE[aggregate]
+        assert message.key == key == message.envelope["key"]
+        assert message.headers == {"event_id": str(event_id), "type": event_type}
+        assert message.envelope["type"] == event_type and message.envelope["aggregate"] == aggregate
+        assert message.envelope["payload"] == json.loads(payload)
+        assert message.envelope["schema_version"] == 1 and message.envelope["occurred_at"].endswith("Z")
+    # order per key: within a partition, each key's event ids only increase
+    last_seen: dict[tuple, int] = {}
+    for message in delivered:
+        slot = (message.topic, message.key)
+        assert message.envelope["event_id"] > last_seen.get(slot, 0), slot
+        last_seen[slot] = message.envelope["event_id"]
+    # balance.changed versions per account increase in delivery order
+    versions = defaultdict(list)
+    for message in delivered:
+        if message.envelope["type"] == "balance.changed":
+            versions[message.key].append(message.envelope["payload"]["version"])
+    assert all(v == sorted(v) for v in versions.values())
+    # Redis: the cache holds each account's newest balance
+    for account_id, account_versions in versions.items():
+        cached = redis_client.hget(f"vb:balance:{account_id}", "version")
+        assert cached is None or int(cached) == account_versions[-1]
+    assert progress(fresh_url, "kafka") == progress(fresh_url, "redis") == len(events)
+
+
+def test_a_transaction_that_commits_late_is_delivered_after_the_ones_before(test_db_url, broker):
+    write_transfers(test_db_url, 1)
+    late = psycopg.connect(test_db_url)
+    try:
+        late_user = uuid.uuid4()
+        late.execute("SELECT vb_api.create_user(%s, 'late-committer')", (late_user,))
+        late.execute(
+            "SELECT vb_api.open_account(%s, 'VBD', %s)", (uuid.uuid4(), late_user)
+        )  # takes an outbox id
+        write_transfers(test_db_url, 2)  # later outbox ids, committed first
+        with RelayThread(test_db_url, broker.bootstrap, None, stop_when_idle=True) as relay:
+            relay.thread.join(timeout=60)
+        delivered_before = {m.envelope["type"] for m in read_topics(broker.bootstrap)}
+        assert "transfer.created" in delivered_before and "account.opened" in delivered_before
+        late_outbox_id = late.execute("SELECT max(outbox_id) FROM vb.outbox").fetchone()[0]
+        late.commit()
+    finally:
+        late.close()
+    with RelayThread(test_db_url, broker.bootstrap, None, stop_when_idle=True) as relay:
+        relay.thread.join(timeout=60)
+    events = all_events(test_db_url)
+    with psycopg.connect(test_db_url) as conn:
+        late_event_id, earlier_max = conn.execute(
+            "SELECT max(event_id) FILTER (WHERE outbox_id = %s), max(event_id) FILTER (WHERE outbox_id > %s)"
+            " FROM vb.outbox_events",
+            (late_outbox_id, late_outbox_id),
+        ).fetchone()
+    assert late_event_id is not None and late_event_id > earlier_max, "numbered when it became visible"
+    delivered = read_topics(broker.bootstrap, expect=len(events))
+    assert sorted(m.envelope["event_id"] for m in delivered) == [e[0] for e in events]
+
+
+def test_sigkill_mid_stream_then_restart_loses_nothing(test_db_url, broker, tmp_path):
+    write_transfers(test_db_url, 1500)
+    redis_url = "redis://127.0.0.1:6379/14"
+    first = relay_process(
+        test_db_url, broker.bootstrap, redis_url, tmp_path / "relay.log", "--batch-size", "50"
+    )
+    wait_until(lambda: progress(test_db_url, "kafka") > 0, message="first batch delivered")
+    kill(first, signal.SIGKILL)
+    assert progress(test_db_url, "kafka") < 1500 * 3, "killed mid-stream"
+    second = relay_process(test_db_url, broker.bootstrap, redis_url, tmp_path / "relay.log", "--until-idle")
+    assert second.wait(timeout=120) == 0
+    total = count_events(test_db_url)
+    assert total >= 1500 * 3
+    delivered_ids = {m.envelope["event_id"] for m in read_topics(broker.bootstrap)}
+    assert delivered_ids == set(range(1, total + 1))
+    assert progress(test_db_url, "kafka") == progress(test_db_url, "redis") == total
+    redis.Redis.from_url(redis_url).flushdb()
+
+
+def test_sigterm_finishes_the_batch_records_progress_and_exits_zero(test_db_url, broker, tmp_path):
+    write_transfers(test_db_url, 600)
+    process = relay_process(
+        test_db_url,
+        broker.bootstrap,
+        "redis://127.0.0.1:6379/14",
+        tmp_path / "relay.log",
+        "--batch-size",
+        "20",
+    )
+    wait_until(lambda: progress(test_db_url, "kafka") > 0, message="first batch delivered")
+    assert kill(process, signal.SIGTERM) == 0
+    recorded = progress(test_db_url, "kafka")
+    delivered_ids = {m.envelope["event_id"] for m in read_topics(broker.bootstrap)}
+    assert set(range(1, recorded + 1)) <= delivered_ids, "everything recorded as delivered is in Kafka"
+    log = (tmp_path / "relay.log").read_text()
+    assert "finishing the batch and stopping" in log and "relay stopped" in log and "Traceback" not in log
+    redis.Redis.from_url("redis://127.0.0.1:6379/14").flushdb()
+
+
+def test_broker_down_makes_kafka_wait_while_redis_goes_on_then_catches_up(test_db_url, tmp_path):
+    broker = TansuBroker(log_path=tmp_path / "tansu.log").start()
+    private_redis = RedisServer().start()
+    try:
+        with RelayThread(test_db_url, broker.bootstrap, private_redis.url, poll_interval_s=0.2):
+            write_transfers(test_db_url, 5)
+            first = count_events(test_db_url)
+            wait_until(lambda: progress(test_db_url, "kafka") == first, message="kafka caught up")
+            broker.stop()
+            write_transfers(test_db_url, 5)
+            total = count_events(test_db_url)
+            wait_until(
+                lambda: progress(test_db_url, "redis") == total, message="redis delivered while kafka is down"
+            )
+            time.sleep(1.0)
+            assert progress(test_db_url, "kafka") == first, "kafka waits"
+            broker.start()  # same port; a memory broker comes back empty
+            wait_until(
+                lambda: progress(test_db_url, "kafka") == total, timeout_s=60, message="kafka caught up"
+            )
+        delivered_ids = {m.envelope["event_id"] for m in read_topics(broker.bootstrap)}
+        assert set(range(first + 1, total + 1)) <= delivered_ids
+    finally:
+        broker.stop()
+        private_redis.stop()
+
+
+def test_redis_down_makes_redis_wait_then_catches_up(test_db_url, broker):
+    private_redis = RedisServer()
+    private_redis.start()
+    try:
+        with RelayThread(test_db_url, broker.bootstrap, private_redis.url, poll_interval_s=0.2):
+            write_transfers(test_db_url, 3)
+            first = count_events(test_db_url)
+            wait_until(lambda: progress(test_db_url, "redis") == first, message="redis caught up")
+            private_redis.stop()
+            write_transfers(test_db_url, 3)
+            total = count_events(test_db_url)
+            wait_until(lambda: progress(test_db_url, "kafka") == total, message="kafka goes on")
+            assert progress(test_db_url, "redis") == first
+            private_redis.start()
+            client = redis.Redis.from_url(private_redis.url)
+            subscriber = client.pubsub()
+            subscriber.subscribe("vb:events:transfer")
+            wait_until(
+                lambda: progress(test_db_url, "redis") == total, timeout_s=60, message="redis caught up"
+            )
+        balances = [k for k in client.scan_iter("vb:balance:*")]
+        assert balances, "balances refreshed after the restart"
+    finally:
+        private_redis.stop()
+
+
+def test_two_relays_one_active_and_the_standby_takes_over(test_db_url, broker, tmp_path):
+    redis_url = "redis://127.0.0.1:6379/14"
+    logs = [tmp_path / "a.log", tmp_path / "b.log"]
+    first = relay_process(test_db_url, broker.bootstrap, redis_url, logs[0])
+    wait_until(lambda: "active" in logs[0].read_text(), message="first relay active")
+    second = relay_process(test_db_url, broker.bootstrap, redis_url, logs[1])
+    try:
+        wait_until(lambda: "standby" in logs[1].read_text(), message="second relay on standby")
+        write_transfers(test_db_url, 3)
+        total = count_events(test_db_url)
+        wait_until(lambda: progress(test_db_url, "kafka") == total, message="the active relay delivers")
+        assert "active: this relay" not in logs[1].read_text()
+        kill(first, signal.SIGKILL)
+        write_transfers(test_db_url, 3)
+        total = count_events(test_db_url)
+        wait_until(lambda: "active: this relay" in logs[1].read_text(), message="standby takes over")
+        wait_until(lambda: progress(test_db_url, "kafka") == total, message="the new active relay delivers")
+    finally:
+        kill(second, signal.SIGTERM)
+        if first.poll() is None:
+            kill(first)
+    assert {m.envelope["event_id"] for m in read_topics(broker.bootstrap)} == set(range(1, total + 1))
+    redis.Redis.from_url(redis_url).flushdb()
+
+
+def test_a_bad_event_is_dead_lettered_and_the_stream_goes_on(test_db_url, broker):
+    write_transfers(test_db_url, 1)
+    with psycopg.connect(test_db_url, autocommit=True) as conn:
+        conn.execute(
+            """INSERT INTO vb.outbox (events) VALUES
+               ('[{"type": "x.y", "aggregate": "x", "key": "k", "payload": {"bad": "\\ud800"}}]'),
+               ('[{"type": "transfer.created"}, 42]'),
+               ('[{"type": "mystery.made", "aggregate": "mystery", "key": "m", "payload": {}}]')"""
+        )
+    write_transfers(test_db_url, 1)
+    with RelayThread(
+        test_db_url, broker.bootstrap, "redis://127.0.0.1:6379/14", stop_when_idle=True
+    ) as relay:
+        relay.thread.join(timeout=60)
+    total = count_events(test_db_url)
+    assert progress(test_db_url, "kafka") == progress(test_db_url, "redis") == total
+    with psycopg.connect(test_db_url) as conn:
+        letters = conn.execute(
+            "SELECT sink, reason FROM vb.relay_dead_letters ORDER BY event_id, sink"
+        ).fetchall()
+    reasons = [reason for sink, reason in letters if sink == "kafka"]
+    assert len(reasons) == 4
+    assert "cannot be serialised" in reasons[0] and "missing or invalid" in reasons[1]
+    assert "not a json object" in reasons[2] and "no Kafka topic" in reasons[3]
+    assert len([1 for sink, _ in letters if sink == "redis"]) == 3, "redis publishes any aggregate"
+    good = [m.envelope["type"] for m in read_topics(broker.bootstrap)]
+    assert good.count("transfer.created") == 2
+    redis.Redis.from_url("redis://127.0.0.1:6379/14").flushdb()
+
+
+def test_an_idle_relay_wakes_on_notify_long_before_its_fallback_poll(test_db_url, broker, redis_client):
+    redis_url = "redis://127.0.0.1:6379/15"
+    subscriber = redis_client.pubsub()
+    subscriber.subscribe("vb:events:transfer")
+    with RelayThread(test_db_url, broker.bootstrap, redis_url, poll_interval_s=30.0):
+        with psycopg.connect(test_db_url) as conn:
+            wait_until(
+                lambda: conn.execute("SELECT listening_until > now() FROM vb.relay_wakeup").fetchone()[0],
+                message="relay asleep",
+            )
+        committed = time.monotonic()
+        write_transfers(test_db_url, 1)
+        message = None
+        while message is None and time.monotonic() - committed < 10:
+            message = subscriber.get_message(ignore_subscribe_messages=True, timeout=1.0)
+        assert message is not None, "woken by NOTIFY, not by the 30 s poll"
+    subscriber.close()
+
+
+def test_writers_notify_only_while_the_relay_sleeps(test_db_url):
+    with psycopg.connect(test_db_url, autocommit=True) as listener:
+        listener.execute("LISTEN vb_relay")
+        write_transfers(test_db_url, 2)
+        assert list(listener.notifies(timeout=0.5)) == [], "no relay asleep: writers stay silent"
+        listener.execute("SELECT vb_ops.relay_set_listening(10)")
+        write_transfers(test_db_url, 1)
+        assert list(listener.notifies(timeout=1.0, stop_after=1)), "a sleeping relay is woken"
+        listener.execute("SELECT vb_ops.relay_set_listening(0)")
+
+
+def test_metrics_show_deliveries_lag_and_the_active_state(test_db_url, broker):
+    from prometheus_client import generate_latest
+
+    write_transfers(test_db_url, 2)
+    relay = RelayThread(test_db_url, broker.bootstrap, None, poll_interval_s=0.2)
+    with relay:
+        total = count_events(test_db_url)
+        wait_until(lambda: progress(test_db_url, "kafka") == total, message="delivered")
+        time.sleep(1.2)
+        text = generate_latest(relay.relay.metrics.registry).decode()
+    assert 'vb_relay_events_delivered_total{sink="kafka",topic="vb.transfers"} 2.0' in text
+    assert "vb_relay_active 1.0" in text
+    assert 'vb_relay_lag_events{sink="kafka"} 0.0' in text
+    assert 'vb_relay_batch_seconds_count{sink="kafka"}' in text
+
+
+def test_relay_cli_reports_an_unreachable_database_in_one_line():
+    result = run_pyvb("relay", "status", "--database-url", "postgresql://postgres@127.0.0.1:1/none")
+    assert result.returncode == 1 and result.stderr.startswith("error:") and "Traceback" not in result.stderr
