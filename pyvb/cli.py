@@ -16,6 +16,7 @@ from rich.table import Table
 
 from pyvb import config
 from pyvb.deploy import Deployer, DeployError
+from pyvb.logs import configure_logging, one_line
 
 console = Console(width=None if sys.stdout.isatty() else 140)
 LINT_PATHS = ("migrations", "procedures", "sql", "pgtap")
@@ -36,7 +37,7 @@ def clean_errors(command):
         except DeployError as error:
             fail(str(error))
         except psycopg.Error as error:
-            fail(str(error).strip().replace("\n", " "))
+            fail(one_line(error))
         except OSError as error:
             fail(f"{error.__class__.__name__}: {error}")
 
@@ -49,6 +50,13 @@ database_url_option = click.option(
     default=config.DEFAULT_DATABASE_URL,
     show_default=True,
     help="PostgreSQL URL (env VB_DATABASE_URL).",
+)
+kafka_bootstrap_option = click.option(
+    "--kafka-bootstrap",
+    envvar="VB_KAFKA_BOOTSTRAP",
+    default=config.DEFAULT_KAFKA_BOOTSTRAP,
+    show_default=True,
+    help="Kafka bootstrap servers (env VB_KAFKA_BOOTSTRAP).",
 )
 
 
@@ -180,7 +188,7 @@ def verify(database_url: str) -> None:
     try:
         conn = psycopg.connect(database_url)
     except psycopg.OperationalError as error:
-        fail(f"cannot connect to {config.redact(database_url)}: {str(error).strip()}".replace("\n", " "))
+        fail(f"cannot connect to {config.redact(database_url)}: {one_line(error)}")
     with conn:
         table, all_ok = verify_table(conn)
     console.print(table)
@@ -344,25 +352,9 @@ def bench_trading(database_url, clients, duration_s, symbols, depth, traders, ra
     print_bench_outcome(table, problems)
 
 
-def configure_logging(verbose: bool) -> None:
-    import logging
-
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    logging.getLogger("kafka").setLevel(logging.WARNING if verbose else logging.CRITICAL)
-
-
 @main.group(invoke_without_command=True)
 @database_url_option
-@click.option(
-    "--kafka-bootstrap",
-    envvar="VB_KAFKA_BOOTSTRAP",
-    default=config.DEFAULT_KAFKA_BOOTSTRAP,
-    show_default=True,
-    help="Kafka bootstrap servers (env VB_KAFKA_BOOTSTRAP).",
-)
+@kafka_bootstrap_option
 @click.option(
     "--redis-url",
     envvar="VB_REDIS_URL",
@@ -466,6 +458,42 @@ def relay_status(database_url: str) -> None:
             sink, str(last), str(lag_events), f"{lag_s:.1f}", str(delivered), str(dead), f"{updated_at:%F %T}"
         )
     console.print(table)
+
+
+@main.group()
+def ingest() -> None:
+    """Consume inbound Kafka topics into the database."""
+
+
+@ingest.command("quotes")
+@database_url_option
+@kafka_bootstrap_option
+@click.option("--topic", default="market.quotes", show_default=True)
+@click.option("--group", "group_id", default="pyvb-ingest", show_default=True, help="Kafka consumer group.")
+@click.option("--batch-size", default=500, show_default=True, type=click.IntRange(1, 100_000))
+@click.option(
+    "--until-idle",
+    "until_idle_s",
+    type=click.FloatRange(0.1),
+    help="Exit after this many seconds without messages (for scripts and tests).",
+)
+@click.option("-v", "--verbose", is_flag=True)
+@clean_errors
+def ingest_quotes(database_url, kafka_bootstrap, topic, group_id, batch_size, until_idle_s, verbose):
+    """Apply quotes from the stock market engine (vb_api.ingest_quotes); offsets are committed
+    after the database commit; malformed messages go to vb.ingest_dead_letters. Runs until
+    SIGTERM."""
+    from kafka.errors import KafkaError
+
+    from pyvb.ingest import QuoteIngester
+
+    configure_logging(verbose)
+    ingester = QuoteIngester(database_url, kafka_bootstrap, topic, group_id, batch_size, until_idle_s)
+    ingester.install_signal_handlers()
+    try:
+        sys.exit(ingester.run())
+    except KafkaError as error:
+        fail(f"kafka at {kafka_bootstrap}: {error!r}")
 
 
 @main.command()

@@ -34,6 +34,7 @@ import redis
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
 
 from pyvb.cache import BOOK_KEY, QUOTE_KEY, CacheScripts
+from pyvb.logs import one_line
 
 log = logging.getLogger("pyvb.relay")
 
@@ -366,7 +367,7 @@ class SinkWorker:
                     self._deliver_until_stopped(conn)
             except psycopg.OperationalError as error:
                 self.metrics.errors.labels("database").inc()
-                log.warning("sink %s: database unavailable (%s)", self.sink.name, str(error).strip())
+                log.warning("sink %s: database unavailable (%s)", self.sink.name, one_line(error))
                 self.stopping.wait(backoff)
                 backoff = min(backoff * 2, self.options.max_backoff_s)
 
@@ -455,7 +456,7 @@ class Relay:
             except psycopg.OperationalError as error:
                 self.metrics.active.set(0)
                 self.metrics.errors.labels("database").inc()
-                log.warning("database unavailable (%s); reconnecting in %.1fs", str(error).strip(), backoff)
+                log.warning("database unavailable (%s); reconnecting in %.1fs", one_line(error), backoff)
                 self.stopping.wait(backoff)
                 backoff = min(backoff * 2, self.options.max_backoff_s)
         self.metrics.active.set(0)

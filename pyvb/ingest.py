@@ -1,0 +1,216 @@
+"""``pyvb ingest quotes``: consume ``market.quotes`` into ``vb_api.ingest_quotes``.
+
+A batch of messages is applied in one database transaction (with its dead letters), and only
+after that commit are the Kafka offsets committed: a crash re-reads the batch, which is
+harmless because ingest_quotes ignores quotes that are not newer and dead letters are keyed
+by topic/partition/offset. Malformed input never stops the stream: a message that is not
+JSON, or a quote that ingest_quotes rejects (VB001 names the element), is set aside in
+``vb.ingest_dead_letters`` with the reason and the rest of the batch is applied.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import signal
+import threading
+import time
+from dataclasses import dataclass
+
+import psycopg
+from psycopg.types.json import Jsonb
+
+from pyvb.logs import one_line
+
+log = logging.getLogger("pyvb.ingest")
+#: how long --until-idle waits for the consumer group to assign partitions before it counts idle time
+JOIN_TIMEOUT_S = 60.0
+MALFORMED_ELEMENT = re.compile(r"quote (\d+) is malformed")
+
+
+@dataclass
+class Quote:
+    source: str
+    key: str | None
+    value: object
+
+
+@dataclass
+class IngestStats:
+    messages: int = 0
+    applied: int = 0
+    dead_letters: int = 0
+    batches: int = 0
+
+
+def parse_messages(messages) -> tuple[list[Quote], list[tuple[str, str | None, str, str]]]:
+    """Split Kafka records into quotes (a message holds one quote object or an array of them)
+    and dead letters (source, key, text, reason)."""
+    quotes: list[Quote] = []
+    rejected = []
+    for message in messages:
+        source = f"{message.topic}/{message.partition}/{message.offset}"
+        key = message.key.decode("utf-8", "replace") if message.key is not None else None
+        raw = message.value or b""
+        try:
+            value = json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError) as error:
+            rejected.append((source, key, raw.decode("utf-8", "replace"), f"not UTF-8 JSON: {error}"))
+            continue
+        if isinstance(value, list):
+            quotes.extend(Quote(f"{source}#{index}", key, element) for index, element in enumerate(value))
+        else:
+            quotes.append(Quote(source, key, value))
+    return quotes, rejected
+
+
+def apply_batch(conn: psycopg.Connection, messages) -> tuple[int, int]:
+    """Apply one batch in the connection's open transaction. Returns (applied, dead letters)."""
+    quotes, rejected = parse_messages(messages)
+    applied = 0
+    while quotes:
+        try:
+            with conn.transaction():  # a savepoint: a rejected call leaves the batch usable
+                applied += conn.execute(
+                    "SELECT vb_api.ingest_quotes(%s)", (Jsonb([quote.value for quote in quotes]),)
+                ).fetchone()[0]
+            break
+        except psycopg.Error as error:
+            found = MALFORMED_ELEMENT.search(str(error))
+            if error.sqlstate != "VB001" or not found:
+                raise
+            bad = quotes.pop(int(found.group(1)) - 1)
+            detail = str(error).strip().splitlines()[0][found.end() :].lstrip(": ")
+            reason = f"rejected by vb_api.ingest_quotes: {detail}"
+            rejected.append((bad.source, bad.key, json.dumps(bad.value)[:10_000], reason))
+    for source, key, text, reason in rejected:
+        conn.execute("SELECT vb_ops.ingest_dead_letter(%s, %s, %s, %s)", (source, key, text, reason))
+        log.warning("set aside %s: %s", source, reason)
+    return applied, len(rejected)
+
+
+class QuoteIngester:
+    def __init__(
+        self,
+        database_url: str,
+        bootstrap: str,
+        topic: str = "market.quotes",
+        group_id: str = "pyvb-ingest",
+        batch_size: int = 500,
+        stop_when_idle_s: float | None = None,
+    ):
+        self.database_url = database_url
+        self.bootstrap = bootstrap
+        self.topic = topic
+        self.group_id = group_id
+        self.batch_size = batch_size
+        self.stop_when_idle_s = stop_when_idle_s
+        self.stopping = threading.Event()
+        self.stats = IngestStats()
+
+    def install_signal_handlers(self) -> None:
+        def stop(signum, _frame):
+            log.info("received %s: finishing the batch and stopping", signal.Signals(signum).name)
+            self.stopping.set()
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+
+    def _consumer(self):
+        from kafka import KafkaConsumer
+
+        return KafkaConsumer(
+            self.topic,
+            bootstrap_servers=self.bootstrap,
+            group_id=self.group_id,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            max_poll_records=self.batch_size,
+            max_poll_interval_ms=10_000,
+            session_timeout_ms=6_000,
+            heartbeat_interval_ms=1_000,
+            client_id="pyvb-ingest",
+        )
+
+    def run(self) -> int:
+        from kafka.errors import KafkaError
+
+        consumer = self._consumer()
+        conn = None
+        started = idle_since = time.monotonic()
+        backoff = 0.2
+        try:
+            while not self.stopping.is_set():
+                batch = consumer.poll(timeout_ms=500)
+                messages = [record for records in batch.values() for record in records]
+                if not messages:
+                    if not consumer.assignment() and time.monotonic() - started < JOIN_TIMEOUT_S:
+                        idle_since = time.monotonic()  # idle counts from the group join
+                    if (
+                        self.stop_when_idle_s is not None
+                        and time.monotonic() - idle_since >= self.stop_when_idle_s
+                    ):
+                        break
+                    continue
+                try:
+                    if conn is None or conn.closed:
+                        conn = psycopg.connect(self.database_url, connect_timeout=5)
+                    applied, rejected = apply_batch(conn, messages)
+                    conn.commit()
+                except psycopg.OperationalError as error:
+                    log.warning(
+                        "database unavailable (%s); re-reading the batch in %.1fs", one_line(error), backoff
+                    )
+                    self._rewind(consumer, messages)
+                    conn = None
+                    if (
+                        self.stop_when_idle_s is not None
+                        and time.monotonic() - idle_since >= self.stop_when_idle_s
+                    ):
+                        log.error(
+                            "giving up: nothing applied for %.1fs; offsets left uncommitted",
+                            self.stop_when_idle_s,
+                        )
+                        return 1
+                    self.stopping.wait(backoff)
+                    backoff = min(backoff * 2, 5.0)
+                    continue
+                backoff = 0.2
+                try:
+                    consumer.commit()
+                except KafkaError as error:  # the batch will be read again; applying it again is harmless
+                    log.warning("offset commit failed (%s); the batch may be read again", error)
+                idle_since = time.monotonic()
+                self.stats.messages += len(messages)
+                self.stats.applied += applied
+                self.stats.dead_letters += rejected
+                self.stats.batches += 1
+                log.info(
+                    "batch of %d message(s): %d quote(s) applied, %d set aside",
+                    len(messages),
+                    applied,
+                    rejected,
+                )
+        finally:
+            consumer.close()
+            if conn is not None:
+                conn.close()
+        log.info(
+            "ingest stopped: %d message(s), %d quote(s) applied, %d set aside",
+            self.stats.messages,
+            self.stats.applied,
+            self.stats.dead_letters,
+        )
+        return 0
+
+    @staticmethod
+    def _rewind(consumer, messages) -> None:
+        from kafka import TopicPartition
+
+        first: dict[TopicPartition, int] = {}
+        for message in messages:
+            partition = TopicPartition(message.topic, message.partition)
+            first[partition] = min(first.get(partition, message.offset), message.offset)
+        for partition, offset in first.items():
+            consumer.seek(partition, offset)

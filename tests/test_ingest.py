@@ -1,0 +1,111 @@
+"""pyvb ingest quotes against the tansu broker and PostgreSQL: good quotes applied, malformed
+messages set aside with a reason, offsets committed only after the database commit."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import psycopg
+import pytest
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.admin import KafkaAdminClient, NewTopic
+
+from pyvb.testing import run_pyvb
+
+pytestmark = pytest.mark.kafka
+
+
+def quote(symbol: str, ts: str, last: int, bid: int = 99, ask: int = 101) -> dict:
+    return {"symbol": symbol, "bid": bid, "ask": ask, "last": last, "volume": 10, "ts": ts}
+
+
+def produce(bootstrap: str, topic: str, values: list[bytes]) -> None:
+    producer = KafkaProducer(bootstrap_servers=bootstrap)
+    for value in values:
+        producer.send(topic, key=b"engine", value=value)
+    producer.flush(30)
+    producer.close()
+
+
+def committed_offset(bootstrap: str, topic: str, group: str) -> int | None:
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
+    try:
+        return consumer.committed(TopicPartition(topic, 0))
+    finally:
+        consumer.close()
+
+
+def ingest(url: str, bootstrap: str, topic: str, group: str):
+    return run_pyvb(
+        "ingest", "quotes", "--database-url", url, "--kafka-bootstrap", bootstrap,
+        "--topic", topic, "--group", group, "--until-idle", "4", timeout_s=120,
+    )  # fmt: skip
+
+
+def test_ingest_applies_good_quotes_sets_aside_bad_ones_and_commits_offsets(test_db_url, kafka_bootstrap):
+    topic, group = f"market.quotes.{uuid.uuid4().hex[:8]}", f"ingest-{uuid.uuid4().hex[:8]}"
+    admin = KafkaAdminClient(bootstrap_servers=kafka_bootstrap)
+    admin.create_topics([NewTopic(topic, num_partitions=1, replication_factor=1)])
+    admin.close()
+    with psycopg.connect(test_db_url, autocommit=True) as conn:
+        conn.execute("SELECT vb_api.create_asset('VBD', 2::smallint)")
+        for symbol in ("ACME", "BOLT"):
+            conn.execute("SELECT vb_api.create_security(%s, %s, 'VBD', 1, 1, NULL)", (symbol, symbol))
+    messages = [
+        json.dumps(quote("ACME", "2026-11-26T10:00:00Z", 100)).encode(),  # offset 0: applied
+        b"{not json",  # 1: not JSON
+        b"\xff\xfe",  # 2: not UTF-8
+        json.dumps(  # 3: an array: element 1 good, element 2 bid above ask, element 3 no symbol
+            [
+                quote("BOLT", "2026-11-26T10:00:01Z", 50),
+                quote("BOLT", "2026-11-26T10:00:02Z", 51, 60, 55),
+                {"ts": "x"},
+            ]
+        ).encode(),
+        json.dumps(quote("ACME", "2026-11-26T10:00:05Z", 105)).encode(),  # 4: applied, newest
+        json.dumps(quote("ACME", "2026-11-26T09:00:00Z", 90)).encode(),  # 5: older: ignored, not an error
+    ]
+    produce(kafka_bootstrap, topic, messages)
+    result = ingest(test_db_url, kafka_bootstrap, topic, group)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    with psycopg.connect(test_db_url) as conn:
+        quotes = conn.execute("SELECT symbol, last FROM vb_api.get_quotes(ARRAY['ACME', 'BOLT'])").fetchall()
+        letters = conn.execute(
+            "SELECT source, reason FROM vb.ingest_dead_letters ORDER BY dead_letter_id"
+        ).fetchall()
+        history = conn.execute("SELECT count(*) FROM vb.quote_history").fetchone()[0]
+    assert sorted(quotes) == [("ACME", 105), ("BOLT", 50)]
+    assert history == 4, "the 09:00 quote was older than none stored when its batch came: history keeps it"
+    by_source = dict(letters)
+    assert set(by_source) == {f"{topic}/0/1", f"{topic}/0/2", f"{topic}/0/3#1", f"{topic}/0/3#2"}
+    assert "not UTF-8 JSON" in by_source[f"{topic}/0/1"] and "not UTF-8 JSON" in by_source[f"{topic}/0/2"]
+    assert (
+        by_source[f"{topic}/0/3#1"]
+        == "rejected by vb_api.ingest_quotes: negative price or volume, or bid above ask"
+    )
+    assert by_source[f"{topic}/0/3#2"].startswith(
+        "rejected by vb_api.ingest_quotes: not an object with a symbol"
+    )
+    assert committed_offset(kafka_bootstrap, topic, group) == len(messages)
+
+    # a second run reads nothing again; a new message continues from the committed offset
+    produce(kafka_bootstrap, topic, [json.dumps(quote("BOLT", "2026-11-26T10:01:00Z", 52)).encode()])
+    assert ingest(test_db_url, kafka_bootstrap, topic, group).returncode == 0
+    with psycopg.connect(test_db_url) as conn:
+        assert conn.execute("SELECT count(*) FROM vb.ingest_dead_letters").fetchone()[0] == 4
+        assert conn.execute("SELECT last FROM vb_api.get_quotes(ARRAY['BOLT'])").fetchone()[0] == 52
+    assert committed_offset(kafka_bootstrap, topic, group) == len(messages) + 1
+
+
+def test_ingest_with_an_unreachable_database_keeps_the_offsets(kafka_bootstrap):
+    topic, group = f"market.quotes.{uuid.uuid4().hex[:8]}", f"ingest-{uuid.uuid4().hex[:8]}"
+    admin = KafkaAdminClient(bootstrap_servers=kafka_bootstrap)
+    admin.create_topics([NewTopic(topic, num_partitions=1, replication_factor=1)])
+    admin.close()
+    produce(kafka_bootstrap, topic, [json.dumps(quote("ACME", "2026-11-26T10:00:00Z", 100)).encode()])
+    result = ingest("postgresql://postgres@127.0.0.1:1/none", kafka_bootstrap, topic, group)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "database unavailable" in result.stderr and "offsets left uncommitted" in result.stderr
+    assert committed_offset(kafka_bootstrap, topic, group) is None
