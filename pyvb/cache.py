@@ -29,13 +29,40 @@ BOOK_KEY = "vb:book:{}"
 #: Generation counters outlive any cached value; they only need to outlast one slow read.
 GENERATION_TTL_S = 86_400
 
-# KEYS[1] the balance hash; ARGV: version, value json, ttl ms. Equal versions refresh the TTL.
-_SET_IF_NEWER = """
-local current = redis.call('HGET', KEYS[1], 'version')
-if current and tonumber(current) > tonumber(ARGV[1]) then return 0 end
-redis.call('HSET', KEYS[1], 'version', ARGV[1], 'value', ARGV[2])
-redis.call('PEXPIRE', KEYS[1], ARGV[3])
-return 1
+# Applies a list of cache operations in one round trip: the relay sends a whole batch of
+# events in one call, a reader one balance. ARGV[1] balance TTL (ms), ARGV[2] generation TTL (s),
+# then six fields per operation: channel, message, op, a, b, c. A non-empty channel is
+# PUBLISHed the message first. op 'b': store balance value c at hash a unless the cached
+# version is newer than b (compare-and-set); 'd': delete key a; 'o': delete key a, and when b
+# is set bump generation c and delete positions b; '' nothing more. Keys travel in ARGV (the
+# batch names any number of them), so this suits a single Redis server, not Redis Cluster.
+# Returns how many balance writes were refused as older than the cached version.
+_APPLY_EVENTS = """
+local balance_ttl, generation_ttl, refused = ARGV[1], ARGV[2], 0
+for i = 3, #ARGV, 6 do
+  local channel, message, op = ARGV[i], ARGV[i + 1], ARGV[i + 2]
+  local a, b, c = ARGV[i + 3], ARGV[i + 4], ARGV[i + 5]
+  if channel ~= '' then redis.call('PUBLISH', channel, message) end
+  if op == 'b' then
+    local current = redis.call('HGET', a, 'version')
+    if current and tonumber(current) > tonumber(b) then
+      refused = refused + 1
+    else
+      redis.call('HSET', a, 'version', b, 'value', c)
+      redis.call('PEXPIRE', a, balance_ttl)
+    end
+  elseif op == 'd' then
+    redis.call('DEL', a)
+  elseif op == 'o' then
+    redis.call('DEL', a)
+    if b ~= '' then
+      redis.call('INCR', c)
+      redis.call('EXPIRE', c, generation_ttl)
+      redis.call('DEL', b)
+    end
+  end
+end
+return refused
 """
 
 # KEYS[1] the positions value, KEYS[2] its generation; ARGV: generation read, value json, ttl ms.
@@ -56,27 +83,49 @@ def dumps(value: Any) -> str:
 
 
 class CacheScripts:
-    """The two guarded writes, registered once per Redis client (usable in pipelines)."""
+    """The guarded writes, registered once per Redis client."""
 
     def __init__(self, client: redis.Redis):
-        self.set_if_newer = client.register_script(_SET_IF_NEWER)
+        self.client = client
+        self.apply_events = client.register_script(_APPLY_EVENTS)
         self.set_if_generation = client.register_script(_SET_IF_GENERATION)
 
-    def store_balance(self, client, balance: dict, ttl_s: float):
-        """Store ``balance`` (a get_balances row or a balance.changed payload) unless a newer
-        version is cached. On a pipeline the result comes with its execute()."""
-        key = BALANCE_KEY.format(balance["account_id"])
-        return self.set_if_newer(
-            keys=[key], args=[int(balance["version"]), dumps(balance), int(ttl_s * 1000)], client=client
+    def apply(self, operations: list[tuple], balance_ttl_s: float) -> int:
+        """Run (channel, message, op, a, b, c) operations in one call; returns refused writes."""
+        args: list = [int(balance_ttl_s * 1000), GENERATION_TTL_S]
+        for operation in operations:
+            args.extend(operation)
+        return self.apply_events(args=args) if operations else 0
+
+    @staticmethod
+    def balance_operation(
+        balance: dict, value: bytes | str, channel: str = "", message: bytes = b""
+    ) -> tuple:
+        """Store ``balance`` (a get_balances row or a balance.changed payload, serialised as
+        ``value``) unless a newer version is cached."""
+        return (
+            channel,
+            message,
+            "b",
+            BALANCE_KEY.format(balance["account_id"]),
+            int(balance["version"]),
+            value,
         )
 
     @staticmethod
-    def invalidate_positions(client, owner_id: str) -> None:
-        """Bump the owner's positions generation and drop the cached value (the relay's part)."""
-        generation_key = POSITIONS_GENERATION_KEY.format(owner_id)
-        client.incr(generation_key)
-        client.expire(generation_key, GENERATION_TTL_S)
-        client.delete(POSITIONS_KEY.format(owner_id))
+    def positions_operation(symbol: str, owner_id: str | None, channel: str, message: bytes) -> tuple:
+        """Drop the symbol's book and, for a fill, bump the owner's positions generation and
+        drop the owner's cached positions."""
+        if owner_id is None:
+            return (channel, message, "o", BOOK_KEY.format(symbol), "", "")
+        return (
+            channel,
+            message,
+            "o",
+            BOOK_KEY.format(symbol),
+            POSITIONS_KEY.format(owner_id),
+            POSITIONS_GENERATION_KEY.format(owner_id),
+        )
 
 
 @dataclass
@@ -125,9 +174,10 @@ class LedgerCache:
         self.stats.misses += len(missing)
         if missing:
             for row in self._query("SELECT * FROM vb_api.get_balances(%s::uuid[])", (missing,)):
-                balance = json.loads(dumps(row))
-                if not self.scripts.store_balance(self.redis_client, balance, self.ttl_s):
-                    self.stats.refused_writes += 1
+                value = dumps(row)
+                balance = json.loads(value)
+                operation = self.scripts.balance_operation(balance, value)
+                self.stats.refused_writes += self.scripts.apply([operation], self.ttl_s)
                 found[balance["account_id"]] = balance
         return found
 

@@ -352,6 +352,111 @@ def bench_trading(database_url, clients, duration_s, symbols, depth, traders, ra
     print_bench_outcome(table, problems)
 
 
+@bench.command("relay")
+@database_url_option
+@click.option(
+    "--kafka-bootstrap",
+    envvar="VB_KAFKA_BOOTSTRAP",
+    help="Kafka bootstrap servers (env VB_KAFKA_BOOTSTRAP); default: start the bundled tansu broker.",
+)
+@click.option(
+    "--redis-url",
+    envvar="VB_REDIS_URL",
+    default=config.DEFAULT_REDIS_URL,
+    show_default=True,
+    help="Redis URL.",
+)
+@click.option("--clients", default=20, show_default=True, type=click.IntRange(1, 90))
+@click.option(
+    "--duration", "duration_s", default=15, show_default=True, type=click.IntRange(1), help="Seconds per run."
+)
+@click.option("--accounts", default=1000, show_default=True, type=click.IntRange(2))
+@click.option(
+    "--rate", default=1000, show_default=True, type=click.IntRange(3), help="Events/s of the latency run."
+)
+@click.option(
+    "--repeat", default=1, show_default=True, type=click.IntRange(1, 10), help="Rounds; medians shown."
+)
+@click.option("--jobs", default=2, show_default=True, type=click.IntRange(1), help="pgbench threads.")
+@click.option("--keep", is_flag=True, help="Keep the scratch databases.")
+@clean_errors
+def bench_relay(
+    database_url, kafka_bootstrap, redis_url, clients, duration_s, accounts, rate, repeat, jobs, keep
+):
+    """Events/s one relay delivers to Kafka and Redis, commit→Kafka latency at --rate events/s,
+    and single-transfer throughput with and without the relay running, in one run."""
+    import statistics
+
+    from pyvb.bench import BenchError, machine_size
+    from pyvb.bench_relay import RelayBench
+
+    broker = None
+    if not kafka_bootstrap:
+        from pyvb.testing.tansu import TansuBroker
+
+        broker = TansuBroker().start()
+        kafka_bootstrap = broker.bootstrap
+        console.print(f"started the bundled tansu broker on {kafka_bootstrap}")
+    try:
+        runner = RelayBench(
+            database_url, kafka_bootstrap, redis_url, clients, duration_s, accounts, jobs, console
+        )
+        try:
+            runner.setup()
+            rounds = []
+            for number in range(1, repeat + 1):
+                console.print(f"round {number}/{repeat}…")
+                rounds.append(runner.round())
+            console.print(f"latency run at {rate} events/s…")
+            latency = runner.latency(rate)
+            problems = runner.verify()
+        finally:
+            if not keep:
+                runner.teardown()
+    except BenchError as error:
+        fail(str(error))
+    finally:
+        if broker:
+            broker.stop()
+
+    def median(values):
+        return statistics.median(list(values))
+
+    table = Table(
+        title=f"pyvb bench relay — {machine_size()}, {duration_s} s per run, median of {repeat} round(s)"
+    )
+    for column in ("measure", "value", "target"):
+        table.add_column(column, justify="left" if column == "measure" else "right")
+    table.add_row(
+        "pgbench simple-update", f"{median(r.baseline.transactions_per_s for r in rounds):,.0f} tx/s", ""
+    )
+    table.add_row(
+        f"create_transfer, no relay ({clients} clients)",
+        f"{median(r.without_relay.transactions_per_s for r in rounds):,.0f} tx/s",
+        "",
+    )
+    table.add_row(
+        "create_transfer, relay running",
+        f"{median(r.with_relay.transactions_per_s for r in rounds):,.0f} tx/s",
+        "",
+    )
+    table.add_row("  ratio with / without relay", f"{median(r.ratio for r in rounds):.2f}×", "≥ 0.90×")
+    table.add_row(
+        "relay drain to Kafka + Redis",
+        f"{median(r.events_per_s for r in rounds):,.0f} events/s "
+        f"({median(r.drained_events for r in rounds):,.0f} events)",
+        "≥ 20,000",
+    )
+
+    def ms(value):
+        return "-" if value is None else f"{value:,.1f} ms"
+
+    table.add_row(f"commit→Kafka p50 at {rate} events/s", ms(latency.p50_ms), "")
+    table.add_row(f"commit→Kafka p99 at {rate} events/s", ms(latency.p99_ms), "≤ 100 ms")
+    table.add_row("  events measured", f"{latency.delivered:,}", "")
+    print_bench_outcome(table, problems)
+
+
 @main.group(invoke_without_command=True)
 @database_url_option
 @kafka_bootstrap_option
