@@ -173,7 +173,10 @@ class KafkaSink:
         topic = TOPIC_OF_AGGREGATE.get(aggregate)
         return self.topic_prefix + topic if topic else None
 
-    def _connect(self) -> None:
+    def open(self) -> None:
+        """Create missing topics and the producer (and its producer id) once."""
+        if self.producer is not None:
+            return
         from confluent_kafka import KafkaException, Producer
 
         try:
@@ -192,6 +195,12 @@ class KafkaSink:
                 "logger": logging.getLogger("pyvb.relay.librdkafka"),
             }
         )
+        # connect now: the first delivery would otherwise pay for the connection
+        try:
+            self.producer.list_topics(timeout=self.timeout_s)
+        except KafkaException as error:
+            self.producer = None
+            raise SinkUnavailable(f"kafka at {self.bootstrap}: {error}") from error
 
     def ensure_topics(self) -> None:
         from confluent_kafka import KafkaError
@@ -225,8 +234,7 @@ class KafkaSink:
     ) -> dict[str, int]:
         from confluent_kafka import KafkaError, KafkaException
 
-        if self.producer is None:
-            self._connect()
+        self.open()
         failures: list[tuple[Event, KafkaError]] = []
         delivered: dict[str, int] = {}
 
@@ -299,6 +307,12 @@ class RedisSink:
         self.cache_ttl_s = cache_ttl_s
         self.client = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
         self.scripts = CacheScripts(self.client)
+
+    def open(self) -> None:
+        try:
+            self.client.ping()
+        except redis.RedisError as error:
+            raise SinkUnavailable(f"redis: {error!r}") from error
 
     def deliver(
         self, events: list[Event], dead_letter: Callable[[Event | BadEvent, str], None]
@@ -438,6 +452,10 @@ class SinkWorker:
                         "SELECT vb_ops.relay_record_progress(%s, 0, 0)", (self.sink.name,)
                     ).fetchone()[0]
                     log.info("sink %s resumes after event %d", self.sink.name, self.last_event_id)
+                    try:
+                        self.sink.open()
+                    except SinkUnavailable as error:
+                        log.warning("sink %s unavailable at start (%s); will retry", self.sink.name, error)
                     backoff = 0.1
                     self._deliver_until_stopped(conn)
             except psycopg.OperationalError as error:
