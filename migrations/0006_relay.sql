@@ -87,3 +87,19 @@ CREATE TABLE vb.relay_wakeup (
     listening_until timestamptz
 );
 INSERT INTO vb.relay_wakeup DEFAULT VALUES;
+
+-- The outbox is now a queue (rows leave as the relay numbers them): vacuum its partitions
+-- after a fixed number of dead rows, not a fraction of a size that the churn makes meaningless.
+DO $queue$
+DECLARE
+    v_partition regclass;
+BEGIN
+    FOR v_partition IN SELECT i.inhrelid::regclass FROM pg_catalog.pg_inherits AS i WHERE i.inhparent = 'vb.outbox'::regclass LOOP
+        EXECUTE pg_catalog.format(
+            'ALTER TABLE %s SET (autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 5000,'
+            ' autovacuum_vacuum_insert_scale_factor = 0, autovacuum_vacuum_insert_threshold = 5000)',
+            v_partition
+        );
+    END LOOP;
+END
+$queue$;

@@ -388,9 +388,14 @@ class RelayOptions:
     batch_size: int = 500
     poll_interval_s: float = 1.0
     linger_s: float = 0.05
+    #: after numbering fewer events than batch_size, wait this long before numbering again:
+    #: fewer, larger (durable, so WAL-flushing) transactions under a steady load
+    batch_wait_s: float = 0.01
     standby_retry_s: float = 1.0
     retention: str = "7 days"
     prune_every_s: float = 60.0
+    #: how often the lag metrics are refreshed (vb_ops.relay_status scans the outbox)
+    status_every_s: float = 5.0
     max_backoff_s: float = 5.0
     stop_when_idle: bool = False
 
@@ -448,6 +453,9 @@ class SinkWorker:
         while not self.stopping.is_set():
             try:
                 with psycopg.connect(self.options.database_url, autocommit=True, connect_timeout=5) as conn:
+                    # progress lost in a database crash only means redelivery (at least once),
+                    # so these commits need not wait for the WAL flush
+                    conn.execute("SET synchronous_commit = off")
                     self.last_event_id = conn.execute(
                         "SELECT vb_ops.relay_record_progress(%s, 0, 0)", (self.sink.name,)
                     ).fetchone()[0]
@@ -577,6 +585,8 @@ class Relay:
                 self._housekeeping(conn)
                 if numbered:
                     idle_since = None
+                    if numbered < self.options.batch_size:  # keeping up: let a batch gather
+                        self.stopping.wait(self.options.batch_wait_s)
                     continue
                 if self.options.stop_when_idle:
                     if self._all_delivered(conn, workers):
@@ -652,7 +662,7 @@ class Relay:
 
     def _housekeeping(self, conn: psycopg.Connection) -> None:
         now = time.monotonic()
-        if now - self._last_status >= 1.0:
+        if now - self._last_status >= self.options.status_every_s:
             self._last_status = now
             for sink, _last, lag_events, lag_s, *_ in conn.execute("SELECT * FROM vb_ops.relay_status()"):
                 self.metrics.lag_events.labels(sink).set(lag_events)

@@ -318,11 +318,11 @@ def test_metrics_show_deliveries_lag_and_the_active_state(test_db_url, broker):
     from prometheus_client import generate_latest
 
     write_transfers(test_db_url, 2)
-    relay = RelayThread(test_db_url, broker.bootstrap, None, poll_interval_s=0.2)
+    relay = RelayThread(test_db_url, broker.bootstrap, None, poll_interval_s=0.2, status_every_s=0.2)
     with relay:
         total = count_events(test_db_url)
         wait_until(lambda: progress(test_db_url, "kafka") == total, message="delivered")
-        time.sleep(1.2)
+        time.sleep(0.5)
         text = generate_latest(relay.relay.metrics.registry).decode()
     assert 'vb_relay_events_delivered_total{sink="kafka",topic="vb.transfers"} 2.0' in text
     assert "vb_relay_active 1.0" in text

@@ -20,6 +20,9 @@ AS $$
 DECLARE
     v_next_event_id bigint;
     v_numbered bigint;
+    v_outbox_ids bigint [];
+    v_oldest timestamptz;
+    v_newest timestamptz;
 BEGIN
     IF p_max_rows IS NULL OR p_max_rows < 1 THEN
         RAISE EXCEPTION 'p_max_rows must be >= 1' USING ERRCODE = 'VB001';
@@ -30,12 +33,14 @@ BEGIN
         RETURN 0;
     END IF;
     SELECT s.next_event_id INTO v_next_event_id FROM vb.event_sequence AS s FOR UPDATE;
-    WITH picked AS (
-        SELECT o.outbox_id, o.occurred_at FROM vb.outbox AS o ORDER BY o.outbox_id LIMIT p_max_rows
-    ), moved AS (
+    -- the oldest committed rows, as arrays: the delete then probes the outbox_id index of the
+    -- one or two partitions their times fall in, instead of joining the whole queue
+    SELECT array_agg(p.outbox_id ORDER BY p.outbox_id), min(p.occurred_at), max(p.occurred_at)
+    INTO v_outbox_ids, v_oldest, v_newest
+    FROM (SELECT o.outbox_id, o.occurred_at FROM vb.outbox AS o ORDER BY o.outbox_id LIMIT p_max_rows) AS p;
+    WITH moved AS (
         DELETE FROM vb.outbox AS o
-        USING picked AS p
-        WHERE o.outbox_id = p.outbox_id AND o.occurred_at = p.occurred_at
+        WHERE o.outbox_id = ANY(v_outbox_ids) AND o.occurred_at BETWEEN v_oldest AND v_newest
         RETURNING o.outbox_id, o.occurred_at, o.txid, o.events, json_array_length(o.events) AS event_count
     ), numbered AS (
         SELECT
