@@ -606,13 +606,30 @@ def ingest_quotes(database_url, kafka_bootstrap, topic, group_id, batch_size, un
 @click.option(
     "--seconds", default=30.0, show_default=True, type=click.FloatRange(0), help="Trading session length."
 )
+@click.option(
+    "--kafka-bootstrap",
+    envvar="VB_KAFKA_BOOTSTRAP",
+    help="Kafka for the relay (env VB_KAFKA_BOOTSTRAP); default: start the bundled tansu broker.",
+)
+@click.option(
+    "--redis-url",
+    envvar="VB_REDIS_URL",
+    default=config.DEFAULT_REDIS_URL,
+    show_default=True,
+    help="Redis URL.",
+)
+@click.option("--no-relay", is_flag=True, help="Trade without running the relay.")
 @clean_errors
-def demo(database_url: str, seconds: float) -> None:
-    """Deploy and seed the database, run a banking session and a simulated trading session, and
-    print a summary with the ledger audit."""
+def demo(database_url: str, seconds: float, kafka_bootstrap, redis_url, no_relay) -> None:
+    """Deploy and seed the database, run a banking session and a simulated trading session with
+    the relay delivering to Kafka and Redis, and print a summary with the ledger audit."""
+    import logging
+
     from pyvb import demo as demo_module
 
-    demo_module.run(database_url, console, seconds)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("kafka").setLevel(logging.CRITICAL)
+    demo_module.run(database_url, console, seconds, kafka_bootstrap, redis_url, relay=not no_relay)
 
 
 if __name__ == "__main__":

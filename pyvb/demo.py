@@ -1,14 +1,23 @@
-"""``pyvb demo`` (``make demo``): deploy, seed, and run a short banking session, then print the
-balances and the ledger audit. Every step calls ``vb_api`` as the middleware would."""
+"""``pyvb demo`` (``make demo``): deploy, seed, run a short banking session and a simulated
+trading session while the relay delivers events to Kafka and Redis and a reader serves
+balances through the cache, then print the summaries and the ledger audit. Every step calls
+``vb_api`` as the middleware would."""
 
 from __future__ import annotations
 
+import contextlib
+import itertools
+import threading
 import uuid
 
 import psycopg
+import redis
+from psycopg_pool import ConnectionPool
 from rich.console import Console
 from rich.table import Table
 
+from pyvb.cache import LedgerCache
+from pyvb.config import DEFAULT_REDIS_URL
 from pyvb.deploy import Deployer
 
 ISSUER = uuid.UUID("00000000-0000-4000-8000-000000000001")
@@ -56,7 +65,14 @@ class Session:
             self.log.add_row(step, label, status)
 
 
-def run(database_url: str, console: Console, seconds: float = 30) -> None:
+def run(
+    database_url: str,
+    console: Console,
+    seconds: float = 30,
+    kafka_bootstrap: str | None = None,
+    redis_url: str = DEFAULT_REDIS_URL,
+    relay: bool = True,
+) -> None:
     deployer = Deployer(database_url)
     report = deployer.migrate()
     applied = (
@@ -124,9 +140,95 @@ def run(database_url: str, console: Console, seconds: float = 30) -> None:
     from pyvb import simulation
     from pyvb.cli import verify_table
 
-    with psycopg.connect(database_url, autocommit=True) as conn:
-        simulation.run(conn, console, seconds)
+    with contextlib.ExitStack() as stack:
+        delivery = None
+        if relay:
+            delivery = stack.enter_context(Delivery(database_url, kafka_bootstrap, redis_url, console))
+        with psycopg.connect(database_url, autocommit=True) as conn:
+            simulation.run(conn, console, seconds)
+        if delivery:
+            delivery.report()
     with psycopg.connect(database_url) as conn:
         table, all_ok = verify_table(conn)
     console.print(table)
     console.print("ledger verified" if all_ok else "[red]ledger verification FAILED[/red]")
+
+
+class Delivery:
+    """The relay (and the bundled broker when no Kafka is configured) plus a middleware-like
+    reader of balances through pyvb.cache, for the length of the trading session."""
+
+    def __init__(self, database_url: str, kafka_bootstrap: str | None, redis_url: str, console: Console):
+        self.database_url = database_url
+        self.kafka_bootstrap = kafka_bootstrap
+        self.redis_url = redis_url
+        self.console = console
+        self.stack = contextlib.ExitStack()
+        self.stop_reading = threading.Event()
+
+    def __enter__(self) -> Delivery:
+        from pyvb.relay import KafkaSink, RedisSink, Relay, RelayOptions
+
+        if not self.kafka_bootstrap:
+            from pyvb.testing.tansu import TansuBroker
+
+            broker = self.stack.enter_context(TansuBroker())
+            self.kafka_bootstrap = broker.bootstrap
+            self.console.print(f"no Kafka configured: started the bundled tansu broker on {broker.bootstrap}")
+        sinks = [KafkaSink(self.kafka_bootstrap), RedisSink(self.redis_url)]
+        self.relay = Relay(RelayOptions(self.database_url, poll_interval_s=0.5), sinks)
+        self.relay_thread = threading.Thread(target=self.relay.run, name="demo-relay", daemon=True)
+        self.relay_thread.start()
+        self.pool = self.stack.enter_context(
+            ConnectionPool(self.database_url, min_size=1, max_size=2, open=True)
+        )
+        self.redis = redis.Redis.from_url(self.redis_url)
+        self.cache = LedgerCache(self.redis, self.pool, ttl_s=30)
+        self.reader = threading.Thread(target=self._read_balances, name="demo-reader", daemon=True)
+        self.reader.start()
+        self.console.print(
+            f"relay delivering to Kafka at {self.kafka_bootstrap} and Redis at {self.redis_url}"
+        )
+        return self
+
+    def _read_balances(self) -> None:
+        """Every 20 ms, the balances of every player (the list refreshed each second), as a
+        websocket layer would poll them."""
+        accounts_sql = (
+            "SELECT account_id FROM vb.accounts WHERE account_kind = 'customer' AND asset_code = 'VBD'"
+        )
+        accounts: list = []
+        for tick in itertools.count():
+            if self.stop_reading.wait(0.02):
+                return
+            if tick % 50 == 0:
+                with self.pool.connection() as conn:
+                    accounts = [row[0] for row in conn.execute(accounts_sql)]
+            self.cache.balances(accounts)
+
+    def report(self) -> None:
+        """Stop reading, let the relay deliver everything, print events per topic and the cache."""
+        self.stop_reading.set()
+        self.reader.join()
+        self.relay.options.stop_when_idle = True
+        self.relay_thread.join(timeout=120)
+        delivered = Table(title="events delivered by the relay")
+        for column in ("sink", "topic / channel", "events"):
+            delivered.add_column(column, justify="right" if column == "events" else "left")
+        for metric in self.relay.metrics.delivered.collect():
+            for sample in sorted(metric.samples, key=lambda s: (s.labels["sink"], s.labels["topic"])):
+                if sample.name.endswith("_total"):
+                    delivered.add_row(sample.labels["sink"], sample.labels["topic"], f"{sample.value:,.0f}")
+        self.console.print(delivered)
+        stats = self.cache.stats
+        self.console.print(
+            f"balance cache: {stats.hits:,} hits, {stats.misses:,} misses, hit ratio {stats.hit_ratio:.1%}"
+            f" ({stats.refused_writes:,} stale writes refused)"
+        )
+
+    def __exit__(self, *exc) -> None:
+        self.stop_reading.set()
+        self.relay.stopping.set()
+        self.relay_thread.join(timeout=60)
+        self.redis.close()
+        self.stack.close()

@@ -6,21 +6,28 @@ import psycopg
 
 from pyvb.testing import run_pyvb as run_cli
 
+REDIS_URL = "redis://127.0.0.1:6379/13"
+
 
 def test_demo_runs_on_a_fresh_database_and_again(fresh_url):
-    first = run_cli("demo", "--database-url", fresh_url, "--seconds", "2")
+    first = run_cli("demo", "--database-url", fresh_url, "--seconds", "2", "--redis-url", REDIS_URL)
     assert first.returncode == 0, first.stderr
     assert "post 150.00 of the hold" in first.stdout and "void the hold" in first.stdout
     assert "linked_event_failed" in first.stdout
     assert "ledger verified" in first.stdout
     assert "trading session" in first.stdout and "top movers" in first.stdout
-    second = run_cli("demo", "--database-url", fresh_url, "--seconds", "1")
+    assert "events delivered by the relay" in first.stdout and "vb.transfers" in first.stdout
+    assert "balance cache:" in first.stdout and "hit ratio" in first.stdout
+    with psycopg.connect(fresh_url) as conn:
+        undelivered = conn.execute("SELECT max(lag_events) FROM vb_ops.relay_status()").fetchone()[0]
+    assert undelivered == 0, "the demo's relay delivered every event before the summary"
+    second = run_cli("demo", "--database-url", fresh_url, "--seconds", "1", "--redis-url", REDIS_URL)
     assert second.returncode == 0, second.stderr
     assert "ledger verified" in second.stdout
 
 
 def test_verify_exits_nonzero_on_a_broken_ledger(fresh_url):
-    assert run_cli("demo", "--database-url", fresh_url, "--seconds", "0").returncode == 0
+    assert run_cli("demo", "--database-url", fresh_url, "--seconds", "0", "--no-relay").returncode == 0
     clean = run_cli("verify", "--database-url", fresh_url)
     assert clean.returncode == 0 and "FAILED" not in clean.stdout
     with psycopg.connect(fresh_url, autocommit=True) as conn:

@@ -67,7 +67,7 @@ def add_rejected_order_and_expired_transfer(url: str) -> None:
 
 
 def test_every_event_reaches_kafka_with_its_topic_key_headers_and_envelope(fresh_url, broker, redis_client):
-    assert run_pyvb("demo", "--database-url", fresh_url, "--seconds", "2").returncode == 0
+    assert run_pyvb("demo", "--database-url", fresh_url, "--seconds", "2", "--no-relay").returncode == 0
     add_rejected_order_and_expired_transfer(fresh_url)
     redis_url = "redis://127.0.0.1:6379/15"
     with RelayThread(fresh_url, broker.bootstrap, redis_url, stop_when_idle=True) as relay:
