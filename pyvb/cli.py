@@ -542,7 +542,11 @@ def relay(
             fail(f"cannot serve metrics on port {metrics_port}: {error}")
     runner = Relay(options, sinks, metrics)
     runner.install_signal_handlers()
-    sys.exit(runner.run())
+    try:
+        code = runner.run()
+    except psycopg.Error as error:  # not a lost connection (those are retried): a bad URL, privileges
+        fail(one_line(error))
+    sys.exit(code)
 
 
 @relay.command("status")

@@ -471,6 +471,11 @@ class SinkWorker:
                 log.warning("sink %s: database unavailable (%s)", self.sink.name, one_line(error))
                 self.stopping.wait(backoff)
                 backoff = min(backoff * 2, self.options.max_backoff_s)
+            except Exception:  # a daemon thread must not die silently: say it, back off, go on
+                self.metrics.errors.labels(self.sink.name).inc()
+                log.exception("sink %s: unexpected error; retrying in %.1fs", self.sink.name, backoff)
+                self.stopping.wait(backoff)
+                backoff = min(backoff * 2, self.options.max_backoff_s)
 
     def _deliver_until_stopped(self, conn: psycopg.Connection) -> None:
         while not self.stopping.is_set():
