@@ -388,9 +388,6 @@ class RelayOptions:
     batch_size: int = 500
     poll_interval_s: float = 1.0
     linger_s: float = 0.05
-    #: after numbering fewer events than batch_size, wait this long before numbering again:
-    #: fewer, larger (durable, so WAL-flushing) transactions under a steady load
-    batch_wait_s: float = 0.01
     standby_retry_s: float = 1.0
     retention: str = "7 days"
     prune_every_s: float = 60.0
@@ -590,8 +587,6 @@ class Relay:
                 self._housekeeping(conn)
                 if numbered:
                     idle_since = None
-                    if numbered < self.options.batch_size:  # keeping up: let a batch gather
-                        self.stopping.wait(self.options.batch_wait_s)
                     continue
                 if self.options.stop_when_idle:
                     if self._all_delivered(conn, workers):

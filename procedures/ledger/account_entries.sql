@@ -5,7 +5,10 @@
 -- An account's history, ascending by version, after p_after_version; p_limit is capped at
 -- 1000 (null or < 1 means the default 100). amount is signed: + in, - out. An account's first
 -- entry has version 1. For deferred accounts (house, fee, clearing, issuer) movements not yet
--- folded are folded first, so the history is exact at the moment of the call.
+-- folded are folded first, so the history is exact at the moment of the call. When entries up
+-- to some version are archived (pyvb maintain), they are reported as one row: that version,
+-- code 'archived', transfer_id and amount null, balance_after the closing balance, created_at
+-- the archive boundary; the attached entries follow.
 -- Raises: VB001 when p_account_id is null.
 CREATE OR REPLACE FUNCTION vb_api.account_entries(
     p_account_id uuid, p_after_version bigint DEFAULT 0, p_limit integer DEFAULT 100
@@ -23,10 +26,23 @@ BEGIN
     END IF;
     PERFORM vb.fold_account(p_account_id);
     RETURN QUERY
-    SELECT e.version, e.transfer_id, e.amount, e.balance_after, e.code, e.created_at
-    FROM vb.entries AS e
-    WHERE e.account_id = p_account_id AND e.version > coalesce(p_after_version, 0)
-    ORDER BY e.version
+    SELECT h.version, h.transfer_id, h.amount, h.balance_after, h.code, h.created_at
+    FROM (
+        SELECT c.version, NULL::uuid AS transfer_id, NULL::bigint AS amount, c.balance AS balance_after,
+            'archived'::text AS code, c.boundary AS created_at
+        FROM vb.closing_balances AS c
+        WHERE c.account_id = p_account_id AND c.version > coalesce(p_after_version, 0)
+        ORDER BY c.boundary DESC
+        LIMIT 1
+    ) AS h
+    UNION ALL
+    (
+        SELECT e.version, e.transfer_id, e.amount, e.balance_after, e.code, e.created_at
+        FROM vb.entries AS e
+        WHERE e.account_id = p_account_id AND e.version > coalesce(p_after_version, 0)
+        ORDER BY e.version
+    )
+    ORDER BY 1
     LIMIT least(CASE WHEN p_limit IS NULL OR p_limit < 1 THEN 100 ELSE p_limit END, 1000);
 END
 $$;

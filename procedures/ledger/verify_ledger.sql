@@ -10,6 +10,9 @@
 --                                magnitudes equal the transfer amount
 --   pending_totals_match         pending_out / pending_in = the open pending transfers' totals
 --   no_balance_below_limit       no effective balance below -overdraft_limit (unlimited excepted)
+-- Archived history (pyvb maintain): balances, versions and entry chains start from each account's
+-- latest closing balance (vb.closing_balances); transfers before the archived boundary are not
+-- checked (their entries left with them).
 -- Read-only; run with REPEATABLE READ for a consistent view while writers run (pyvb verify does).
 -- Raises: nothing.
 CREATE OR REPLACE FUNCTION vb_ops.verify_ledger()
@@ -40,14 +43,18 @@ BEGIN
             s.account_id, s.balance, s.entries_sum, s.version, s.entry_count), '; ')
     INTO v_bad
     FROM (
-        SELECT a.account_id, a.balance, a.version, coalesce(e.entries_sum, 0) AS entries_sum,
+        SELECT a.account_id, a.balance, a.version, coalesce(c.balance, 0) + coalesce(e.entries_sum, 0) AS entries_sum,
             coalesce(e.entry_count, 0) AS entry_count
         FROM vb.accounts AS a
         LEFT JOIN (
             SELECT en.account_id, sum(en.amount) AS entries_sum, count(*) AS entry_count
             FROM vb.entries AS en GROUP BY 1
         ) AS e ON e.account_id = a.account_id
-        WHERE a.balance <> coalesce(e.entries_sum, 0)
+        LEFT JOIN (
+            SELECT DISTINCT ON (cb.account_id) cb.account_id, cb.balance
+            FROM vb.closing_balances AS cb ORDER BY cb.account_id, cb.boundary DESC
+        ) AS c ON c.account_id = a.account_id
+        WHERE a.balance <> coalesce(c.balance, 0) + coalesce(e.entries_sum, 0)
         LIMIT 10
     ) AS s;
     RETURN QUERY SELECT 'balances_match_entries', v_bad IS NULL, coalesce(v_bad, 'every balance = sum of its entries');
@@ -55,11 +62,15 @@ BEGIN
     SELECT string_agg(pg_catalog.format('%s: version %s, entries %s', s.account_id, s.version, s.entry_count), '; ')
     INTO v_bad
     FROM (
-        SELECT a.account_id, a.version, coalesce(e.entry_count, 0) AS entry_count
+        SELECT a.account_id, a.version, coalesce(c.version, 0) + coalesce(e.entry_count, 0) AS entry_count
         FROM vb.accounts AS a
         LEFT JOIN (SELECT en.account_id, count(*) AS entry_count FROM vb.entries AS en GROUP BY 1) AS e
             ON e.account_id = a.account_id
-        WHERE a.version <> coalesce(e.entry_count, 0)
+        LEFT JOIN (
+            SELECT DISTINCT ON (cb.account_id) cb.account_id, cb.version
+            FROM vb.closing_balances AS cb ORDER BY cb.account_id, cb.boundary DESC
+        ) AS c ON c.account_id = a.account_id
+        WHERE a.version <> coalesce(c.version, 0) + coalesce(e.entry_count, 0)
         LIMIT 10
     ) AS s;
     RETURN QUERY SELECT 'versions_match_entries', v_bad IS NULL, coalesce(v_bad, 'every version = entry count');
@@ -69,12 +80,17 @@ BEGIN
         SELECT c.account_id, c.version
         FROM (
             SELECT en.account_id, en.version, en.amount, en.balance_after,
-                lag(en.version) OVER w AS prev_version, lag(en.balance_after) OVER w AS prev_balance
+                lag(en.version) OVER w AS prev_version, lag(en.balance_after) OVER w AS prev_balance,
+                cl.version AS closing_version, cl.balance AS closing_balance
             FROM vb.entries AS en
+            LEFT JOIN (
+                SELECT DISTINCT ON (cb.account_id) cb.account_id, cb.version, cb.balance
+                FROM vb.closing_balances AS cb ORDER BY cb.account_id, cb.boundary DESC
+            ) AS cl ON cl.account_id = en.account_id
             WINDOW w AS (PARTITION BY en.account_id ORDER BY en.version)
         ) AS c
-        WHERE c.version <> coalesce(c.prev_version, 0) + 1
-            OR c.balance_after <> coalesce(c.prev_balance, 0) + c.amount
+        WHERE c.version <> coalesce(c.prev_version, c.closing_version, 0) + 1
+            OR c.balance_after <> coalesce(c.prev_balance, c.closing_balance, 0) + c.amount
         LIMIT 10
     ) AS s;
     RETURN QUERY SELECT 'entry_chains_contiguous', v_bad IS NULL,
@@ -94,6 +110,10 @@ BEGIN
             GROUP BY m.transfer_id
         ) AS mv ON mv.transfer_id = t.transfer_id
         WHERE t.transfer_kind IN ('single', 'post_pending')
+            AND t.created_at >= coalesce(
+                (SELECT max(ap.range_to) FROM vb.archived_periods AS ap WHERE ap.parent = 'vb.entries'::regclass),
+                '-infinity'
+            )
             AND (mv.moves IS DISTINCT FROM 2 OR mv.total <> 0 OR mv.hi <> t.amount OR mv.lo <> t.amount)
         LIMIT 10
     ) AS s;

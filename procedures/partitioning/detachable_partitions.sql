@@ -1,0 +1,35 @@
+-- vb_ops.detachable_partitions()
+--   → table (parent regclass, partition regclass, range_from timestamptz, range_to timestamptz,
+--            archive boolean)
+--
+-- Partitions whose range ended longer ago than their table's retention, oldest first: what a
+-- maintenance pass detaches (and archives, when the policy says so). A partition holding the
+-- current time is never listed. Ledger entries and transfers leave together: an entries
+-- partition is listed only when the transfers of the same range are too (and the other way
+-- round), so closing balances and verify_ledger see whole periods.
+CREATE OR REPLACE FUNCTION vb_ops.detachable_partitions()
+RETURNS TABLE (parent regclass, partition regclass, range_from timestamptz, range_to timestamptz, archive boolean)
+LANGUAGE plpgsql
+STABLE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    RETURN QUERY
+    WITH due AS (
+        SELECT pp.parent, p.partition, p.range_from, p.range_to, pp.archive
+        FROM vb.partition_policies AS pp
+        CROSS JOIN LATERAL vb.partitions_of(pp.parent) AS p
+        WHERE pp.retention IS NOT NULL AND NOT p.is_default AND p.range_to <= now() - pp.retention
+    )
+    SELECT d.parent, d.partition, d.range_from, d.range_to, d.archive
+    FROM due AS d
+    WHERE d.parent NOT IN ('vb.entries'::regclass, 'vb.transfers'::regclass)
+        OR (
+            SELECT count(*) FROM due AS l
+            WHERE l.parent IN ('vb.entries'::regclass, 'vb.transfers'::regclass)
+                AND l.range_from = d.range_from AND l.range_to = d.range_to
+        ) = 2
+    ORDER BY d.range_from, d.parent::text;
+END
+$$;

@@ -1,0 +1,56 @@
+-- vb_ops.move_default_rows(p_parent regclass default null)
+--   → table (parent regclass, created integer, rows_moved bigint, rows_left bigint)
+--
+-- Rows dated where no partition exists land in a table's default partition (far ahead, far
+-- behind). For every policy table (or only p_parent), creates the partition of each period
+-- that has such rows and moves them there (vb.make_partition). A period that an existing
+-- partition covers in part cannot get a regular partition; its rows stay and are counted in
+-- rows_left (and flagged by vb_ops.partition_health).
+-- Raises: VB001 when p_parent has no policy.
+CREATE OR REPLACE FUNCTION vb_ops.move_default_rows(p_parent regclass DEFAULT NULL)
+RETURNS TABLE (parent regclass, created integer, rows_moved bigint, rows_left bigint)
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+    v_policy vb.partition_policies;
+    v_default regclass;
+    v_step interval;
+    v_from timestamptz;
+    v_to timestamptz;
+    v_created integer;
+    v_moved bigint;
+BEGIN
+    IF p_parent IS NOT NULL AND NOT EXISTS (SELECT FROM vb.partition_policies AS pp WHERE pp.parent = p_parent) THEN
+        RAISE EXCEPTION '% has no partition policy', p_parent USING ERRCODE = 'VB001';
+    END IF;
+    FOR v_policy IN
+        SELECT * FROM vb.partition_policies AS pp WHERE p_parent IS NULL OR pp.parent = p_parent ORDER BY pp.parent::text
+    LOOP
+        SELECT p.partition INTO v_default FROM vb.partitions_of(v_policy.parent) AS p WHERE p.is_default;
+        CONTINUE WHEN v_default IS NULL;
+        v_step := CASE v_policy.period WHEN 'day' THEN INTERVAL '1 day' ELSE INTERVAL '1 month' END;
+        v_created := 0;
+        v_moved := 0;
+        FOR v_from IN EXECUTE pg_catalog.format(
+            'SELECT DISTINCT date_trunc(%L, %I AT TIME ZONE ''UTC'') AT TIME ZONE ''UTC'' FROM %s ORDER BY 1',
+            v_policy.period, vb.partition_key_column(v_policy.parent), v_default
+        ) LOOP
+            v_to := (v_from AT TIME ZONE 'UTC' + v_step) AT TIME ZONE 'UTC';
+            CONTINUE WHEN EXISTS (
+                SELECT FROM vb.partitions_of(v_policy.parent) AS p
+                WHERE NOT p.is_default AND p.range_from < v_to AND p.range_to > v_from
+            );
+            v_moved := v_moved + vb.make_partition(v_policy.parent, v_from, v_to);
+            v_created := v_created + 1;
+        END LOOP;
+        parent := v_policy.parent;
+        created := v_created;
+        rows_moved := v_moved;
+        EXECUTE pg_catalog.format('SELECT count(*) FROM %s', v_default) INTO rows_left;
+        RETURN NEXT;
+    END LOOP;
+END
+$$;

@@ -1,0 +1,55 @@
+-- vb_ops.premake_partitions(p_parent regclass default null)
+--   → table (parent regclass, created integer, rows_moved bigint)
+--
+-- Creates the missing partitions of every policy table (or only p_parent) from the current
+-- period (UTC) through `premake` periods ahead, moving rows of those ranges out of the default
+-- partition. A period that an existing partition already covers in part is left alone (and
+-- shows in vb_ops.partition_health). Safe to run again: it creates only what is missing.
+-- Why our own: the product must not depend on pg_partman being installed (Debian ships 4.x).
+-- Raises: VB001 when p_parent has no policy.
+CREATE OR REPLACE FUNCTION vb_ops.premake_partitions(p_parent regclass DEFAULT NULL)
+RETURNS TABLE (parent regclass, created integer, rows_moved bigint)
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+    v_policy vb.partition_policies;
+    v_step interval;
+    v_from timestamptz;
+    v_to timestamptz;
+    v_created integer;
+    v_moved bigint;
+BEGIN
+    IF p_parent IS NOT NULL AND NOT EXISTS (SELECT FROM vb.partition_policies AS pp WHERE pp.parent = p_parent) THEN
+        RAISE EXCEPTION '% has no partition policy', p_parent USING ERRCODE = 'VB001';
+    END IF;
+    FOR v_policy IN
+        SELECT * FROM vb.partition_policies AS pp WHERE p_parent IS NULL OR pp.parent = p_parent ORDER BY pp.parent::text
+    LOOP
+        v_step := CASE v_policy.period WHEN 'day' THEN INTERVAL '1 day' ELSE INTERVAL '1 month' END;
+        v_created := 0;
+        v_moved := 0;
+        FOR v_from IN
+            SELECT pg_catalog.generate_series(
+                date_trunc(v_policy.period, now() AT TIME ZONE 'UTC'),
+                date_trunc(v_policy.period, now() AT TIME ZONE 'UTC') + v_step * v_policy.premake,
+                v_step
+            ) AT TIME ZONE 'UTC'
+        LOOP
+            v_to := (v_from AT TIME ZONE 'UTC' + v_step) AT TIME ZONE 'UTC';
+            CONTINUE WHEN EXISTS (
+                SELECT FROM vb.partitions_of(v_policy.parent) AS p
+                WHERE NOT p.is_default AND p.range_from < v_to AND p.range_to > v_from
+            );
+            v_moved := v_moved + vb.make_partition(v_policy.parent, v_from, v_to);
+            v_created := v_created + 1;
+        END LOOP;
+        parent := v_policy.parent;
+        created := v_created;
+        rows_moved := v_moved;
+        RETURN NEXT;
+    END LOOP;
+END
+$$;

@@ -1,0 +1,383 @@
+"""``pyvb maintain`` and ``pyvb archive``: partitions ahead, rows out of default partitions,
+expiries, retention with archival, statistics — the rules live in ``vb_ops`` functions; this
+module orders the steps, streams detached partitions to an archive store and reads them back.
+
+An archive is two objects per partition in a local directory or an S3-compatible bucket:
+``<parent>/<partition>.copy.gz`` (PostgreSQL's COPY text format, gzip) and
+``<parent>/<partition>.manifest.json`` (table, range, row count, sha256 of the compressed file,
+columns). A partition is dropped only after its archive was read back and matched its manifest.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import logging
+import os
+import shutil
+import socket
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import psycopg
+from psycopg import sql
+
+log = logging.getLogger("pyvb.maintain")
+#: pg_try_advisory_lock key of a maintenance pass ('vbmaint' in ASCII)
+MAINTENANCE_LOCK_KEY = 0x7662_6D61_696E_74
+
+
+class ArchiveError(Exception):
+    """An archive is missing, unreadable, or does not match its manifest."""
+
+
+# -- stores ------------------------------------------------------------------------------------
+class LocalStore:
+    def __init__(self, root: str | Path):
+        self.root = Path(root)
+
+    @property
+    def location(self) -> str:
+        return str(self.root)
+
+    def put(self, name: str, path: Path) -> None:
+        target = self.root / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temporary = target.with_suffix(target.suffix + ".part")
+        shutil.copyfile(path, temporary)
+        os.replace(temporary, target)
+
+    def get(self, name: str, path: Path) -> None:
+        source = self.root / name
+        if not source.exists():
+            raise ArchiveError(f"{name} is not in {self.root}")
+        shutil.copyfile(source, path)
+
+    def names(self) -> list[str]:
+        if not self.root.exists():
+            return []
+        return sorted(str(p.relative_to(self.root)) for p in self.root.rglob("*.manifest.json"))
+
+
+class S3Store:
+    """An S3-compatible bucket (AWS, MinIO, moto); credentials from the usual AWS variables."""
+
+    def __init__(self, url: str, endpoint_url: str | None = None):
+        import boto3
+
+        parts = urlsplit(url)
+        if parts.scheme != "s3" or not parts.netloc:
+            raise ArchiveError(f"not an s3://bucket/prefix URL: {url}")
+        self.bucket = parts.netloc
+        self.prefix = parts.path.strip("/")
+        self.client = boto3.client("s3", endpoint_url=endpoint_url)
+
+    @property
+    def location(self) -> str:
+        return f"s3://{self.bucket}/{self.prefix}"
+
+    def _key(self, name: str) -> str:
+        return f"{self.prefix}/{name}" if self.prefix else name
+
+    def put(self, name: str, path: Path) -> None:
+        self.client.upload_file(str(path), self.bucket, self._key(name))
+
+    def get(self, name: str, path: Path) -> None:
+        from botocore.exceptions import ClientError
+
+        try:
+            self.client.download_file(self.bucket, self._key(name), str(path))
+        except ClientError as error:
+            raise ArchiveError(f"{name} is not in {self.location}: {error}") from error
+
+    def names(self) -> list[str]:
+        found = []
+        paginator = self.client.get_paginator("list_objects_v2")
+        start = len(self.prefix) + 1 if self.prefix else 0
+        for page in paginator.paginate(Bucket=self.bucket, Prefix=self.prefix):
+            for item in page.get("Contents", []):
+                if item["Key"].endswith(".manifest.json"):
+                    found.append(item["Key"][start:])
+        return sorted(found)
+
+
+def open_store(target: str, s3_endpoint_url: str | None = None):
+    return S3Store(target, s3_endpoint_url) if target.startswith("s3://") else LocalStore(target)
+
+
+# -- archives ----------------------------------------------------------------------------------
+def _names(parent: str, partition: str) -> tuple[str, str]:
+    folder = parent.split(".")[-1]
+    table = partition.split(".")[-1]
+    return f"{folder}/{table}.copy.gz", f"{folder}/{table}.manifest.json"
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _count_rows(path: Path) -> int:
+    with gzip.open(path, "rb") as handle:
+        return sum(1 for _ in handle)
+
+
+def read_manifest(store, manifest_name: str) -> dict:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "manifest.json"
+        store.get(manifest_name, path)
+        try:
+            return json.loads(path.read_text())
+        except ValueError as error:
+            raise ArchiveError(f"{manifest_name} is not a manifest: {error}") from error
+
+
+def verify_archive(store, manifest: dict, keep_at: Path | None = None) -> None:
+    """Download the data file; its sha256 and row count must match the manifest."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = keep_at or Path(folder) / "data.copy.gz"
+        store.get(manifest["data"], path)
+        digest = _sha256(path)
+        if digest != manifest["sha256"]:
+            raise ArchiveError(
+                f"{manifest['data']}: sha256 {digest} differs from the manifest's {manifest['sha256']}"
+            )
+        try:
+            rows = _count_rows(path)
+        except (OSError, EOFError, gzip.BadGzipFile) as error:
+            raise ArchiveError(f"{manifest['data']}: not a readable gzip file: {error}") from error
+        if rows != manifest["row_count"]:
+            raise ArchiveError(f"{manifest['data']}: {rows} rows, the manifest says {manifest['row_count']}")
+
+
+def archive_table(conn: psycopg.Connection, store, parent: str, table: str, range_from, range_to) -> dict:
+    """COPY a detached partition to the store with its manifest, read it back, return the manifest."""
+    data_name, manifest_name = _names(parent, table)
+    columns = conn.execute(
+        "SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod) FROM pg_catalog.pg_attribute AS a"
+        " WHERE a.attrelid = %s::regclass AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
+        (table,),
+    ).fetchall()
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "data.copy.gz"
+        rows = 0
+        with gzip.open(path, "wb") as out, conn.cursor() as cur:
+            copy_sql = sql.SQL("COPY {} TO STDOUT").format(sql.Identifier(*table.split(".")))
+            with cur.copy(copy_sql) as copy:
+                for chunk in copy:
+                    out.write(chunk)
+                    rows += bytes(chunk).count(b"\n")
+        manifest = {
+            "format": "postgresql-copy-text+gzip",
+            "parent": parent,
+            "partition": table,
+            "range_from": range_from.isoformat(),
+            "range_to": range_to.isoformat(),
+            "row_count": rows,
+            "sha256": _sha256(path),
+            "columns": [{"name": name, "type": type_} for name, type_ in columns],
+            "data": data_name,
+            "archived_at": datetime.now(UTC).isoformat(),
+        }
+        store.put(data_name, path)
+        manifest_path = Path(folder) / "manifest.json"
+        manifest_path.write_text(json.dumps(manifest, indent=2))
+        store.put(manifest_name, manifest_path)
+    verify_archive(store, manifest)
+    return manifest
+
+
+def restore_archive(
+    conn: psycopg.Connection, store, manifest: dict, schema: str = "vb_restore"
+) -> tuple[str, int]:
+    """Verify an archive, then load it into <schema>.<partition> (a plain table shaped like its
+    parent, outside the ledger) for an audit. Returns the table and its row count."""
+    table = manifest["partition"].split(".")[-1]
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "data.copy.gz"
+        verify_archive(store, manifest, keep_at=path)
+        with conn.transaction():
+            conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
+            conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(schema, table)))
+            column_list = sql.SQL(", ").join(
+                sql.SQL("{} {}").format(sql.Identifier(c["name"]), sql.SQL(c["type"]))
+                for c in manifest["columns"]
+            )
+            conn.execute(sql.SQL("CREATE TABLE {} ({})").format(sql.Identifier(schema, table), column_list))
+            copy_sql = sql.SQL("COPY {} FROM STDIN").format(sql.Identifier(schema, table))
+            with conn.cursor() as cur, gzip.open(path, "rb") as data, cur.copy(copy_sql) as copy:
+                while chunk := data.read(1 << 20):
+                    copy.write(chunk)
+            rows = conn.execute(
+                sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(schema, table))
+            ).fetchone()[0]
+    return f"{schema}.{table}", rows
+
+
+# -- the pass ----------------------------------------------------------------------------------
+@dataclass
+class PassReport:
+    outcome: str = "ok"
+    steps: dict = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+class Maintainer:
+    def __init__(self, database_url: str, store=None, lock_timeout_ms: int = 100):
+        self.database_url = database_url
+        self.store = store
+        self.lock_timeout_ms = lock_timeout_ms
+
+    def run_pass(self) -> PassReport:
+        """One pass; skipped (outcome 'skipped') when another pass holds the maintenance lock."""
+        started = time.monotonic()
+        report = PassReport()
+        with psycopg.connect(self.database_url, autocommit=True) as conn:
+            if not conn.execute("SELECT pg_try_advisory_lock(%s)", (MAINTENANCE_LOCK_KEY,)).fetchone()[0]:
+                report.outcome = "skipped"
+                report.errors.append("another maintenance pass holds the lock")
+                self._record(conn, report)
+                return report
+            try:
+                run_id = conn.execute(
+                    "INSERT INTO vb.maintenance_runs (host) VALUES (%s) RETURNING run_id",
+                    (socket.gethostname(),),
+                ).fetchone()[0]
+                for name, step in (
+                    ("premake", self._premake),
+                    ("default_rows", self._default_rows),
+                    ("expire_pending_transfers", self._expire_transfers),
+                    ("expire_day_orders", self._expire_orders),
+                    ("fold_deferred_entries", self._fold),
+                    ("retention", self._retention),
+                    ("analyze", self._analyze),
+                ):
+                    try:
+                        report.steps[name] = step(conn)
+                    except (psycopg.Error, ArchiveError, OSError) as error:
+                        report.outcome = "failed"
+                        report.errors.append(f"{name}: {' '.join(str(error).split())}")
+                        log.error("maintenance step %s failed: %s", name, error)
+                report.seconds = time.monotonic() - started
+                conn.execute(
+                    "UPDATE vb.maintenance_runs SET finished_at = now(), outcome = %s, detail = %s"
+                    " WHERE run_id = %s",
+                    (
+                        report.outcome,
+                        json.dumps({"steps": report.steps, "errors": report.errors}, default=str),
+                        run_id,
+                    ),
+                )
+            finally:
+                conn.execute("SELECT pg_advisory_unlock(%s)", (MAINTENANCE_LOCK_KEY,))
+        return report
+
+    @staticmethod
+    def _record(conn: psycopg.Connection, report: PassReport) -> None:
+        conn.execute(
+            "INSERT INTO vb.maintenance_runs (host, finished_at, outcome, detail) VALUES (%s, now(), %s, %s)",
+            (socket.gethostname(), report.outcome, json.dumps({"errors": report.errors})),
+        )
+
+    @staticmethod
+    def _premake(conn) -> dict:
+        rows = conn.execute(
+            "SELECT parent::text, created, rows_moved FROM vb_ops.premake_partitions()"
+        ).fetchall()
+        return {parent: created for parent, created, _ in rows if created}
+
+    @staticmethod
+    def _default_rows(conn) -> dict:
+        rows = conn.execute(
+            "SELECT parent::text, rows_moved, rows_left FROM vb_ops.move_default_rows()"
+        ).fetchall()
+        return {parent: {"moved": moved, "left": left} for parent, moved, left in rows if moved or left}
+
+    @staticmethod
+    def _expire_transfers(conn) -> int:
+        return conn.execute("SELECT vb_ops.expire_pending_transfers(100000)").fetchone()[0]
+
+    @staticmethod
+    def _expire_orders(conn) -> int:
+        return conn.execute("SELECT vb_ops.expire_day_orders()").fetchone()[0]
+
+    @staticmethod
+    def _fold(conn) -> int:
+        folded = 0
+        while True:
+            step = conn.execute("SELECT vb_ops.fold_deferred_entries(1000)").fetchone()[0]
+            folded += step
+            if step == 0:
+                return folded
+
+    def _retention(self, conn) -> list[str]:
+        """Detach what retention says (oldest first), archive when the policy says so, drop."""
+        done = []
+        due = conn.execute(
+            "SELECT parent::text, partition::text, range_from, range_to, archive"
+            " FROM vb_ops.detachable_partitions()"
+        ).fetchall()
+        for _parent, partition, _range_from, _range_to, archive in due:
+            if archive and self.store is None:
+                raise ArchiveError(
+                    f"{partition} is due for archival but no --archive-dir/--archive-url was given"
+                )
+            conn.execute("CALL vb_ops.detach_partition(%s, %s)", (partition, self.lock_timeout_ms))
+        # every detached partition not yet dropped, including one a crashed pass left behind
+        pending = conn.execute(
+            """SELECT ap.parent::text, ap.partition_name, ap.range_from, ap.range_to,
+                      coalesce(pp.archive, true), ap.archived_at IS NOT NULL
+               FROM vb.archived_periods AS ap
+               LEFT JOIN vb.partition_policies AS pp ON pp.parent = ap.parent
+               WHERE ap.dropped_at IS NULL ORDER BY ap.range_from"""
+        ).fetchall()
+        for parent, table, range_from, range_to, archive, archived in pending:
+            if archive and not archived:
+                manifest = archive_table(conn, self.store, parent, table, range_from, range_to)
+                location = f"{self.store.location}/{manifest['data']}"
+                conn.execute(
+                    """UPDATE vb.archived_periods
+                       SET location = %s, sha256 = %s, row_count = %s, archived_at = now()
+                       WHERE parent = %s::regclass AND range_from = %s""",
+                    (location, manifest["sha256"], manifest["row_count"], parent, range_from),
+                )
+            conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(*table.split("."))))
+            conn.execute(
+                "UPDATE vb.archived_periods SET dropped_at = now()"
+                " WHERE parent = %s::regclass AND range_from = %s",
+                (parent, range_from),
+            )
+            done.append(table)
+            log.info("%s %s and dropped it", "archived" if archive else "detached", table)
+        return done
+
+    @staticmethod
+    def _analyze(conn) -> list[str]:
+        parents = [
+            row[0] for row in conn.execute("SELECT parent::text FROM vb.partition_policies ORDER BY 1")
+        ]
+        for parent in parents:
+            conn.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(*parent.split("."))))
+        return parents
+
+
+def status(conn: psycopg.Connection) -> tuple[list[tuple], tuple | None]:
+    """Partition health rows and the last maintenance run."""
+    health = conn.execute(
+        "SELECT parent, period, partitions, ahead, premake, default_rows, oldest_from, newest_to, detachable,"
+        " retention::text, ok, detail FROM vb_ops.partition_health()"
+    ).fetchall()
+    last = conn.execute(
+        "SELECT run_id, host, started_at, finished_at, outcome, detail FROM vb.maintenance_runs"
+        " ORDER BY run_id DESC LIMIT 1"
+    ).fetchone()
+    return health, last
