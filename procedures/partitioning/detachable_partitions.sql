@@ -25,11 +25,17 @@ BEGIN
     SELECT d.parent, d.partition, d.range_from, d.range_to, d.archive
     FROM due AS d
     WHERE d.parent NOT IN ('vb.entries'::regclass, 'vb.transfers'::regclass)
-        OR (
-            SELECT count(*) FROM due AS l
-            WHERE l.parent IN ('vb.entries'::regclass, 'vb.transfers'::regclass)
-                AND l.range_from = d.range_from AND l.range_to = d.range_to
-        ) = 2
+        OR EXISTS (
+            -- the partner table's partition of the same range is due too, or already detached
+            SELECT FROM (
+                SELECT l.parent, l.range_from, l.range_to FROM due AS l
+                UNION ALL
+                SELECT ap.parent, ap.range_from, ap.range_to FROM vb.archived_periods AS ap
+            ) AS partner
+            WHERE partner.parent IN ('vb.entries'::regclass, 'vb.transfers'::regclass)
+                AND partner.parent <> d.parent
+                AND partner.range_from = d.range_from AND partner.range_to = d.range_to
+        )
     ORDER BY d.range_from, d.parent::text;
 END
 $$;
