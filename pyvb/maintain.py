@@ -327,10 +327,9 @@ class Maintainer:
             " FROM vb_ops.detachable_partitions()"
         ).fetchall()
         for _parent, partition, _range_from, _range_to, archive in due:
-            if archive and self.store is None:
-                raise ArchiveError(
-                    f"{partition} is due for archival but no --archive-dir/--archive-url was given"
-                )
+            if archive and self.store is None:  # stays attached (and flagged by the health check)
+                log.warning("%s is due for archival but no archive store was given; left attached", partition)
+                continue
             conn.execute("CALL vb_ops.detach_partition(%s, %s)", (partition, self.lock_timeout_ms))
         # every detached partition not yet dropped, including one a crashed pass left behind
         pending = conn.execute(

@@ -1,0 +1,236 @@
+"""pyvb maintain and pyvb archive against real PostgreSQL, a directory and an S3-protocol
+server (moto in server mode)."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import subprocess
+import sys
+import threading
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from pyvb.maintain import LocalStore, Maintainer
+from pyvb.testing import run_pyvb
+from pyvb.testing.history import write_history
+from pyvb.testing.tansu import free_port, wait_for_port
+
+# after the archived boundary (May 1): balance_at must answer the same before and after archival
+INSTANTS = [
+    datetime(2026, 5, 1, tzinfo=UTC),
+    datetime(2026, 6, 14, 12, tzinfo=UTC),
+    datetime(2026, 8, 31, tzinfo=UTC),
+]
+
+
+def rows_checksum(conn, table: str, order: str) -> tuple[int, str]:
+    return conn.execute(
+        f"SELECT count(*), md5(string_agg(t::text, '|' ORDER BY {order})) FROM {table} AS t"
+    ).fetchone()
+
+
+def balances_at(conn, accounts) -> dict:
+    return {
+        (account, at): conn.execute("SELECT vb_api.balance_at(%s, %s)", (account, at)).fetchone()[0]
+        for account in accounts
+        for at in INSTANTS
+    }
+
+
+def set_ledger_retention(url: str, retention: str = "6 months") -> None:
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(
+            "UPDATE vb.partition_policies SET retention = %s::interval"
+            " WHERE parent IN ('vb.entries'::regclass, 'vb.transfers'::regclass)",
+            (retention,),
+        )
+
+
+def test_a_pass_twice_then_status_is_healthy(test_db_url, tmp_path):
+    first = run_pyvb("maintain", "run", "--database-url", test_db_url, "--archive-dir", str(tmp_path))
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert "maintenance pass: ok" in first.stdout
+    second = run_pyvb("maintain", "run", "--database-url", test_db_url, "--archive-dir", str(tmp_path))
+    assert second.returncode == 0 and "maintenance pass: ok" in second.stdout
+    status = run_pyvb("maintain", "status", "--database-url", test_db_url)
+    assert status.returncode == 0, status.stdout
+    assert "outcome ok" in status.stdout and "vb.quote_history" in status.stdout
+    with psycopg.connect(test_db_url) as conn:
+        runs = conn.execute(
+            "SELECT outcome, detail -> 'steps' -> 'premake' FROM vb.maintenance_runs ORDER BY 1"
+        ).fetchall()
+    assert [outcome for outcome, _ in runs] == ["ok", "ok"]
+    assert runs[1][1] == {}, "the second pass premade nothing"
+
+
+def test_status_exits_nonzero_on_rows_in_a_default_partition_and_a_pass_fixes_it(test_db_url):
+    with psycopg.connect(test_db_url, autocommit=True) as conn:
+        conn.execute(
+            "INSERT INTO vb.quote_history (symbol, quoted_at, last_price) VALUES ('X', '2030-01-02', 5)"
+        )
+    status = run_pyvb("maintain", "status", "--database-url", test_db_url)
+    assert status.returncode == 1 and "1 rows in the default partition" in status.stdout
+    assert run_pyvb("maintain", "run", "--database-url", test_db_url).returncode == 0
+    with psycopg.connect(test_db_url) as conn:
+        where = conn.execute("SELECT tableoid::regclass::text FROM vb.quote_history").fetchone()[0]
+    assert where == "vb.quote_history_p20300102"
+
+
+def test_two_passes_at_once_one_runs_and_the_other_is_skipped_or_follows(test_db_url):
+    outcomes = []
+    threads = [
+        threading.Thread(target=lambda: outcomes.append(Maintainer(test_db_url).run_pass().outcome))
+        for _ in range(3)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert "ok" in outcomes and set(outcomes) <= {"ok", "skipped"}
+
+
+def test_ledger_archival_keeps_balances_verifies_and_restores_identical_rows(test_db_url, tmp_path):
+    accounts = write_history(test_db_url)
+    with psycopg.connect(test_db_url) as conn:
+        before = balances_at(conn, accounts)
+        january = rows_checksum(conn, "vb.entries_p202601", "t.account_id, t.version")
+    set_ledger_retention(test_db_url)
+    archive = tmp_path / "archive"
+    result = run_pyvb("maintain", "run", "--database-url", test_db_url, "--archive-dir", str(archive))
+    assert result.returncode == 0, result.stdout + result.stderr
+    with psycopg.connect(test_db_url) as conn:
+        assert balances_at(conn, accounts) == before
+        archived = conn.execute(
+            "SELECT parent::text, range_from, row_count, dropped_at IS NOT NULL FROM vb.archived_periods"
+            " WHERE parent IN ('vb.entries'::regclass, 'vb.transfers'::regclass)"
+            " ORDER BY range_from, parent::text"
+        ).fetchall()
+        assert [(p, r.month, dropped) for p, r, _, dropped in archived] == [
+            (parent, month, True) for month in (1, 2, 3, 4) for parent in ("vb.entries", "vb.transfers")
+        ]
+        assert conn.execute("SELECT to_regclass('vb.entries_p202601')").fetchone()[0] is None
+        with pytest.raises(psycopg.Error) as archived_error:
+            conn.execute("SELECT vb_api.balance_at(%s, '2026-01-15')", (accounts[0],))
+        assert archived_error.value.sqlstate == "VB003"
+    assert run_pyvb("verify", "--database-url", test_db_url).returncode == 0
+
+    listing = run_pyvb("archive", "list", "--archive-dir", str(archive))
+    assert listing.returncode == 0 and "entries/entries_p202601.manifest.json" in listing.stdout
+    verified = run_pyvb("archive", "verify", "--archive-dir", str(archive))
+    assert verified.returncode == 0 and "FAILED" not in verified.stdout
+    restored = run_pyvb(
+        "archive", "restore", "--database-url", test_db_url, "--archive-dir", str(archive),
+        "entries/entries_p202601.manifest.json",
+    )  # fmt: skip
+    assert restored.returncode == 0, restored.stderr
+    with psycopg.connect(test_db_url) as conn:
+        assert rows_checksum(conn, "vb_restore.entries_p202601", "t.account_id, t.version") == january
+
+    data = archive / "entries" / "entries_p202601.copy.gz"
+    rows = gzip.decompress(data.read_bytes()).splitlines()
+    data.write_bytes(gzip.compress(b"\n".join(rows[:-1]) + b"\n"))
+    broken = run_pyvb("archive", "verify", "--archive-dir", str(archive))
+    assert broken.returncode == 1 and "FAILED  entries/entries_p202601.manifest.json" in broken.stdout
+    assert "differs from the manifest" in broken.stdout
+
+
+@pytest.fixture
+def s3_server(tmp_path):
+    port = free_port()
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "moto_server"), "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    wait_for_port(port)
+    env = dict(
+        os.environ, AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test", AWS_DEFAULT_REGION="us-east-1"
+    )
+    import boto3
+
+    client = boto3.client(
+        "s3", endpoint_url=f"http://127.0.0.1:{port}", aws_access_key_id="test", aws_secret_access_key="test",
+        region_name="us-east-1",
+    )  # fmt: skip
+    client.create_bucket(Bucket="vb-archive")
+    yield f"http://127.0.0.1:{port}", env, client
+    server.terminate()
+    server.wait(10)
+
+
+def test_archive_to_s3_lists_verifies_restores_and_catches_corruption(test_db_url, s3_server):
+    endpoint, env, client = s3_server
+    with psycopg.connect(test_db_url, autocommit=True) as conn:
+        conn.execute(
+            "INSERT INTO vb.breach_events (source, kind, created_at, detail)"
+            " SELECT 'test', 'old', '2019-03-01'::timestamptz + n * interval '1 hour',"
+            " jsonb_build_object('n', n)"
+            " FROM generate_series(1, 200) AS n"
+        )
+        before = rows_checksum(conn, "vb.breach_events", "t.breach_id")
+    store = ["--archive-url", "s3://vb-archive/prod", "--s3-endpoint-url", endpoint]
+    result = run_pyvb("maintain", "run", "--database-url", test_db_url, *store, env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    keys = sorted(o["Key"] for o in client.list_objects_v2(Bucket="vb-archive")["Contents"])
+    assert "prod/breach_events/breach_events_p201903.manifest.json" in keys
+    manifest = json.loads(
+        client.get_object(Bucket="vb-archive", Key="prod/breach_events/breach_events_p201903.manifest.json")[
+            "Body"
+        ].read()
+    )
+    assert manifest["row_count"] == 200 and manifest["parent"] == "vb.breach_events"
+    assert run_pyvb("archive", "verify", *store, env=env).returncode == 0
+    manifest_name = "breach_events/breach_events_p201903.manifest.json"
+    restored = run_pyvb("archive", "restore", "--database-url", test_db_url, *store, manifest_name, env=env)
+    assert restored.returncode == 0 and "restored 200 rows" in restored.stdout
+    with psycopg.connect(test_db_url) as conn:
+        assert rows_checksum(conn, "vb_restore.breach_events_p201903", "t.breach_id") == before
+    client.put_object(
+        Bucket="vb-archive", Key="prod/breach_events/breach_events_p201903.copy.gz", Body=b"not gzip"
+    )
+    broken = run_pyvb("archive", "verify", *store, env=env)
+    assert broken.returncode == 1 and "FAILED" in broken.stdout
+
+
+def test_writes_during_a_pass_see_no_errors(test_db_url, tmp_path):
+    write_history(test_db_url, accounts=10, transfers_per_month=400)
+    set_ledger_retention(test_db_url)
+    with psycopg.connect(test_db_url, autocommit=True) as conn:
+        live = [uuid.uuid4() for _ in range(4)]
+        for account in live:
+            conn.execute("SELECT vb_api.open_account(%s, 'VBD', NULL, 'customer', 1000000000)", (account,))
+    errors: list[str] = []
+    done = threading.Event()
+
+    def write() -> None:
+        with psycopg.connect(test_db_url, autocommit=True) as conn:
+            while not done.is_set():
+                try:
+                    status = conn.execute(
+                        "SELECT vb_api.create_transfer(%s, %s, %s, 1, 'p2p')",
+                        (uuid.uuid4(), live[0], live[1]),
+                    ).fetchone()[0]
+                    if status != "created":
+                        errors.append(status)
+                except psycopg.Error as error:
+                    errors.append(str(error))
+
+    writers = [threading.Thread(target=write) for _ in range(3)]
+    for writer in writers:
+        writer.start()
+    try:
+        report = Maintainer(test_db_url, LocalStore(tmp_path)).run_pass()
+    finally:
+        done.set()
+        for writer in writers:
+            writer.join()
+    assert report.outcome == "ok", report.errors
+    assert len(report.steps["retention"]) >= 8
+    assert errors == []
+    assert run_pyvb("verify", "--database-url", test_db_url).returncode == 0
