@@ -457,6 +457,63 @@ def bench_relay(
     print_bench_outcome(table, problems)
 
 
+@bench.command("maintain")
+@database_url_option
+@click.option("--clients", default=8, show_default=True, type=click.IntRange(1, 90))
+@click.option(
+    "--rate", default=500, show_default=True, type=click.IntRange(1), help="Transfers/s during the run."
+)
+@click.option(
+    "--history",
+    default=80_000,
+    show_default=True,
+    type=click.IntRange(800),
+    help="Dated transfers to retire.",
+)
+@click.option("--passes", default=2, show_default=True, type=click.IntRange(1, 20))
+@click.option("--jobs", default=2, show_default=True, type=click.IntRange(1), help="pgbench threads.")
+@click.option("--keep", is_flag=True, help="Keep the scratch databases.")
+@clean_errors
+def bench_maintain(database_url, clients, rate, history, passes, jobs, keep):
+    """Maintenance passes (the first retires four months of ledger history: closing balances,
+    detach, archive, drop) while pgbench writes single transfers at --rate; prints each pass's
+    duration and transfer latency during the passes against outside them."""
+    from pyvb.bench import BenchError, machine_size
+    from pyvb.bench_maintain import MaintainBench
+
+    try:
+        runner = MaintainBench(database_url, clients, rate, history, passes, jobs, console)
+        try:
+            runner.setup()
+            console.print(f"{passes} pass(es) under {rate} transfers/s…")
+            timings, windows = runner.run()
+            problems = runner.verify()
+        finally:
+            if not keep:
+                runner.teardown()
+    except BenchError as error:
+        fail(str(error))
+    table = Table(title=f"pyvb bench maintain — {machine_size()}, {clients} clients at {rate} transfers/s")
+    for column in ("measure", "value", "target"):
+        table.add_column(column, justify="left" if column == "measure" else "right")
+    for number, timing in enumerate(timings, 1):
+        table.add_row(
+            f"pass {number} ({timing.outcome}, {timing.retention} partitions retired)",
+            f"{timing.seconds:.2f} s",
+            "",
+        )
+
+    def ms(value):
+        return "-" if value is None else f"{value:,.1f} ms"
+
+    for window in windows:
+        target = "≤ 200 ms" if window.name == "during passes" else ""
+        table.add_row(f"transfers {window.name}", f"{window.transfers:,}", "")
+        table.add_row(f"  p50 / p99 {window.name}", f"{ms(window.p50_ms)} / {ms(window.p99_ms)}", "")
+        table.add_row(f"  worst {window.name}", ms(window.max_ms), target)
+    print_bench_outcome(table, problems)
+
+
 @main.group(invoke_without_command=True)
 @database_url_option
 @kafka_bootstrap_option
