@@ -754,6 +754,37 @@ def maintain_loop(database_url, archive_dir, archive_url, s3_endpoint_url, inter
         stopping.wait(interval_s)
 
 
+def health_table(health: list[tuple]) -> tuple[Table, bool]:
+    """vb_ops.partition_health rows as a table, and whether any needs attention."""
+    table = Table(title="partition health")
+    for column in ("table", "period", "attached", "ahead", "premake", "default rows", "oldest from"):
+        table.add_column(column)
+    for column in ("retention", "ok", "detail"):
+        table.add_column(column)
+    attention = False
+    for row in health:
+        (
+            parent,
+            period,
+            partitions,
+            ahead,
+            premake,
+            default_rows,
+            oldest,
+            _newest,
+            _due,
+            retention,
+            ok,
+            detail,
+        ) = row
+        attention |= not ok
+        oldest_text = f"{oldest:%F}" if oldest else "-"
+        ok_text = "ok" if ok else "[red]no[/red]"
+        counts = (str(partitions), str(ahead), str(premake), str(default_rows))
+        table.add_row(parent, period, *counts, oldest_text, str(retention or "forever"), ok_text, detail)
+    return table, attention
+
+
 @maintain.command("status")
 @database_url_option
 @clean_errors
@@ -763,41 +794,7 @@ def maintain_status(database_url):
 
     with psycopg.connect(database_url) as conn:
         health, last = status(conn)
-    table = Table(title="partition health")
-    columns = [
-        "table",
-        "period",
-        "attached",
-        "ahead",
-        "premake",
-        "default_rows",
-        "oldest_from",
-        "retention",
-        "ok",
-        "detail",
-    ]
-    for column in columns:
-        table.add_column(column.replace("_", " "))
-    attention = False
-    for (
-        parent,
-        period,
-        partitions,
-        ahead,
-        premake,
-        default_rows,
-        oldest,
-        _newest,
-        _due,
-        retention,
-        ok,
-        detail,
-    ) in health:
-        attention |= not ok
-        oldest_text = f"{oldest:%F}" if oldest else "-"
-        ok_text = "ok" if ok else "[red]no[/red]"
-        counts = (str(partitions), str(ahead), str(premake), str(default_rows))
-        table.add_row(parent, period, *counts, oldest_text, str(retention or "forever"), ok_text, detail)
+    table, attention = health_table(health)
     console.print(table)
     if last is None:
         console.print("last pass: never")

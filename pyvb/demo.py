@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import tempfile
 import threading
 import uuid
 
@@ -148,10 +149,23 @@ def run(
             simulation.run(conn, console, seconds)
         if delivery:
             delivery.report()
+    maintenance_pass(database_url, console)
     with psycopg.connect(database_url) as conn:
         table, all_ok = verify_table(conn)
     console.print(table)
     console.print("ledger verified" if all_ok else "[red]ledger verification FAILED[/red]")
+
+
+def maintenance_pass(database_url: str, console: Console) -> None:
+    """What `pyvb maintain run` does, with archives in a temporary directory, then partition health."""
+    from pyvb.cli import health_table, print_pass
+    from pyvb.maintain import LocalStore, Maintainer, status
+
+    with tempfile.TemporaryDirectory(prefix="vb-demo-archive-") as archive:
+        print_pass(Maintainer(database_url, LocalStore(archive)).run_pass())
+    with psycopg.connect(database_url) as conn:
+        health, _last = status(conn)
+    console.print(health_table(health)[0])
 
 
 class Delivery:

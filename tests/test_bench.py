@@ -79,3 +79,25 @@ def test_bench_trading_runs_end_to_end(pg_server_url):
     for name in ("2 symbols", "1 symbol", "2 symbols at 50/s"):
         assert name in result.stdout
     assert "all checks pass" in result.stdout
+
+
+def test_bench_relay_runs_end_to_end(pg_server_url, kafka_bootstrap):
+    result = run_pyvb(
+        "bench", "relay", "--database-url", pg_server_url, "--kafka-bootstrap", kafka_bootstrap,
+        "--redis-url", "redis://127.0.0.1:6379/13", "--duration", "1", "--clients", "2", "--accounts", "10",
+        "--rate", "30",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    for measure in ("ratio with / without relay", "relay drain to Kafka + Redis", "commit→Kafka p99"):
+        assert measure in result.stdout
+    assert "all checks pass" in result.stdout
+
+
+def test_bench_maintain_runs_end_to_end(pg_server_url):
+    result = run_pyvb(
+        "bench", "maintain", "--database-url", pg_server_url, "--clients", "2", "--rate", "50",
+        "--history", "800", "--passes", "1",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "pass 1 (ok," in result.stdout and "worst during passes" in result.stdout
+    assert "all checks pass" in result.stdout

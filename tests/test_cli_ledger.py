@@ -18,6 +18,7 @@ def test_demo_runs_on_a_fresh_database_and_again(fresh_url):
     assert "trading session" in first.stdout and "top movers" in first.stdout
     assert "events delivered by the relay" in first.stdout and "vb.transfers" in first.stdout
     assert "balance cache:" in first.stdout and "hit ratio" in first.stdout
+    assert "maintenance pass: ok" in first.stdout and "partition health" in first.stdout
     with psycopg.connect(fresh_url) as conn:
         undelivered = conn.execute("SELECT max(lag_events) FROM vb_ops.relay_status()").fetchone()[0]
     assert undelivered == 0, "the demo's relay delivered every event before the summary"
