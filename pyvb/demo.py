@@ -147,9 +147,9 @@ def run(
             delivery = stack.enter_context(Delivery(database_url, kafka_bootstrap, redis_url, console))
         with psycopg.connect(database_url, autocommit=True) as conn:
             simulation.run(conn, console, seconds)
+        maintenance_pass(database_url, console)  # its events (expiries, folds) are delivered too
         if delivery:
             delivery.report()
-    maintenance_pass(database_url, console)
     with psycopg.connect(database_url) as conn:
         table, all_ok = verify_table(conn)
     console.print(table)
