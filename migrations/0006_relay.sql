@@ -41,10 +41,14 @@ BEGIN
 END
 $partitions$;
 
--- The sequencer's counter (one row).
+-- The sequencer's counter and where its next look at the outbox starts (one row): every row not
+-- yet moved has outbox_id > moved_through_outbox_id or txid >= horizon_txid (see
+-- vb_ops.relay_sequence_events), so it never walks the dead index entries of moved rows.
 CREATE TABLE vb.event_sequence (
     singleton boolean PRIMARY KEY DEFAULT TRUE CHECK (singleton),
-    next_event_id bigint NOT NULL DEFAULT 1 CHECK (next_event_id >= 1)
+    next_event_id bigint NOT NULL DEFAULT 1 CHECK (next_event_id >= 1),
+    moved_through_outbox_id bigint NOT NULL DEFAULT 0,
+    horizon_txid xid8 NOT NULL DEFAULT '0'
 );
 INSERT INTO vb.event_sequence DEFAULT VALUES;
 

@@ -58,6 +58,18 @@ kafka_bootstrap_option = click.option(
     show_default=True,
     help="Kafka bootstrap servers (env VB_KAFKA_BOOTSTRAP).",
 )
+bundled_kafka_option = click.option(
+    "--kafka-bootstrap",
+    envvar="VB_KAFKA_BOOTSTRAP",
+    help="Kafka bootstrap servers (env VB_KAFKA_BOOTSTRAP); default: start the bundled tansu broker.",
+)
+redis_url_option = click.option(
+    "--redis-url",
+    envvar="VB_REDIS_URL",
+    default=config.DEFAULT_REDIS_URL,
+    show_default=True,
+    help="Redis URL (env VB_REDIS_URL).",
+)
 
 
 @click.group()
@@ -354,18 +366,8 @@ def bench_trading(database_url, clients, duration_s, symbols, depth, traders, ra
 
 @bench.command("relay")
 @database_url_option
-@click.option(
-    "--kafka-bootstrap",
-    envvar="VB_KAFKA_BOOTSTRAP",
-    help="Kafka bootstrap servers (env VB_KAFKA_BOOTSTRAP); default: start the bundled tansu broker.",
-)
-@click.option(
-    "--redis-url",
-    envvar="VB_REDIS_URL",
-    default=config.DEFAULT_REDIS_URL,
-    show_default=True,
-    help="Redis URL.",
-)
+@bundled_kafka_option
+@redis_url_option
 @click.option("--clients", default=20, show_default=True, type=click.IntRange(1, 90))
 @click.option(
     "--duration", "duration_s", default=15, show_default=True, type=click.IntRange(1), help="Seconds per run."
@@ -389,35 +391,27 @@ def bench_relay(
 
     from pyvb.bench import BenchError, machine_size
     from pyvb.bench_relay import RelayBench
+    from pyvb.testing.tansu import kafka_or_bundled
 
-    broker = None
-    if not kafka_bootstrap:
-        from pyvb.testing.tansu import TansuBroker
-
-        broker = TansuBroker().start()
-        kafka_bootstrap = broker.bootstrap
-        console.print(f"started the bundled tansu broker on {kafka_bootstrap}")
     try:
-        runner = RelayBench(
-            database_url, kafka_bootstrap, redis_url, clients, duration_s, accounts, jobs, console
-        )
-        try:
-            runner.setup()
-            rounds = []
-            for number in range(1, repeat + 1):
-                console.print(f"round {number}/{repeat}…")
-                rounds.append(runner.round())
-            console.print(f"latency run at {rate} events/s…")
-            latency = runner.latency(rate)
-            problems = runner.verify()
-        finally:
-            if not keep:
-                runner.teardown()
+        with kafka_or_bundled(kafka_bootstrap, console.print) as bootstrap:
+            runner = RelayBench(
+                database_url, bootstrap, redis_url, clients, duration_s, accounts, jobs, console
+            )
+            try:
+                runner.setup()
+                rounds = []
+                for number in range(1, repeat + 1):
+                    console.print(f"round {number}/{repeat}…")
+                    rounds.append(runner.round())
+                console.print(f"latency run at {rate} events/s…")
+                latency = runner.latency(rate)
+                problems = runner.verify()
+            finally:
+                if not keep:
+                    runner.teardown()
     except BenchError as error:
         fail(str(error))
-    finally:
-        if broker:
-            broker.stop()
 
     def median(values):
         return statistics.median(list(values))
@@ -517,13 +511,7 @@ def bench_maintain(database_url, clients, rate, history, passes, jobs, keep):
 @main.group(invoke_without_command=True)
 @database_url_option
 @kafka_bootstrap_option
-@click.option(
-    "--redis-url",
-    envvar="VB_REDIS_URL",
-    default=config.DEFAULT_REDIS_URL,
-    show_default=True,
-    help="Redis URL (env VB_REDIS_URL).",
-)
+@redis_url_option
 @click.option("--no-kafka", is_flag=True, help="Deliver to Redis only.")
 @click.option("--no-redis", is_flag=True, help="Deliver to Kafka only.")
 @click.option("--topic-prefix", default="vb.", show_default=True)
@@ -734,16 +722,16 @@ def maintain_run(database_url, archive_dir, archive_url, s3_endpoint_url, lock_t
 @clean_errors
 def maintain_loop(database_url, archive_dir, archive_url, s3_endpoint_url, interval_s, lock_timeout_ms):
     """A pass every --interval seconds until SIGTERM/SIGINT (a failed pass is logged, the loop goes on)."""
-    import signal
+    import logging
     import threading
 
+    from pyvb.logs import stop_on_signals
     from pyvb.maintain import Maintainer
 
     configure_logging(False)
     store = archive_store(archive_dir, archive_url, s3_endpoint_url, required=False)
     stopping = threading.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: stopping.set())
+    stop_on_signals(stopping, logging.getLogger("pyvb.maintain"))
     maintainer = Maintainer(database_url, store, lock_timeout_ms)
     while not stopping.is_set():
         try:
@@ -877,18 +865,8 @@ def archive_restore(database_url, archive_dir, archive_url, s3_endpoint_url, man
 @click.option(
     "--seconds", default=30.0, show_default=True, type=click.FloatRange(0), help="Trading session length."
 )
-@click.option(
-    "--kafka-bootstrap",
-    envvar="VB_KAFKA_BOOTSTRAP",
-    help="Kafka for the relay (env VB_KAFKA_BOOTSTRAP); default: start the bundled tansu broker.",
-)
-@click.option(
-    "--redis-url",
-    envvar="VB_REDIS_URL",
-    default=config.DEFAULT_REDIS_URL,
-    show_default=True,
-    help="Redis URL.",
-)
+@bundled_kafka_option
+@redis_url_option
 @click.option("--no-relay", is_flag=True, help="Trade without running the relay.")
 @clean_errors
 def demo(database_url: str, seconds: float, kafka_bootstrap, redis_url, no_relay) -> None:

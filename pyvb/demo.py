@@ -182,13 +182,11 @@ class Delivery:
 
     def __enter__(self) -> Delivery:
         from pyvb.relay import KafkaSink, RedisSink, Relay, RelayOptions
+        from pyvb.testing.tansu import kafka_or_bundled
 
-        if not self.kafka_bootstrap:
-            from pyvb.testing.tansu import TansuBroker
-
-            broker = self.stack.enter_context(TansuBroker())
-            self.kafka_bootstrap = broker.bootstrap
-            self.console.print(f"no Kafka configured: started the bundled tansu broker on {broker.bootstrap}")
+        self.kafka_bootstrap = self.stack.enter_context(
+            kafka_or_bundled(self.kafka_bootstrap, self.console.print)
+        )
         sinks = [KafkaSink(self.kafka_bootstrap), RedisSink(self.redis_url)]
         self.relay = Relay(RelayOptions(self.database_url, poll_interval_s=0.5), sinks)
         self.relay_thread = threading.Thread(target=self.relay.run, name="demo-relay", daemon=True)

@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import logging
 import re
-import signal
 import threading
 import time
 from dataclasses import dataclass
@@ -21,7 +20,7 @@ from dataclasses import dataclass
 import psycopg
 from psycopg.types.json import Jsonb
 
-from pyvb.logs import one_line
+from pyvb.logs import one_line, stop_on_signals
 
 log = logging.getLogger("pyvb.ingest")
 #: how long --until-idle waits for the consumer group to assign partitions before it counts idle time
@@ -110,12 +109,7 @@ class QuoteIngester:
         self.stats = IngestStats()
 
     def install_signal_handlers(self) -> None:
-        def stop(signum, _frame):
-            log.info("received %s: finishing the batch and stopping", signal.Signals(signum).name)
-            self.stopping.set()
-
-        signal.signal(signal.SIGTERM, stop)
-        signal.signal(signal.SIGINT, stop)
+        stop_on_signals(self.stopping, log)
 
     def _consumer(self):
         from kafka import KafkaConsumer

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import signal
+import threading
 
 
 def one_line(error: BaseException) -> str:
@@ -17,3 +19,14 @@ def configure_logging(verbose: bool) -> None:
     )
     # kafka-python logs every refused connection at ERROR; the relay reports sink failures itself
     logging.getLogger("kafka").setLevel(logging.WARNING if verbose else logging.CRITICAL)
+
+
+def stop_on_signals(stopping: threading.Event, logger: logging.Logger) -> None:
+    """SIGTERM and SIGINT set ``stopping`` (the loop finishes its batch, records, exits 0)."""
+
+    def stop(signum, _frame):
+        logger.info("received %s: finishing the batch and stopping", signal.Signals(signum).name)
+        stopping.set()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)

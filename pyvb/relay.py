@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import logging
-import signal
 import threading
 import time
 from collections import OrderedDict
@@ -35,7 +34,7 @@ import redis
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
 
 from pyvb.cache import QUOTE_KEY, CacheScripts
-from pyvb.logs import one_line
+from pyvb.logs import one_line, stop_on_signals
 
 log = logging.getLogger("pyvb.relay")
 
@@ -537,12 +536,7 @@ class Relay:
 
     # -- lifecycle ---------------------------------------------------------------------
     def install_signal_handlers(self) -> None:
-        def stop(signum, _frame):
-            log.info("received %s: finishing the batch and stopping", signal.Signals(signum).name)
-            self.stopping.set()
-
-        signal.signal(signal.SIGTERM, stop)
-        signal.signal(signal.SIGINT, stop)
+        stop_on_signals(self.stopping, log)
 
     def run(self) -> int:
         """Run until stopped (SIGTERM/SIGINT, or everything delivered with stop_when_idle)."""

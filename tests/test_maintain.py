@@ -234,3 +234,40 @@ def test_writes_during_a_pass_see_no_errors(test_db_url, tmp_path):
     assert len(report.steps["retention"]) >= 8
     assert errors == []
     assert run_pyvb("verify", "--database-url", test_db_url).returncode == 0
+
+
+def test_maintain_loop_runs_passes_until_sigterm(test_db_url):
+    import signal
+    import time
+
+    loop = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "pyvb.cli",
+            "maintain",
+            "loop",
+            "--database-url",
+            test_db_url,
+            "--interval",
+            "1",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        runs = 0
+        while runs < 2 and time.monotonic() < deadline:
+            time.sleep(0.3)
+            with psycopg.connect(test_db_url) as conn:
+                runs = conn.execute(
+                    "SELECT count(*) FROM vb.maintenance_runs WHERE outcome = 'ok'"
+                ).fetchone()[0]
+        assert runs >= 2
+    finally:
+        loop.send_signal(signal.SIGTERM)
+        stdout, stderr = loop.communicate(timeout=30)
+    assert loop.returncode == 0, stderr
+    assert "maintenance pass: ok" in stdout and "Traceback" not in stderr

@@ -1,12 +1,13 @@
 -- vb.make_partition(p_parent regclass, p_from timestamptz, p_to timestamptz) → bigint
 --
--- Internal. Creates the partition [p_from, p_to) of p_parent, named <table>_p<YYYYMM> (monthly)
+-- Internal. Unless an attached partition already overlaps [p_from, p_to) (then it returns null
+-- and changes nothing), creates the partition [p_from, p_to) of p_parent, named <table>_p<YYYYMM> (monthly)
 -- or _p<YYYYMMDD> (daily). Rows of that range waiting in the default partition are moved into
 -- it in the same transaction (PostgreSQL refuses the new partition otherwise): they are
 -- deleted from the default partition into a temporary table, the partition is created, and
 -- they are inserted back through the parent. The append-only guard lets this one move through
 -- (vb.partition_maintenance is set for the transaction only).
--- Returns: how many rows moved out of the default partition.
+-- Returns: how many rows moved out of the default partition; null when skipped.
 CREATE OR REPLACE FUNCTION vb.make_partition(p_parent regclass, p_from timestamptz, p_to timestamptz)
 RETURNS bigint
 LANGUAGE plpgsql
@@ -18,6 +19,11 @@ DECLARE
     v_moved bigint := 0;
     v_queue boolean;
 BEGIN
+    IF EXISTS (
+        SELECT FROM vb.partitions_of(p_parent) AS p WHERE NOT p.is_default AND p.range_from < p_to AND p.range_to > p_from
+    ) THEN
+        RETURN NULL;
+    END IF;
     SELECT p.partition INTO v_default FROM vb.partitions_of(p_parent) AS p WHERE p.is_default;
     v_name := pg_catalog.format(
         '%s_p%s',

@@ -19,16 +19,11 @@ DECLARE
     v_default regclass;
     v_step interval;
     v_from timestamptz;
-    v_to timestamptz;
     v_created integer;
     v_moved bigint;
+    v_step_moved bigint;
 BEGIN
-    IF p_parent IS NOT NULL AND NOT EXISTS (SELECT FROM vb.partition_policies AS pp WHERE pp.parent = p_parent) THEN
-        RAISE EXCEPTION '% has no partition policy', p_parent USING ERRCODE = 'VB001';
-    END IF;
-    FOR v_policy IN
-        SELECT * FROM vb.partition_policies AS pp WHERE p_parent IS NULL OR pp.parent = p_parent ORDER BY pp.parent::text
-    LOOP
+    FOR v_policy IN SELECT * FROM vb.policies_for(p_parent) LOOP
         SELECT p.partition INTO v_default FROM vb.partitions_of(v_policy.parent) AS p WHERE p.is_default;
         CONTINUE WHEN v_default IS NULL;
         v_step := CASE v_policy.period WHEN 'day' THEN INTERVAL '1 day' ELSE INTERVAL '1 month' END;
@@ -38,12 +33,9 @@ BEGIN
             'SELECT DISTINCT date_trunc(%L, %I AT TIME ZONE ''UTC'') AT TIME ZONE ''UTC'' FROM %s ORDER BY 1',
             v_policy.period, vb.partition_key_column(v_policy.parent), v_default
         ) LOOP
-            v_to := (v_from AT TIME ZONE 'UTC' + v_step) AT TIME ZONE 'UTC';
-            CONTINUE WHEN EXISTS (
-                SELECT FROM vb.partitions_of(v_policy.parent) AS p
-                WHERE NOT p.is_default AND p.range_from < v_to AND p.range_to > v_from
-            );
-            v_moved := v_moved + vb.make_partition(v_policy.parent, v_from, v_to);
+            v_step_moved := vb.make_partition(v_policy.parent, v_from, (v_from AT TIME ZONE 'UTC' + v_step) AT TIME ZONE 'UTC');
+            CONTINUE WHEN v_step_moved IS NULL;
+            v_moved := v_moved + v_step_moved;
             v_created := v_created + 1;
         END LOOP;
         parent := v_policy.parent;

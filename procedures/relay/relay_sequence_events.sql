@@ -10,6 +10,10 @@
 -- one key keep their commit order: the later one was written after the earlier committed
 -- (both held the key's row lock), so it has the higher outbox_id and cannot be visible
 -- without it. Rows with no events are dropped. Callers are serialised on the counter row.
+-- Where to look: a row still waiting was either not visible at the previous call (its
+-- transaction id is at or above that call's snapshot xmin, kept as horizon_txid) or visible
+-- and left by the row limit (so above the highest outbox_id moved); two index ranges find
+-- both without walking the dead entries that moved rows leave at the low end of the queue.
 -- Raises: VB001 when p_max_rows is null or < 1.
 CREATE OR REPLACE FUNCTION vb_ops.relay_sequence_events(p_max_rows integer DEFAULT 1000)
 RETURNS bigint
@@ -18,7 +22,8 @@ SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    v_next_event_id bigint;
+    v_state vb.event_sequence;
+    v_horizon xid8;
     v_numbered bigint;
     v_outbox_ids bigint [];
     v_oldest timestamptz;
@@ -28,16 +33,30 @@ BEGIN
         RAISE EXCEPTION 'p_max_rows must be >= 1' USING ERRCODE = 'VB001';
     END IF;
     -- an idle relay polls often: answer "nothing" without taking the counter's row lock
-    PERFORM FROM vb.outbox AS o ORDER BY o.outbox_id LIMIT 1;
+    SELECT * INTO v_state FROM vb.event_sequence;
+    PERFORM FROM vb.outbox AS o WHERE o.outbox_id > v_state.moved_through_outbox_id OR o.txid >= v_state.horizon_txid LIMIT 1;
     IF NOT found THEN
         RETURN 0;
     END IF;
-    SELECT s.next_event_id INTO v_next_event_id FROM vb.event_sequence AS s FOR UPDATE;
-    -- the oldest committed rows, as arrays: the delete then probes the outbox_id index of the
-    -- one or two partitions their times fall in, instead of joining the whole queue
+    SELECT * INTO v_state FROM vb.event_sequence FOR UPDATE;
+    -- taken before the look below, so anything that look cannot see is at or above it
+    v_horizon := pg_snapshot_xmin(pg_current_snapshot());
     SELECT array_agg(p.outbox_id ORDER BY p.outbox_id), min(p.occurred_at), max(p.occurred_at)
     INTO v_outbox_ids, v_oldest, v_newest
-    FROM (SELECT o.outbox_id, o.occurred_at FROM vb.outbox AS o ORDER BY o.outbox_id LIMIT p_max_rows) AS p;
+    FROM (
+        SELECT c.outbox_id, c.occurred_at
+        FROM (
+            SELECT o.outbox_id, o.occurred_at FROM vb.outbox AS o WHERE o.outbox_id > v_state.moved_through_outbox_id
+            UNION
+            SELECT o.outbox_id, o.occurred_at FROM vb.outbox AS o WHERE o.txid >= v_state.horizon_txid
+        ) AS c
+        ORDER BY c.outbox_id
+        LIMIT p_max_rows
+    ) AS p;
+    IF v_outbox_ids IS NULL THEN
+        UPDATE vb.event_sequence SET horizon_txid = v_horizon;
+        RETURN 0;
+    END IF;
     WITH moved AS (
         DELETE FROM vb.outbox AS o
         WHERE o.outbox_id = ANY(v_outbox_ids) AND o.occurred_at BETWEEN v_oldest AND v_newest
@@ -45,7 +64,7 @@ BEGIN
     ), numbered AS (
         SELECT
             m.*,
-            v_next_event_id + sum(m.event_count) OVER (ORDER BY m.outbox_id) - m.event_count AS first_event_id
+            v_state.next_event_id + sum(m.event_count) OVER (ORDER BY m.outbox_id) - m.event_count AS first_event_id
         FROM moved AS m
     ), logged AS (
         INSERT INTO vb.event_log (first_event_id, event_count, outbox_id, occurred_at, txid, events)
@@ -55,9 +74,10 @@ BEGIN
         RETURNING event_count
     )
     SELECT coalesce(sum(l.event_count), 0) INTO v_numbered FROM logged AS l;
-    IF v_numbered > 0 THEN
-        UPDATE vb.event_sequence SET next_event_id = v_next_event_id + v_numbered;
-    END IF;
+    UPDATE vb.event_sequence
+    SET next_event_id = next_event_id + v_numbered,
+        moved_through_outbox_id = greatest(moved_through_outbox_id, v_outbox_ids[cardinality(v_outbox_ids)]),
+        horizon_txid = v_horizon;
     RETURN v_numbered;
 END
 $$;

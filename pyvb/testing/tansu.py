@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import subprocess
 import time
@@ -66,3 +67,14 @@ class TansuBroker:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+@contextlib.contextmanager
+def kafka_or_bundled(bootstrap: str | None, announce=print):
+    """Yield ``bootstrap``; when it is empty, start a tansu broker for the block and yield its."""
+    if bootstrap:
+        yield bootstrap
+        return
+    with TansuBroker() as broker:
+        announce(f"no Kafka configured: started the bundled tansu broker on {broker.bootstrap}")
+        yield broker.bootstrap
