@@ -107,3 +107,10 @@ BEGIN
     END LOOP;
 END
 $queue$;
+
+-- Rows updated on every relay batch (the counter, the sinks' positions, the wake-up flag): room
+-- on their page for HOT updates, and vacuum after a fixed number of dead versions, so one row
+-- stays one page instead of a heap of dead versions a scan has to walk.
+ALTER TABLE vb.event_sequence SET (fillfactor = 10, autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 1000);
+ALTER TABLE vb.relay_progress SET (fillfactor = 10, autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 1000);
+ALTER TABLE vb.relay_wakeup SET (fillfactor = 10, autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 1000);

@@ -14,12 +14,16 @@
 -- transaction id is at or above that call's snapshot xmin, kept as horizon_txid) or visible
 -- and left by the row limit (so above the highest outbox_id moved); two index ranges find
 -- both without walking the dead entries that moved rows leave at the low end of the queue.
+-- enable_seqscan is off here: under this churn the queue's statistics say nothing (a plan
+-- once chose to scan thousands of dead rows for a handful of live ones), nor does a one-row
+-- counter's heap after thousands of updates; the index ranges are always the right access.
 -- Raises: VB001 when p_max_rows is null or < 1.
 CREATE OR REPLACE FUNCTION vb_ops.relay_sequence_events(p_max_rows integer DEFAULT 1000)
 RETURNS bigint
 LANGUAGE plpgsql
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+SET enable_seqscan = off
 AS $$
 DECLARE
     v_state vb.event_sequence;
@@ -33,12 +37,12 @@ BEGIN
         RAISE EXCEPTION 'p_max_rows must be >= 1' USING ERRCODE = 'VB001';
     END IF;
     -- an idle relay polls often: answer "nothing" without taking the counter's row lock
-    SELECT * INTO v_state FROM vb.event_sequence;
+    SELECT * INTO v_state FROM vb.event_sequence AS s WHERE s.singleton;
     PERFORM FROM vb.outbox AS o WHERE o.outbox_id > v_state.moved_through_outbox_id OR o.txid >= v_state.horizon_txid LIMIT 1;
     IF NOT found THEN
         RETURN 0;
     END IF;
-    SELECT * INTO v_state FROM vb.event_sequence FOR UPDATE;
+    SELECT * INTO v_state FROM vb.event_sequence AS s WHERE s.singleton FOR UPDATE;
     -- taken before the look below, so anything that look cannot see is at or above it
     v_horizon := pg_snapshot_xmin(pg_current_snapshot());
     SELECT array_agg(p.outbox_id ORDER BY p.outbox_id), min(p.occurred_at), max(p.occurred_at)
@@ -54,7 +58,7 @@ BEGIN
         LIMIT p_max_rows
     ) AS p;
     IF v_outbox_ids IS NULL THEN
-        UPDATE vb.event_sequence SET horizon_txid = v_horizon;
+        UPDATE vb.event_sequence AS s SET horizon_txid = v_horizon WHERE s.singleton;
         RETURN 0;
     END IF;
     WITH moved AS (
@@ -77,7 +81,8 @@ BEGIN
     UPDATE vb.event_sequence
     SET next_event_id = next_event_id + v_numbered,
         moved_through_outbox_id = greatest(moved_through_outbox_id, v_outbox_ids[cardinality(v_outbox_ids)]),
-        horizon_txid = v_horizon;
+        horizon_txid = v_horizon
+    WHERE singleton;
     RETURN v_numbered;
 END
 $$;
