@@ -50,8 +50,37 @@ class RelayRound:
 class LatencyRun:
     events_per_s: int
     delivered: int
+    #: outbox write → received by a consumer
     p50_ms: float | None
     p99_ms: float | None
+    #: outbox write → the broker acknowledged (the relay's histogram; bucket upper bounds)
+    ack_p50_ms: float | None = None
+    ack_p99_ms: float | None = None
+
+
+def relay_histogram_quantiles(port: int, sink: str, quantiles: tuple[float, ...]) -> list[float | None]:
+    """Upper bounds (ms) of the buckets holding the quantiles of the relay's
+    vb_relay_commit_to_delivery_seconds for one sink, read from its metrics endpoint."""
+    from urllib.request import urlopen
+
+    from prometheus_client.parser import text_string_to_metric_families
+
+    with urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as response:
+        text = response.read().decode()
+    buckets = []
+    for family in text_string_to_metric_families(text):
+        if family.name == "vb_relay_commit_to_delivery_seconds":
+            buckets = sorted(
+                (float(s.labels["le"]), s.value)
+                for s in family.samples
+                if s.name.endswith("_bucket") and s.labels.get("sink") == sink
+            )
+    total = buckets[-1][1] if buckets else 0
+    bounds: list[float | None] = []
+    for quantile in quantiles:
+        bound = next((le for le, count in buckets if total and count >= quantile * total), None)
+        bounds.append(None if bound is None else bound * 1000)
+    return bounds
 
 
 class RelayBench(LedgerBench):
@@ -62,7 +91,7 @@ class RelayBench(LedgerBench):
         self.url = with_database(server_url, self.scratch_db)
 
     # -- the relay process -------------------------------------------------------------
-    def start_relay(self) -> subprocess.Popen:
+    def start_relay(self, *extra: str) -> subprocess.Popen:
         log = open(self.workdir / "relay.log", "ab")  # noqa: SIM115 - the child owns it
         command = [sys.executable, "-m", "pyvb.cli", "relay", "--database-url", self.url]
         command += [
@@ -72,6 +101,7 @@ class RelayBench(LedgerBench):
             self.redis_url,
             "--batch-size",
             "1000",
+            *extra,
         ]
         process = subprocess.Popen(
             command,
@@ -133,41 +163,51 @@ class RelayBench(LedgerBench):
         return RelayRound(baseline, without_relay, with_relay, backlog, drain_s)
 
     def latency(self, events_per_s: int) -> LatencyRun:
-        """Transfers at events_per_s while a consumer reads vb.transfers and vb.balances."""
-        from kafka import KafkaConsumer, TopicPartition
+        """Transfers at events_per_s while a consumer reads vb.transfers and vb.balances from
+        their end. The consumer is librdkafka's: kafka-python's fell behind by tens of
+        milliseconds within a few seconds here, which timed the consumer, not the relay."""
+        from confluent_kafka import OFFSET_END, Consumer, TopicPartition
 
-        relay = self.start_relay()
+        from pyvb.testing.tansu import free_port
+
+        metrics_port = free_port()
+        relay = self.start_relay("--metrics-port", str(metrics_port))
         try:
             self.wait_caught_up()
-            consumer = KafkaConsumer(
-                bootstrap_servers=self.kafka_bootstrap, max_poll_interval_ms=10_000, fetch_max_wait_ms=5
+            consumer = Consumer(
+                {
+                    "bootstrap.servers": self.kafka_bootstrap,
+                    "group.id": "pyvb-bench-latency",
+                    "enable.auto.commit": False,
+                    "fetch.wait.max.ms": 5,
+                }
             )
-            partitions = [
-                TopicPartition(topic, partition)
-                for topic in ("vb.transfers", "vb.balances")
-                for partition in consumer.partitions_for_topic(topic) or ()
-            ]
-            consumer.assign(partitions)
-            consumer.seek_to_end()
-            for partition in partitions:
-                consumer.position(partition)
+            topics = consumer.list_topics(timeout=10).topics
+            consumer.assign(
+                [
+                    TopicPartition(topic, partition, OFFSET_END)
+                    for topic in ("vb.transfers", "vb.balances")
+                    for partition in topics[topic].partitions
+                ]
+            )
             latencies: list[float] = []
             load_started_s = float("inf")
             stop = threading.Event()
 
             def consume() -> None:
                 while not stop.is_set():
-                    for records in consumer.poll(timeout_ms=100).values():
+                    for message in consumer.consume(num_messages=1000, timeout=0.05):
+                        if message.error():
+                            continue
                         received = time.time()
-                        for record in records:
-                            occurred = json.loads(record.value)["occurred_at"].replace("Z", "+00:00")
-                            occurred_s = datetime.fromisoformat(occurred).timestamp()
-                            if occurred_s >= load_started_s:  # only events of the paced load
-                                latencies.append((received - occurred_s) * 1000)
+                        occurred = json.loads(message.value())["occurred_at"].replace("Z", "+00:00")
+                        occurred_s = datetime.fromisoformat(occurred).timestamp()
+                        if occurred_s >= load_started_s:  # only events of the paced load
+                            latencies.append((received - occurred_s) * 1000)
 
             reader = threading.Thread(target=consume, daemon=True)
             reader.start()
-            time.sleep(2.0)  # the consumer's first fetches are slow; measure the relay, not them
+            time.sleep(2.0)  # let the consumer reach the end of every partition
             load_started_s = time.time()
             self.transfers(
                 f"create_transfer at {events_per_s} events/s",
@@ -179,10 +219,11 @@ class RelayBench(LedgerBench):
             stop.set()
             reader.join()
             consumer.close()
+            acknowledged = relay_histogram_quantiles(metrics_port, "kafka", (0.5, 0.99))
         finally:
             self.stop_relay(relay)
         p50 = p99 = None
         if len(latencies) >= 2:
             cuts = statistics.quantiles(latencies, n=100)
             p50, p99 = cuts[49], cuts[98]
-        return LatencyRun(events_per_s, len(latencies), p50, p99)
+        return LatencyRun(events_per_s, len(latencies), p50, p99, *acknowledged)

@@ -69,6 +69,8 @@ class Event:
     occurred_at: str
     #: the serialised envelope (UTF-8 JSON)
     envelope: bytes
+    #: occurred_at as seconds since the epoch (for the commit-to-delivery histogram)
+    occurred_s: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -79,7 +81,9 @@ class BadEvent:
     text: str
 
 
-def _envelope(event_id: int, raw: Any, occurred_at: str, outbox_id: int) -> Event | BadEvent:
+def _envelope(
+    event_id: int, raw: Any, occurred_at: str, outbox_id: int, occurred_s: float
+) -> Event | BadEvent:
     if not isinstance(raw, dict):
         return BadEvent(event_id, outbox_id, "not a json object", json.dumps(raw)[:10_000])
     fields = {name: raw.get(name) for name in ("type", "aggregate", "key")}
@@ -110,6 +114,7 @@ def _envelope(event_id: int, raw: Any, occurred_at: str, outbox_id: int) -> Even
         raw["payload"],
         occurred_at,
         data,
+        occurred_s,
     )
 
 
@@ -136,8 +141,10 @@ def parse_log_rows(rows: Iterable[tuple]) -> list[Event | BadEvent]:
             )
             continue
         occurred = occurred_at.astimezone(UTC).isoformat().replace("+00:00", "Z")
+        occurred_s = occurred_at.timestamp()
         events.extend(
-            _envelope(first_event_id + i, element, occurred, outbox_id) for i, element in enumerate(elements)
+            _envelope(first_event_id + i, element, occurred, outbox_id, occurred_s)
+            for i, element in enumerate(elements)
         )
     return events
 
@@ -376,6 +383,13 @@ class RelayMetrics:
             registry=r,
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
         )
+        self.commit_to_delivery = Histogram(
+            "vb_relay_commit_to_delivery_seconds",
+            "From an event's outbox write to its sink acknowledging the batch that carried it",
+            ["sink"],
+            registry=r,
+            buckets=(0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1, 2.5, 5, 10),
+        )
         self.active = Gauge(
             "vb_relay_active", "1 while this relay is the active one, 0 on standby", registry=r
         )
@@ -518,6 +532,10 @@ class SinkWorker:
             log.info("sink %s delivering again after %d failed attempt(s)", sink.name, self.failures)
             self.failures = 0
         self.metrics.batch_seconds.labels(sink.name).observe(time.perf_counter() - started)
+        acknowledged_s = time.time()
+        commit_to_delivery = self.metrics.commit_to_delivery.labels(sink.name)
+        for event in good:
+            commit_to_delivery.observe(acknowledged_s - event.occurred_s)
         for topic, count in delivered.items():
             self.metrics.delivered.labels(sink.name, topic).inc(count)
         return True

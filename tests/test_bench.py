@@ -88,7 +88,7 @@ def test_bench_relay_runs_end_to_end(pg_server_url, kafka_bootstrap):
         "--rate", "30",
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
-    for measure in ("ratio with / without relay", "relay drain to Kafka + Redis", "commit→Kafka p99"):
+    for measure in ("ratio with / without relay", "relay drain to Kafka + Redis", "commit→Kafka ack p99"):
         assert measure in result.stdout
     assert "all checks pass" in result.stdout
 
