@@ -1,19 +1,20 @@
 """``pyvb relay``: deliver committed outbox events to Kafka and Redis.
 
-One loop, one database connection (it holds the advisory lock that makes this relay the
-active one, listens for wake-ups and records progress):
+The main connection holds the advisory lock that makes this relay the active one, listens for
+wake-ups and numbers events; each sink has a worker thread with its own connection:
 
 1. ``vb_ops.relay_sequence_events`` moves committed outbox rows into the numbered event log
    (event ids increase in commit-visibility order; a late committer is numbered late, never
    skipped).
-2. Each sink reads the log after its own recorded position, delivers, and records its new
-   position. Sinks advance independently; a sink that fails backs off and retries from its
+2. Each sink worker reads the log after its own recorded position, delivers, and records its
+   new position. Sinks advance independently; a sink that fails backs off and retries from its
    position (at least once), the others go on.
-3. With nothing to do it lingers briefly, then sets the wake-up flag and sleeps on LISTEN
-   (writers NOTIFY only while the flag is set) with a bounded fallback poll.
+3. With nothing to number the main loop lingers briefly, then sets the wake-up flag and sleeps
+   on LISTEN (writers NOTIFY only while the flag is set) with a bounded fallback poll.
 
 An event that cannot be serialised (or that a sink refuses for good, e.g. too large) is
-recorded in ``vb.relay_dead_letters`` for that sink and the stream goes on.
+recorded in ``vb.relay_dead_letters`` for that sink and the stream goes on. The relay only
+calls ``vb_ops`` functions, so the ``vb_ops`` role is enough to run it.
 """
 
 from __future__ import annotations
@@ -647,8 +648,8 @@ class Relay:
         ]
 
     def _all_delivered(self, conn: psycopg.Connection, workers: list[SinkWorker]) -> bool:
-        last_numbered = conn.execute("SELECT next_event_id - 1 FROM vb.event_sequence").fetchone()[0]
-        return all(w.last_event_id >= last_numbered and w.caught_up.is_set() for w in workers)
+        lags = dict(conn.execute("SELECT sink, lag_events FROM vb_ops.relay_status()").fetchall())
+        return all(lags.get(w.sink.name) == 0 and w.caught_up.is_set() for w in workers)
 
     def _sleep(self, conn: psycopg.Connection, workers: list[SinkWorker]) -> None:
         """Set the wake-up flag, look once more (a writer that checked the flag just before
