@@ -10,6 +10,7 @@ columns). A partition is dropped only after its archive was read back and matche
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
 import json
@@ -85,25 +86,34 @@ class S3Store:
         return f"{self.prefix}/{name}" if self.prefix else name
 
     def put(self, name: str, path: Path) -> None:
-        self.client.upload_file(str(path), self.bucket, self._key(name))
+        with self._errors(f"cannot store {name} in {self.location}"):
+            self.client.upload_file(str(path), self.bucket, self._key(name))
 
     def get(self, name: str, path: Path) -> None:
-        from botocore.exceptions import ClientError
-
-        try:
+        with self._errors(f"cannot read {name} from {self.location}"):
             self.client.download_file(self.bucket, self._key(name), str(path))
-        except ClientError as error:
-            raise ArchiveError(f"{name} is not in {self.location}: {error}") from error
 
     def names(self) -> list[str]:
         found = []
-        paginator = self.client.get_paginator("list_objects_v2")
         start = len(self.prefix) + 1 if self.prefix else 0
-        for page in paginator.paginate(Bucket=self.bucket, Prefix=self.prefix):
-            for item in page.get("Contents", []):
-                if item["Key"].endswith(".manifest.json"):
-                    found.append(item["Key"][start:])
+        with self._errors(f"cannot list {self.location}"):
+            paginator = self.client.get_paginator("list_objects_v2")
+            for page in paginator.paginate(Bucket=self.bucket, Prefix=self.prefix):
+                for item in page.get("Contents", []):
+                    if item["Key"].endswith(".manifest.json"):
+                        found.append(item["Key"][start:])
         return sorted(found)
+
+    @staticmethod
+    @contextlib.contextmanager
+    def _errors(what: str):
+        """botocore's errors (unreachable endpoint, missing key, refused credentials) as ArchiveError."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            yield
+        except (BotoCoreError, ClientError) as error:
+            raise ArchiveError(f"{what}: {error}") from error
 
 
 def open_store(target: str, s3_endpoint_url: str | None = None):
@@ -339,9 +349,17 @@ class Maintainer:
                LEFT JOIN vb.partition_policies AS pp ON pp.parent = ap.parent
                WHERE ap.dropped_at IS NULL ORDER BY ap.range_from"""
         ).fetchall()
+        failures = []
         for parent, table, range_from, range_to, archive, archived in pending:
             if archive and not archived:
-                manifest = archive_table(conn, self.store, parent, table, range_from, range_to)
+                if self.store is None:
+                    log.warning("%s waits for an archive store before it can be dropped", table)
+                    continue
+                try:
+                    manifest = archive_table(conn, self.store, parent, table, range_from, range_to)
+                except ArchiveError as error:  # the others go on; the next pass tries this one again
+                    failures.append(str(error))
+                    continue
                 location = f"{self.store.location}/{manifest['data']}"
                 conn.execute(
                     """UPDATE vb.archived_periods
@@ -357,6 +375,8 @@ class Maintainer:
             )
             done.append(table)
             log.info("%s %s and dropped it", "archived" if archive else "detached", table)
+        if failures:
+            raise ArchiveError(f"{len(failures)} partition(s) not archived, first: {failures[0]}")
         return done
 
     @staticmethod

@@ -271,3 +271,27 @@ def test_maintain_loop_runs_passes_until_sigterm(test_db_url):
         stdout, stderr = loop.communicate(timeout=30)
     assert loop.returncode == 0, stderr
     assert "maintenance pass: ok" in stdout and "Traceback" not in stderr
+
+
+def test_an_unreachable_s3_endpoint_fails_the_pass_in_one_line_and_keeps_the_partition(test_db_url):
+    with psycopg.connect(test_db_url, autocommit=True) as conn:
+        conn.execute(
+            "INSERT INTO vb.breach_events (source, kind, created_at) VALUES ('test', 'old', '2019-03-01')"
+        )
+    env = dict(
+        os.environ, AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test", AWS_DEFAULT_REGION="us-east-1"
+    )
+    store = ["--archive-url", "s3://vb-archive/prod", "--s3-endpoint-url", f"http://127.0.0.1:{free_port()}"]
+    result = run_pyvb("maintain", "run", "--database-url", test_db_url, *store, env=env)
+    assert result.returncode == 1 and "Traceback" not in result.stderr + result.stdout
+    assert "cannot store breach_events/breach_events_p201903.copy.gz" in result.stdout
+    with psycopg.connect(test_db_url) as conn:
+        kept = conn.execute("SELECT count(*) FROM vb.breach_events_p201903").fetchone()[0]
+        waiting = conn.execute(
+            "SELECT parent::text, count(*) FROM vb.archived_periods"
+            " WHERE dropped_at IS NULL GROUP BY 1 ORDER BY 1"
+        ).fetchall()
+    assert kept == 1, "detached, not dropped: the next pass archives it"
+    assert [parent for parent, _ in waiting] == ["vb.breach_events", "vb.event_log"], (
+        "outbox months still dropped"
+    )
