@@ -623,6 +623,19 @@ def relay_status(database_url: str) -> None:
     console.print(table)
 
 
+@relay.command("forget-sink")
+@database_url_option
+@click.argument("sink")
+@clean_errors
+def relay_forget_sink(database_url: str, sink: str) -> None:
+    """Unregister a sink no longer delivered to, so it stops holding back event-log pruning."""
+    with psycopg.connect(database_url) as conn:
+        known = conn.execute("SELECT vb_ops.relay_forget_sink(%s)", (sink,)).fetchone()[0]
+    if not known:
+        fail(f"no sink named {sink!r} is registered")
+    click.echo(f"sink {sink} forgotten")
+
+
 @main.group()
 def ingest() -> None:
     """Consume inbound Kafka topics into the database."""

@@ -333,3 +333,13 @@ def test_metrics_show_deliveries_lag_and_the_active_state(test_db_url, broker):
 def test_relay_cli_reports_an_unreachable_database_in_one_line():
     result = run_pyvb("relay", "status", "--database-url", "postgresql://postgres@127.0.0.1:1/none")
     assert result.returncode == 1 and result.stderr.startswith("error:") and "Traceback" not in result.stderr
+
+
+def test_relay_cli_status_and_forget_sink(test_db_url):
+    with psycopg.connect(test_db_url, autocommit=True) as conn:
+        conn.execute("SELECT vb_ops.relay_record_progress('redis', 0)")
+    status = run_pyvb("relay", "status", "--database-url", test_db_url)
+    assert status.returncode == 0 and "redis" in status.stdout
+    assert run_pyvb("relay", "forget-sink", "redis", "--database-url", test_db_url).returncode == 0
+    unknown = run_pyvb("relay", "forget-sink", "redis", "--database-url", test_db_url)
+    assert unknown.returncode == 1 and unknown.stderr.startswith("error: no sink named 'redis'")

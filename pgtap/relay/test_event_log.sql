@@ -1,7 +1,7 @@
 -- The relay's database side: numbering outbox rows into the event log, reading it, per-sink
 -- progress, dead letters, pruning, the wake-up flag and status.
 BEGIN;
-SELECT plan(24);
+SELECT plan(27);
 
 SELECT vb_api.create_asset('VBD', 2::smallint);
 SELECT vb_api.open_account('e0000000-0000-0000-0000-000000000001', 'VBD', NULL, 'issuer', NULL);
@@ -57,6 +57,10 @@ SELECT results_eq(
     $$SELECT first_event_id FROM vb.event_log$$, $$VALUES (3::bigint)$$,
     'a row one sink still needs stays'
 );
+
+SELECT ok(vb_ops.relay_forget_sink('redis'), 'relay_forget_sink removes a registered sink');
+SELECT ok(NOT vb_ops.relay_forget_sink('redis'), 'and reports one it does not know');
+SELECT is(vb_ops.relay_prune(interval '10 minutes'), 1::bigint, 'the forgotten sink no longer holds back pruning');
 
 SELECT throws_ok($$SELECT vb_ops.relay_set_listening(-1)$$, 'VB001', NULL, 'relay_set_listening(-1) is VB001');
 SELECT vb_ops.relay_set_listening(5);
