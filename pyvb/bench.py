@@ -99,6 +99,14 @@ SELECT * FROM vb_api.get_balances(ARRAY[{from_id}, {to_id}]);
 }
 
 
+def p50_p99(values: list[float]) -> tuple[float | None, float | None]:
+    """Median and 99th percentile, or (None, None) with fewer than two values."""
+    if len(values) < 2:
+        return None, None
+    cuts = statistics.quantiles(values, n=100)
+    return cuts[49], cuts[98]
+
+
 def machine_size() -> str:
     memory_kb = 0
     try:
@@ -190,20 +198,22 @@ class PgbenchHarness:
         )
         tps = float(re.search(r"tps = ([\d.]+)", output).group(1))
         failed_match = re.search(r"number of failed transactions: (\d+)", output)
-        latencies = []
-        for log in self.workdir.glob(f"{slug}.*"):
-            for line in log.read_text().splitlines():
-                fields = line.split()
-                if len(fields) >= 3 and fields[2].isdigit():
-                    latencies.append(int(fields[2]) / 1000)
-            log.unlink()
-        p50 = p99 = None
-        if len(latencies) >= 2:
-            cuts = statistics.quantiles(latencies, n=100)
-            p50, p99 = cuts[49], cuts[98]
+        p50, p99 = p50_p99([latency_ms for latency_ms, _ in self.read_pgbench_logs(slug)])
         return Run(
             name, clients, tps, tps * per_txn, p50, p99, int(failed_match.group(1)) if failed_match else 0
         )
+
+    def read_pgbench_logs(self, slug: str) -> list[tuple[float, float]]:
+        """(latency ms, completion time s since the epoch) of every transaction pgbench logged
+        with --log-prefix=<workdir>/<slug>; the logs are removed."""
+        transactions = []
+        for log in self.workdir.glob(f"{slug}.*"):
+            for line in log.read_text().splitlines():
+                fields = line.split()  # client, transaction, latency µs, script, epoch s, µs
+                if len(fields) >= 6 and fields[2].isdigit():
+                    transactions.append((int(fields[2]) / 1000, int(fields[4]) + int(fields[5]) / 1e6))
+            log.unlink()
+        return transactions
 
     def verify(self) -> list[tuple]:
         with psycopg.connect(with_database(self.server_url, self.scratch_db)) as conn:

@@ -9,7 +9,6 @@ baseline).
 
 from __future__ import annotations
 
-import statistics
 import tempfile
 import threading
 import time
@@ -17,7 +16,7 @@ from dataclasses import dataclass
 
 import psycopg
 
-from pyvb.bench import BenchError, LedgerBench
+from pyvb.bench import BenchError, LedgerBench, p50_p99
 from pyvb.config import with_database
 from pyvb.maintain import LocalStore, Maintainer
 from pyvb.testing.history import write_history
@@ -92,22 +91,12 @@ class MaintainBench(LedgerBench):
     def _windows(self, slug: str, timings: list[PassTiming]) -> list[LatencyWindow]:
         during: list[float] = []
         outside: list[float] = []
-        for log in self.workdir.glob(f"{slug}.*"):
-            for line in log.read_text().splitlines():
-                fields = line.split()
-                if len(fields) < 6 or not fields[2].isdigit():
-                    continue
-                latency_ms = int(fields[2]) / 1000
-                finished = int(fields[4]) + int(fields[5]) / 1e6
-                started = finished - latency_ms / 1000
-                in_pass = any(t.started_s <= finished and started <= t.finished_s for t in timings)
-                (during if in_pass else outside).append(latency_ms)
-            log.unlink()
+        for latency_ms, finished in self.read_pgbench_logs(slug):
+            started = finished - latency_ms / 1000
+            in_pass = any(t.started_s <= finished and started <= t.finished_s for t in timings)
+            (during if in_pass else outside).append(latency_ms)
         return [self._window("during passes", during), self._window("outside passes", outside)]
 
     @staticmethod
     def _window(name: str, latencies: list[float]) -> LatencyWindow:
-        if len(latencies) < 2:
-            return LatencyWindow(name, len(latencies), None, None, max(latencies, default=None))
-        cuts = statistics.quantiles(latencies, n=100)
-        return LatencyWindow(name, len(latencies), cuts[49], cuts[98], max(latencies))
+        return LatencyWindow(name, len(latencies), *p50_p99(latencies), max(latencies, default=None))

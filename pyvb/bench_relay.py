@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import signal
-import statistics
 import subprocess
 import sys
 import threading
@@ -22,7 +21,7 @@ from datetime import datetime
 
 import psycopg
 
-from pyvb.bench import BenchError, LedgerBench, Run
+from pyvb.bench import BenchError, LedgerBench, Run, p50_p99
 from pyvb.config import with_database
 
 #: a transfer between two customer accounts writes transfer.created and two balance.changed
@@ -222,8 +221,4 @@ class RelayBench(LedgerBench):
             acknowledged = relay_histogram_quantiles(metrics_port, "kafka", (0.5, 0.99))
         finally:
             self.stop_relay(relay)
-        p50 = p99 = None
-        if len(latencies) >= 2:
-            cuts = statistics.quantiles(latencies, n=100)
-            p50, p99 = cuts[49], cuts[98]
-        return LatencyRun(events_per_s, len(latencies), p50, p99, *acknowledged)
+        return LatencyRun(events_per_s, len(latencies), *p50_p99(latencies), *acknowledged)

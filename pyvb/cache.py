@@ -86,7 +86,6 @@ class CacheScripts:
     """The guarded writes, registered once per Redis client."""
 
     def __init__(self, client: redis.Redis):
-        self.client = client
         self.apply_events = client.register_script(_APPLY_EVENTS)
         self.set_if_generation = client.register_script(_SET_IF_GENERATION)
 

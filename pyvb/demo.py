@@ -181,16 +181,14 @@ class Delivery:
         self.stop_reading = threading.Event()
 
     def __enter__(self) -> Delivery:
-        from pyvb.relay import KafkaSink, RedisSink, Relay, RelayOptions
+        from pyvb.relay import RelayThread
         from pyvb.testing.tansu import kafka_or_bundled
 
         self.kafka_bootstrap = self.stack.enter_context(
             kafka_or_bundled(self.kafka_bootstrap, self.console.print)
         )
-        sinks = [KafkaSink(self.kafka_bootstrap), RedisSink(self.redis_url)]
-        self.relay = Relay(RelayOptions(self.database_url, poll_interval_s=0.5), sinks)
-        self.relay_thread = threading.Thread(target=self.relay.run, name="demo-relay", daemon=True)
-        self.relay_thread.start()
+        runner = RelayThread(self.database_url, self.kafka_bootstrap, self.redis_url, poll_interval_s=0.5)
+        self.relay = self.stack.enter_context(runner)
         self.pool = self.stack.enter_context(
             ConnectionPool(self.database_url, min_size=1, max_size=2, open=True)
         )
@@ -222,12 +220,11 @@ class Delivery:
         """Stop reading, let the relay deliver everything, print events per topic and the cache."""
         self.stop_reading.set()
         self.reader.join()
-        self.relay.options.stop_when_idle = True
-        self.relay_thread.join(timeout=120)
+        self.relay.finish()
         delivered = Table(title="events delivered by the relay")
         for column in ("sink", "topic / channel", "events"):
             delivered.add_column(column, justify="right" if column == "events" else "left")
-        for metric in self.relay.metrics.delivered.collect():
+        for metric in self.relay.relay.metrics.delivered.collect():
             for sample in sorted(metric.samples, key=lambda s: (s.labels["sink"], s.labels["topic"])):
                 if sample.name.endswith("_total"):
                     delivered.add_row(sample.labels["sink"], sample.labels["topic"], f"{sample.value:,.0f}")
@@ -240,7 +237,5 @@ class Delivery:
 
     def __exit__(self, *exc) -> None:
         self.stop_reading.set()
-        self.relay.stopping.set()
-        self.relay_thread.join(timeout=60)
         self.redis.close()
         self.stack.close()

@@ -689,6 +689,35 @@ class Relay:
                 log.info("pruned %d delivered event-log rows older than %s", pruned, self.options.retention)
 
 
+class RelayThread:
+    """A relay in a thread of the calling process (demo, tests; no signal handlers):
+    ``stop`` takes SIGTERM's path, ``finish`` lets it deliver everything first."""
+
+    def __init__(self, database_url: str, kafka: str | None, redis_url: str | None, **options):
+        sinks: list = []
+        if kafka:
+            sinks.append(KafkaSink(kafka, timeout_s=options.pop("kafka_timeout_s", 5.0)))
+        if redis_url:
+            sinks.append(RedisSink(redis_url))
+        self.relay = Relay(RelayOptions(database_url, **options), sinks)
+        self.thread = threading.Thread(target=self.relay.run, name="relay", daemon=True)
+
+    def __enter__(self) -> RelayThread:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def finish(self, timeout_s: float = 120) -> None:
+        self.relay.options.stop_when_idle = True
+        self.thread.join(timeout=timeout_s)
+
+    def stop(self) -> None:
+        self.relay.stopping.set()
+        self.thread.join(timeout=30)
+
+
 def serve_metrics(metrics: RelayMetrics, port: int) -> None:
     start_http_server(port, addr="127.0.0.1", registry=metrics.registry)
     log.info("metrics on http://127.0.0.1:%d/metrics", port)

@@ -1,26 +1,30 @@
--- vb.make_partition(p_parent regclass, p_from timestamptz, p_to timestamptz) → bigint
+-- vb.make_partition(p_parent regclass, p_from timestamptz) → bigint
 --
--- Internal. Unless an attached partition already overlaps [p_from, p_to) (then it returns null
--- and changes nothing), creates the partition [p_from, p_to) of p_parent, named <table>_p<YYYYMM> (monthly)
--- or _p<YYYYMMDD> (daily). Rows of that range waiting in the default partition are moved into
+-- Internal. The partition of p_parent's period (its policy: a UTC day or month) starting at
+-- p_from. Unless an attached partition already overlaps that range (then it returns null and
+-- changes nothing), creates it, named <table>_p<YYYYMM> (monthly) or _p<YYYYMMDD> (daily). Rows of that range waiting in the default partition are moved into
 -- it in the same transaction (PostgreSQL refuses the new partition otherwise): they are
 -- deleted from the default partition into a temporary table, the partition is created, and
 -- they are inserted back through the parent. The append-only guard lets this one move through
 -- (vb.partition_maintenance is set for the transaction only).
 -- Returns: how many rows moved out of the default partition; null when skipped.
-CREATE OR REPLACE FUNCTION vb.make_partition(p_parent regclass, p_from timestamptz, p_to timestamptz)
+DROP FUNCTION IF EXISTS vb.make_partition(regclass, timestamptz, timestamptz);
+CREATE OR REPLACE FUNCTION vb.make_partition(p_parent regclass, p_from timestamptz)
 RETURNS bigint
 LANGUAGE plpgsql
 AS $$
 DECLARE
     v_column name := vb.partition_key_column(p_parent);
+    v_policy vb.partition_policies;
+    v_to timestamptz;
     v_default regclass;
     v_name text;
     v_moved bigint := 0;
-    v_queue boolean;
 BEGIN
+    SELECT * INTO STRICT v_policy FROM vb.partition_policies AS pp WHERE pp.parent = p_parent;
+    v_to := (p_from AT TIME ZONE 'UTC' + ('1 ' || v_policy.period)::interval) AT TIME ZONE 'UTC';
     IF EXISTS (
-        SELECT FROM vb.partitions_of(p_parent) AS p WHERE NOT p.is_default AND p.range_from < p_to AND p.range_to > p_from
+        SELECT FROM vb.partitions_of(p_parent) AS p WHERE NOT p.is_default AND p.range_from < v_to AND p.range_to > p_from
     ) THEN
         RETURN NULL;
     END IF;
@@ -28,22 +32,21 @@ BEGIN
     v_name := pg_catalog.format(
         '%s_p%s',
         (SELECT c.relname FROM pg_catalog.pg_class AS c WHERE c.oid = p_parent),
-        pg_catalog.to_char(p_from AT TIME ZONE 'UTC', CASE WHEN p_to - p_from < INTERVAL '2 days' THEN 'YYYYMMDD' ELSE 'YYYYMM' END)
+        pg_catalog.to_char(p_from AT TIME ZONE 'UTC', CASE v_policy.period WHEN 'day' THEN 'YYYYMMDD' ELSE 'YYYYMM' END)
     );
     IF v_default IS NOT NULL THEN
         PERFORM pg_catalog.set_config('vb.partition_maintenance', 'on', true);
         EXECUTE pg_catalog.format(
             'CREATE TEMPORARY TABLE pg_temp.vb_moving ON COMMIT DROP AS
              WITH moved AS (DELETE FROM %s WHERE %I >= %L AND %I < %L RETURNING *) SELECT * FROM moved',
-            v_default, v_column, p_from, v_column, p_to
+            v_default, v_column, p_from, v_column, v_to
         );
         GET DIAGNOSTICS v_moved = ROW_COUNT;
     END IF;
     EXECUTE pg_catalog.format(
-        'CREATE TABLE vb.%I PARTITION OF %s FOR VALUES FROM (%L) TO (%L)', v_name, p_parent, p_from, p_to
+        'CREATE TABLE vb.%I PARTITION OF %s FOR VALUES FROM (%L) TO (%L)', v_name, p_parent, p_from, v_to
     );
-    SELECT pp.queue INTO v_queue FROM vb.partition_policies AS pp WHERE pp.parent = p_parent;
-    IF v_queue THEN
+    IF v_policy.queue THEN
         EXECUTE pg_catalog.format(
             'ALTER TABLE vb.%I SET (autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 5000,'
             ' autovacuum_vacuum_insert_scale_factor = 0, autovacuum_vacuum_insert_threshold = 5000)',

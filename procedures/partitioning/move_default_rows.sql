@@ -17,7 +17,6 @@ AS $$
 DECLARE
     v_policy vb.partition_policies;
     v_default regclass;
-    v_step interval;
     v_from timestamptz;
     v_created integer;
     v_moved bigint;
@@ -26,14 +25,13 @@ BEGIN
     FOR v_policy IN SELECT * FROM vb.policies_for(p_parent) LOOP
         SELECT p.partition INTO v_default FROM vb.partitions_of(v_policy.parent) AS p WHERE p.is_default;
         CONTINUE WHEN v_default IS NULL;
-        v_step := CASE v_policy.period WHEN 'day' THEN INTERVAL '1 day' ELSE INTERVAL '1 month' END;
         v_created := 0;
         v_moved := 0;
         FOR v_from IN EXECUTE pg_catalog.format(
             'SELECT DISTINCT date_trunc(%L, %I AT TIME ZONE ''UTC'') AT TIME ZONE ''UTC'' FROM %s ORDER BY 1',
             v_policy.period, vb.partition_key_column(v_policy.parent), v_default
         ) LOOP
-            v_step_moved := vb.make_partition(v_policy.parent, v_from, (v_from AT TIME ZONE 'UTC' + v_step) AT TIME ZONE 'UTC');
+            v_step_moved := vb.make_partition(v_policy.parent, v_from);
             CONTINUE WHEN v_step_moved IS NULL;
             v_moved := v_moved + v_step_moved;
             v_created := v_created + 1;

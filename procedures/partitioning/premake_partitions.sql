@@ -23,7 +23,7 @@ DECLARE
     v_step_moved bigint;
 BEGIN
     FOR v_policy IN SELECT * FROM vb.policies_for(p_parent) LOOP
-        v_step := CASE v_policy.period WHEN 'day' THEN INTERVAL '1 day' ELSE INTERVAL '1 month' END;
+        v_step := ('1 ' || v_policy.period)::interval;
         v_created := 0;
         v_moved := 0;
         FOR v_from IN
@@ -33,7 +33,7 @@ BEGIN
                 v_step
             ) AT TIME ZONE 'UTC'
         LOOP
-            v_step_moved := vb.make_partition(v_policy.parent, v_from, (v_from AT TIME ZONE 'UTC' + v_step) AT TIME ZONE 'UTC');
+            v_step_moved := vb.make_partition(v_policy.parent, v_from);
             CONTINUE WHEN v_step_moved IS NULL;
             v_moved := v_moved + v_step_moved;
             v_created := v_created + 1;

@@ -8,7 +8,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 import uuid
 from dataclasses import dataclass
@@ -16,7 +15,7 @@ from pathlib import Path
 
 import psycopg
 
-from pyvb.relay import TOPIC_OF_AGGREGATE, KafkaSink, RedisSink, Relay, RelayOptions
+from pyvb.relay import TOPIC_OF_AGGREGATE, RelayThread  # noqa: F401 - tests import it from here
 
 
 @dataclass
@@ -61,30 +60,6 @@ def read_topics(
         return messages
     finally:
         consumer.close()
-
-
-class RelayThread:
-    """A relay in a thread of the test process (no signal handlers); ``stop`` is SIGTERM's path."""
-
-    def __init__(self, database_url: str, kafka: str | None, redis_url: str | None, **options):
-        sinks = []
-        if kafka:
-            sinks.append(KafkaSink(kafka, timeout_s=options.pop("kafka_timeout_s", 5.0)))
-        if redis_url:
-            sinks.append(RedisSink(redis_url))
-        self.relay = Relay(RelayOptions(database_url, **options), sinks)
-        self.thread = threading.Thread(target=self.relay.run, daemon=True)
-
-    def __enter__(self) -> RelayThread:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
-
-    def stop(self) -> None:
-        self.relay.stopping.set()
-        self.thread.join(timeout=30)
 
 
 def relay_process(

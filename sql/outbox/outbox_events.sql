@@ -5,27 +5,30 @@
 DROP VIEW IF EXISTS vb.outbox_events;
 CREATE VIEW vb.outbox_events AS
 SELECT
-    l.first_event_id + e.ordinal - 1 AS event_id,
-    l.outbox_id,
+    r.first_event_id + e.ordinal - 1 AS event_id,
+    r.outbox_id,
     e.ordinal AS position,
-    l.occurred_at,
-    l.txid,
+    r.occurred_at,
+    r.txid,
     e.event ->> 'aggregate' AS aggregate,
     e.event ->> 'key' AS aggregate_id,
     e.event ->> 'type' AS event_type,
     e.event -> 'payload' AS payload
-FROM vb.event_log AS l
-CROSS JOIN LATERAL json_array_elements(l.events) WITH ORDINALITY AS e (event, ordinal)
-UNION ALL
-SELECT
-    NULL::bigint AS event_id,
-    o.outbox_id,
-    e.ordinal AS position,
-    o.occurred_at,
-    o.txid,
-    e.event ->> 'aggregate' AS aggregate,
-    e.event ->> 'key' AS aggregate_id,
-    e.event ->> 'type' AS event_type,
-    e.event -> 'payload' AS payload
-FROM vb.outbox AS o
-CROSS JOIN LATERAL json_array_elements(o.events) WITH ORDINALITY AS e (event, ordinal);
+FROM (
+    SELECT
+        l.first_event_id,
+        l.outbox_id,
+        l.occurred_at,
+        l.txid,
+        l.events
+    FROM vb.event_log AS l
+    UNION ALL
+    SELECT
+        NULL::bigint,
+        o.outbox_id,
+        o.occurred_at,
+        o.txid,
+        o.events
+    FROM vb.outbox AS o
+) AS r
+CROSS JOIN LATERAL json_array_elements(r.events) WITH ORDINALITY AS e (event, ordinal);
