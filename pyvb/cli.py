@@ -223,6 +223,10 @@ def print_bench_outcome(table: Table, problems: list) -> None:
         sys.exit(1)
 
 
+def two_places(value) -> str:
+    return "-" if value is None else f"{value:,.2f}"
+
+
 @bench.command("ledger")
 @database_url_option
 @click.option("--clients", default=20, show_default=True, type=click.IntRange(1, 90))
@@ -294,18 +298,15 @@ def bench_ledger(
     for column in ("run", "clients", "tx/s", "transfers/s", "p50 ms", "p99 ms", "× simple-update", "failed"):
         table.add_column(column, justify="right" if column != "run" else "left")
 
-    def fmt(value):
-        return "-" if value is None else f"{value:,.2f}"
-
     for row in median_runs(rounds):
         table.add_row(
             row.name,
             str(row.clients),
             f"{row.transactions_per_s:,.0f}",
             f"{row.transfers_per_s:,.0f}",
-            fmt(row.p50_ms),
-            fmt(row.p99_ms),
-            fmt(row.ratio),
+            two_places(row.p50_ms),
+            two_places(row.p99_ms),
+            two_places(row.ratio),
             str(row.failed),
         )
     print_bench_outcome(table, problems)
@@ -331,7 +332,7 @@ def bench_ledger(
 def bench_trading(database_url, clients, duration_s, symbols, depth, traders, rate, jobs, keep):
     """place_order throughput and latency: over --symbols symbols, on one symbol, and at a fixed
     --rate (p99 under a steady load), on a scratch database of the server of --database-url."""
-    from pyvb.bench import BenchError, TradingBench, machine_size
+    from pyvb.bench import WARMUP_S, BenchError, TradingBench, machine_size
 
     try:
         runner = TradingBench(database_url, clients, duration_s, symbols, depth, traders, jobs, console)
@@ -361,6 +362,11 @@ def bench_trading(database_url, clients, duration_s, symbols, depth, traders, ra
             f"{run.ratio:.0%}",
             str(run.failed),
         )
+    table.caption = (
+        f"each run's first {WARMUP_S} s (new connections compiling the functions) not counted; their p99: "
+        + " / ".join(two_places(run.warmup_p99_ms) for run in runs)
+        + " ms"
+    )
     print_bench_outcome(table, problems)
 
 

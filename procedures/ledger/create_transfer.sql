@@ -40,7 +40,7 @@ DECLARE
     v_pending vb.pending_transfers;
     v_from uuid := p_req.from_account_id;
     v_to uuid := p_req.to_account_id;
-    f vb.accounts;  -- the debited account as read (balance of a deferred one includes unfolded)
+    f vb.accounts;  -- the debited account as read (a deferred one's balance includes unfolded)
     t vb.accounts;  -- the credited account
     f_locked boolean;
     t_locked boolean;
@@ -51,8 +51,9 @@ DECLARE
     v_release bigint := 0;
     v_code text;
     v_expires timestamptz;
-    v_row record;
     v_accounts vb.accounts [];
+    v_unfolded numeric [];  -- per locked account: its unfolded movements when its balance is needed
+    i integer;
     v_account vb.accounts;
     v_registered bigint;
 BEGIN
@@ -77,15 +78,29 @@ BEGIN
         v_to := coalesce(v_to, v_pending.to_account_id);
     END IF;
 
-    -- customer accounts: lock in id order and read (one statement)
-    SELECT array_agg(a) INTO v_accounts
+    -- Lock and read in one statement, in the ledger's global order (customer accounts by id, then
+    -- deferred ones by id): customer accounts always; a deferred account only when it must be read
+    -- or changed (debited with a limit, or in a two-phase transfer, which moves its pending
+    -- amounts). Only the debited deferred account with a limit needs its balance (funds): its
+    -- unfolded movements are added; any other deferred account's balance is left unread (null),
+    -- as its overflow is caught when it is folded.
+    SELECT array_agg(a.account), array_agg(a.unfolded) INTO v_accounts, v_unfolded
     FROM (
-        SELECT * FROM vb.accounts AS ac
-        WHERE ac.account_id IN (v_from, v_to) AND NOT ac.is_deferred
-        ORDER BY ac.account_id
-        FOR NO KEY UPDATE
+        SELECT ac AS account,
+            CASE WHEN ac.is_deferred AND ac.account_id = v_from AND ac.overdraft_limit IS NOT NULL THEN coalesce((
+                SELECT sum(u.amount) FROM vb.unfolded_entries AS u WHERE u.account_id = ac.account_id
+            ), 0) END AS unfolded
+        FROM vb.accounts AS ac
+        WHERE ac.account_id IN (v_from, v_to)
+            AND (NOT ac.is_deferred OR v_kind <> 'single' OR (ac.account_id = v_from AND ac.overdraft_limit IS NOT NULL))
+        ORDER BY ac.is_deferred, ac.account_id
+        FOR NO KEY UPDATE OF ac
     ) AS a;
-    FOREACH v_account IN ARRAY coalesce(v_accounts, '{}') LOOP
+    FOR i IN 1..coalesce(cardinality(v_accounts), 0) LOOP
+        v_account := v_accounts[i];
+        IF v_account.is_deferred THEN
+            v_account.balance := v_account.balance + v_unfolded[i];  -- null unless needed
+        END IF;
         IF v_account.account_id = v_from THEN
             f := v_account;
         ELSE
@@ -94,42 +109,19 @@ BEGIN
     END LOOP;
     f_locked := f.account_id IS NOT NULL;
     t_locked := t.account_id IS NOT NULL;
-
-    -- deferred accounts: read; lock in id order and add unfolded movements for those that must
-    -- be read (debited with a limit, or in a two-phase transfer); others stay unlocked
+    -- a deferred account left unlocked (only credited, or debited without limit): read, balance unread
     IF (v_from IS NOT NULL AND NOT f_locked) OR (v_to IS NOT NULL AND NOT t_locked) THEN
-        IF NOT f_locked THEN
-            SELECT * INTO f FROM vb.accounts AS ac WHERE ac.account_id = v_from AND ac.is_deferred;
-            f_locked := f.account_id IS NOT NULL AND (v_kind <> 'single' OR f.overdraft_limit IS NOT NULL);
-        END IF;
-        IF NOT t_locked THEN
-            SELECT * INTO t FROM vb.accounts AS ac WHERE ac.account_id = v_to AND ac.is_deferred;
-            t_locked := t.account_id IS NOT NULL AND v_kind <> 'single';
-        END IF;
-        FOR v_row IN
-            SELECT ac.account_id, ac.balance + coalesce((
-                    SELECT sum(u.amount) FROM vb.unfolded_entries AS u WHERE u.account_id = ac.account_id
-                ), 0)::bigint AS balance, ac.pending_out, ac.pending_in
-            FROM vb.accounts AS ac
-            WHERE ac.account_id IN (
-                CASE WHEN f.is_deferred AND f_locked THEN v_from END,
-                CASE WHEN t.is_deferred AND t_locked THEN v_to END
-            )
-            ORDER BY ac.account_id
-            FOR NO KEY UPDATE
+        FOR v_account IN
+            SELECT * FROM vb.accounts AS ac
+            WHERE ac.account_id IN (CASE WHEN NOT f_locked THEN v_from END, CASE WHEN NOT t_locked THEN v_to END)
         LOOP
-            IF v_row.account_id = v_from THEN
-                f.balance := v_row.balance; f.pending_out := v_row.pending_out; f.pending_in := v_row.pending_in;
+            v_account.balance := NULL;
+            IF v_account.account_id = v_from THEN
+                f := v_account;
             ELSE
-                t.balance := v_row.balance; t.pending_out := v_row.pending_out; t.pending_in := v_row.pending_in;
+                t := v_account;
             END IF;
         END LOOP;
-        IF f.is_deferred AND NOT f_locked THEN
-            f.balance := NULL;  -- not read: only credited, or debited without limit
-        END IF;
-        IF t.is_deferred AND NOT t_locked THEN
-            t.balance := NULL;
-        END IF;
     END IF;
 
     IF v_kind IN ('post_pending', 'void_pending') AND p_req.pending_id IS NOT NULL THEN

@@ -37,8 +37,8 @@
 -- Self-trade prevention: matching stops before a resting order of the same owner and the
 -- incoming order's rest is cancelled. FOK trades only if the whole quantity fills.
 -- Locks: the security's row (orders of one symbol serialise, other symbols run in parallel),
--- then, in one vb_api.create_transfers call, the accounts in the ledger's global order, so
--- orders and plain transfers cannot deadlock.
+-- then, in one ledger call (vb_api.create_transfers, or create_transfer for a lone request), the
+-- accounts in the ledger's global order, so orders and plain transfers cannot deadlock.
 -- Risk: after its trades, soft limits the account now exceeds raise breach events and alerts
 -- (vb.post_trade_risk), in the same transaction.
 -- Events: order.accepted | order.filled | order.partially_filled | order.cancelled |
@@ -68,7 +68,9 @@ DECLARE
     v_existing vb.orders;
     v_security vb.securities;
     v_account vb.accounts;
-    v_fees record;
+    v_maker_fee_bps integer;
+    v_taker_fee_bps integer;
+    v_open_accounts uuid [];  -- which of the owner's accounts below (and the fee account) are open
     v_reference bigint;
     v_reason text;
     v_now timestamptz := clock_timestamp();
@@ -77,7 +79,6 @@ DECLARE
     v_cash_escrow uuid;
     v_share_escrow uuid;
     v_fee_account uuid;
-    v_maker vb.orders;
     v_remaining bigint := p_quantity;
     v_fill bigint;
     v_stp boolean := false;
@@ -93,12 +94,24 @@ DECLARE
     v_requests vb_api.transfer_request [] := '{}';
     v_debits text [] := '{}';  -- what a failure of each request means: 'cash' | 'shares' | 'other'
     v_result record;
+    v_request vb_api.transfer_request;
+    v_failed_idx integer;  -- the first settlement request that failed, and how
+    v_failed_status text;
     v_status text;
     v_filled bigint;
     v_notional numeric := 0;
     v_reservation uuid;
     v_events json [] := '{}';
     i integer;
+    -- the resting orders of the other side that cross, best first: a bound cursor is planned for
+    -- its first rows, so the scan walks the book index in order and stops when the order is
+    -- filled (a plan for all rows would collect every crossing entry, dead ones included, and sort)
+    c_book CURSOR (c_side text, c_worst_priority bigint) FOR
+        SELECT o AS maker, o.owner_id, o.limit_price, o.quantity - o.filled_quantity AS open_quantity
+        FROM vb.orders AS o
+        WHERE o.symbol = p_symbol AND o.side = c_side AND o.order_status IN ('new', 'partially_filled')
+            AND o.priority_price <= c_worst_priority
+        ORDER BY o.priority_price, o.book_seq;
 BEGIN
     -- idempotency: one caller at a time per order id
     PERFORM pg_advisory_xact_lock(hashtextextended(p_order_id::text, 7301));
@@ -144,9 +157,22 @@ BEGIN
     IF v_reason IS NULL AND NOT vb.market_is_open(v_now) THEN
         v_reason := 'market_closed';
     END IF;
-    IF v_reason IS NULL AND p_side = 'sell'
-        AND NOT EXISTS (SELECT FROM vb.accounts AS a WHERE a.account_id = vb.share_account_uuid(v_owner, p_symbol)) THEN
-        v_reason := 'insufficient_position';  -- no short selling: a seller without shares
+    IF v_reason IS NULL THEN
+        -- the fee rates, and which accounts settlement may need are open (one statement)
+        v_shares := vb.share_account_uuid(v_owner, p_symbol);
+        v_cash_escrow := vb.derived_id('escrow', v_owner::text, v_security.currency);
+        v_share_escrow := vb.derived_id('escrow', v_owner::text, p_symbol);
+        v_fee_account := vb.derived_id('fees', v_security.currency);
+        SELECT coalesce(v_security.maker_fee_bps, d.maker_fee_bps), coalesce(v_security.taker_fee_bps, d.taker_fee_bps),
+            ARRAY(
+                SELECT a.account_id FROM vb.accounts AS a
+                WHERE a.account_id IN (v_shares, v_cash_escrow, v_share_escrow, v_fee_account)
+            )
+        INTO v_maker_fee_bps, v_taker_fee_bps, v_open_accounts
+        FROM vb.fee_defaults AS d;
+        IF p_side = 'sell' AND NOT v_shares = ANY (v_open_accounts) THEN
+            v_reason := 'insufficient_position';  -- no short selling: a seller without shares
+        END IF;
     END IF;
     IF v_reason IS NOT NULL THEN
         RETURN QUERY SELECT * FROM vb.record_rejected_order(
@@ -155,36 +181,24 @@ BEGIN
         RETURN;
     END IF;
 
-    SELECT coalesce(v_security.maker_fee_bps, d.maker_fee_bps) AS maker_fee_bps,
-        coalesce(v_security.taker_fee_bps, d.taker_fee_bps) AS taker_fee_bps
-    INTO v_fees
-    FROM vb.fee_defaults AS d;
-    v_shares := vb.share_account_uuid(v_owner, p_symbol);
-    v_cash_escrow := vb.derived_id('escrow', v_owner::text, v_security.currency);
-    v_share_escrow := vb.derived_id('escrow', v_owner::text, p_symbol);
-    v_fee_account := vb.derived_id('fees', v_security.currency);
-
-    -- the matching plan: resting orders of the other side that cross, best first
-    FOR v_maker IN
-        -- an index range on (symbol, side, priority_price, book_seq): best first, crossing only
-        SELECT * FROM vb.orders AS o
-        WHERE o.symbol = p_symbol AND o.side = CASE p_side WHEN 'buy' THEN 'sell' ELSE 'buy' END
-            AND o.order_status IN ('new', 'partially_filled')
-            AND o.priority_price <= CASE WHEN p_order_type = 'market' THEN 9223372036854775807
-                WHEN p_side = 'buy' THEN p_limit_price ELSE -p_limit_price END
-        ORDER BY o.priority_price, o.book_seq
-    LOOP
-        EXIT WHEN v_remaining = 0;
-        IF v_maker.owner_id = v_owner THEN
+    -- the matching plan: resting orders of the other side that cross, best first (v_resting is
+    -- the loop's record)
+    FOR v_resting IN c_book(
+        CASE p_side WHEN 'buy' THEN 'sell' ELSE 'buy' END,
+        CASE WHEN p_order_type = 'market' THEN 9223372036854775807
+            WHEN p_side = 'buy' THEN p_limit_price ELSE -p_limit_price END
+    ) LOOP
+        IF v_resting.owner_id = v_owner THEN
             v_stp := true;  -- self-trade prevention: stop before our own resting order
             EXIT;
         END IF;
-        v_fill := least(v_remaining, v_maker.quantity - v_maker.filled_quantity);
-        m_maker := m_maker || v_maker;
-        m_price := m_price || v_maker.limit_price;
+        v_fill := least(v_remaining, v_resting.open_quantity);
+        m_maker := m_maker || v_resting.maker;
+        m_price := m_price || v_resting.limit_price;
         m_quantity := m_quantity || v_fill;
-        m_rest := m_rest || (v_maker.quantity - v_maker.filled_quantity - v_fill);
+        m_rest := m_rest || (v_resting.open_quantity - v_fill);
         v_remaining := v_remaining - v_fill;
+        EXIT WHEN v_remaining = 0;
     END LOOP;
     -- trading states and hard risk limits (checked before funds, which settlement checks)
     v_reason := vb.pre_trade_risk(
@@ -207,10 +221,14 @@ BEGIN
 
     -- accounts settlement needs (idempotent; opened before the single ledger call)
     IF cardinality(m_maker) > 0 THEN
-        PERFORM vb.ensure_account(v_fee_account, v_security.currency, NULL, 'fee');
+        IF NOT v_fee_account = ANY (v_open_accounts) THEN
+            PERFORM vb.ensure_account(v_fee_account, v_security.currency, NULL, 'fee');
+        END IF;
     END IF;
     IF p_side = 'buy' THEN
-        PERFORM vb.ensure_account(v_shares, p_symbol, v_owner, 'customer');
+        IF NOT v_shares = ANY (v_open_accounts) THEN
+            PERFORM vb.ensure_account(v_shares, p_symbol, v_owner, 'customer');
+        END IF;
     END IF;
 
     -- ledger requests, one per leg, in order
@@ -219,7 +237,7 @@ BEGIN
         SELECT r.requests, r.debits, r.buyer_fee, r.seller_fee INTO v_result
         FROM vb.trade_transfers(
             m_trade[i], m_price[i], m_quantity[i], p_side, v_owner, p_account_id, v_shares, m_maker[i], m_rest[i],
-            v_fees.taker_fee_bps, v_fee_account, v_security.currency, p_symbol, v_security.lot_size
+            v_taker_fee_bps, v_fee_account, v_security.currency, p_symbol, v_security.lot_size
         ) AS r;
         v_requests := v_requests || v_result.requests;
         v_debits := v_debits || v_result.debits;
@@ -233,41 +251,53 @@ BEGIN
     IF v_remaining > 0 AND p_order_type = 'limit' AND p_time_in_force IN ('gtc', 'day') AND NOT v_stp THEN
         v_reservation := vb.derived_id('reserve', p_order_id::text, '1');
         IF p_side = 'buy' THEN
-            PERFORM vb.ensure_account(v_cash_escrow, v_security.currency, v_owner, 'clearing');
+            IF NOT v_cash_escrow = ANY (v_open_accounts) THEN
+                PERFORM vb.ensure_account(v_cash_escrow, v_security.currency, v_owner, 'clearing');
+            END IF;
             v_requests := v_requests || ROW(v_reservation, p_account_id, v_cash_escrow,
-                vb.buy_reservation(v_remaining, p_limit_price, v_fees.maker_fee_bps, v_security.lot_size), 'reserve', '{pending}',
+                vb.buy_reservation(v_remaining, p_limit_price, v_maker_fee_bps, v_security.lot_size), 'reserve', '{pending}',
                 NULL, NULL, NULL)::vb_api.transfer_request;
             v_debits := v_debits || 'cash'::text;
         ELSE
-            PERFORM vb.ensure_account(v_share_escrow, p_symbol, v_owner, 'clearing');
+            IF NOT v_share_escrow = ANY (v_open_accounts) THEN
+                PERFORM vb.ensure_account(v_share_escrow, p_symbol, v_owner, 'clearing');
+            END IF;
             v_requests := v_requests || ROW(v_reservation, v_shares, v_share_escrow, v_remaining, 'reserve',
                 '{pending}', NULL, NULL, NULL)::vb_api.transfer_request;
             v_debits := v_debits || 'shares'::text;
         END IF;
     END IF;
 
-    -- one linked chain: all of it or nothing
-    IF cardinality(v_requests) > 0 THEN
+    -- one linked chain: all of it or nothing. A lone request (a rest's reservation, no trade) goes
+    -- to the ledger's scalar call, as create_transfers would send it, without the batch wrapper.
+    IF cardinality(v_requests) = 1 THEN
+        v_request := v_requests[1];
+        v_failed_status := vb_api.create_transfer(
+            v_request.transfer_id, v_request.from_account_id, v_request.to_account_id, v_request.amount,
+            v_request.code, v_request.flags, v_request.pending_id, v_request.timeout_s, v_request.metadata
+        );
+        v_failed_idx := CASE WHEN v_failed_status <> 'created' THEN 1 END;
+    ELSIF cardinality(v_requests) > 1 THEN
         FOR i IN 1..cardinality(v_requests) - 1 LOOP
             v_requests[i].flags := v_requests[i].flags || 'linked'::text;
         END LOOP;
-        SELECT r.idx, r.status INTO v_result
+        SELECT r.idx, r.status INTO v_failed_idx, v_failed_status
         FROM vb_api.create_transfers(v_requests) AS r
         WHERE r.status NOT IN ('created', 'linked_event_failed')
         ORDER BY r.idx
         LIMIT 1;
-        IF FOUND THEN
-            IF v_result.status = 'insufficient_funds' AND v_debits[v_result.idx] IN ('cash', 'shares') THEN
-                RETURN QUERY SELECT * FROM vb.record_rejected_order(
-                    p_order_id, v_digest, p_account_id, v_owner, p_symbol, p_side, p_order_type, p_time_in_force,
-                    p_quantity, p_limit_price,
-                    CASE v_debits[v_result.idx] WHEN 'cash' THEN 'insufficient_funds' ELSE 'insufficient_position' END,
-                    v_now);
-                RETURN;
-            END IF;
-            RAISE EXCEPTION 'invariant: settlement transfer % of order % failed with %', v_result.idx, p_order_id,
-                v_result.status USING ERRCODE = 'VB999';
+    END IF;
+    IF v_failed_idx IS NOT NULL THEN
+        IF v_failed_status = 'insufficient_funds' AND v_debits[v_failed_idx] IN ('cash', 'shares') THEN
+            RETURN QUERY SELECT * FROM vb.record_rejected_order(
+                p_order_id, v_digest, p_account_id, v_owner, p_symbol, p_side, p_order_type, p_time_in_force,
+                p_quantity, p_limit_price,
+                CASE v_debits[v_failed_idx] WHEN 'cash' THEN 'insufficient_funds' ELSE 'insufficient_position' END,
+                v_now);
+            RETURN;
         END IF;
+        RAISE EXCEPTION 'invariant: settlement transfer % of order % failed with %', v_failed_idx, p_order_id,
+            v_failed_status USING ERRCODE = 'VB999';
     END IF;
 
     -- the incoming order
@@ -281,7 +311,7 @@ BEGIN
         reservation_id, reservation_count, book_seq, created_at, updated_at
     ) VALUES (
         p_order_id, v_digest, p_account_id, v_owner, p_symbol, p_side, p_order_type, p_time_in_force, p_quantity,
-        p_limit_price, v_fees.maker_fee_bps, v_fees.taker_fee_bps, v_filled, v_notional, v_status,
+        p_limit_price, v_maker_fee_bps, v_taker_fee_bps, v_filled, v_notional, v_status,
         CASE WHEN v_stp AND v_status = 'cancelled' THEN 'self_trade_prevented' END,
         v_reservation, CASE WHEN v_reservation IS NULL THEN 0 ELSE 1 END,
         CASE WHEN v_reservation IS NOT NULL THEN nextval('vb.order_book_seq') END, v_now, v_now
