@@ -109,6 +109,14 @@ def p50_p99(values: list[float]) -> tuple[float | None, float | None]:
     return cuts[49], cuts[98]
 
 
+def settle(conn: psycopg.Connection) -> None:
+    """After a bulk load: statistics and visibility map up to date (VACUUM ANALYZE) and the dirty
+    pages written (CHECKPOINT), so that a measured run neither plans on stale statistics nor pays
+    the load's checkpoint and the full-page writes after it."""
+    conn.execute("VACUUM ANALYZE")
+    conn.execute("CHECKPOINT")
+
+
 def machine_size() -> str:
     memory_kb = 0
     try:
@@ -283,7 +291,7 @@ class LedgerBench(PgbenchHarness):
                     (ISSUER_ID, start, end),
                 )
             conn.execute("SELECT vb_ops.fold_deferred_entries()")
-            conn.execute("VACUUM ANALYZE")
+            settle(conn)
         self.console.print(f"initialising pgbench database {self.baseline_db}…")
         drop_database(self.server_url, self.baseline_db)
         with psycopg.connect(with_database(self.server_url, "postgres"), autocommit=True) as conn:
@@ -440,7 +448,7 @@ class TradingBench(PgbenchHarness):
                     "tick": TICK,
                 },
             )
-            conn.execute("VACUUM ANALYZE")
+            settle(conn)
 
     def orders(self, name: str, symbols: int, rate: int | None = None, clients: int | None = None) -> Run:
         script = self.workdir / (re.sub(r"[^A-Za-z0-9]+", "-", name) + ".sql")

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import psycopg
 
-from pyvb.bench import BenchError, LedgerBench, p50_p99
+from pyvb.bench import BenchError, LedgerBench, p50_p99, settle
 from pyvb.config import with_database
 from pyvb.maintain import LocalStore, Maintainer
 from pyvb.testing.history import write_history
@@ -60,7 +60,7 @@ class MaintainBench(LedgerBench):
                 "UPDATE vb.partition_policies SET retention = '6 months'"
                 " WHERE parent IN ('vb.entries'::regclass, 'vb.transfers'::regclass)"
             )
-            conn.execute("VACUUM ANALYZE")
+            settle(conn)
 
     def run(self) -> tuple[list[PassTiming], list[LatencyWindow]]:
         """pgbench at --rate for the whole run; passes start 3 s in, 3 s apart."""

@@ -48,10 +48,10 @@ BEGIN
                 ELSE vb.derived_id('reserve', o.order_id::text, (o.reservation_count + 1)::text) END,
             reservation_count = o.reservation_count + 1,
             updated_at = p_now
-        WHERE o.order_id = v_maker.order_id;
-        v_events := v_events || vb.order_event(v_maker.order_id, CASE
-            WHEN v_maker.filled_quantity + p_quantities[i] = v_maker.quantity THEN 'order.filled'
-            ELSE 'order.partially_filled' END);
+        WHERE o.order_id = v_maker.order_id
+        RETURNING * INTO v_maker;
+        v_events := v_events || vb.order_event_of(v_maker, CASE v_maker.order_status
+            WHEN 'filled' THEN 'order.filled' ELSE 'order.partially_filled' END);
         v_events := v_events || vb.outbox_event('trade.executed', 'trade', p_symbol, json_build_object(
             'trade_id', p_trade_ids[i], 'symbol', p_symbol, 'price', p_prices[i], 'quantity', p_quantities[i],
             'buy_order_id', CASE WHEN p_taker_side = 'buy' THEN p_taker_order_id ELSE v_maker.order_id END,

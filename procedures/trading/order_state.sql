@@ -3,7 +3,8 @@
 --
 -- Internal. The caller-facing state of an order (the columns of place_order and get_order):
 -- remaining_quantity is what still rests (0 unless new / partially_filled); avg_fill_price is the
--- volume-weighted fill price rounded down, null when nothing filled.
+-- volume-weighted fill price rounded down, null when nothing filled (vb.order_remaining_quantity,
+-- vb.order_avg_fill_price).
 CREATE OR REPLACE FUNCTION vb.order_state(p_order_id uuid)
 RETURNS TABLE (
     order_id uuid, status text, filled_quantity bigint, remaining_quantity bigint, avg_fill_price bigint,
@@ -13,9 +14,7 @@ LANGUAGE sql
 STABLE
 ROWS 1
 AS $$
-    SELECT o.order_id, o.order_status, o.filled_quantity,
-        CASE WHEN o.order_status IN ('new', 'partially_filled') THEN o.quantity - o.filled_quantity ELSE 0 END,
-        CASE WHEN o.filled_quantity > 0 THEN floor(o.filled_notional / o.filled_quantity)::bigint END,
+    SELECT o.order_id, o.order_status, o.filled_quantity, vb.order_remaining_quantity(o), vb.order_avg_fill_price(o),
         o.reject_reason
     FROM vb.orders AS o
     WHERE o.order_id = p_order_id;

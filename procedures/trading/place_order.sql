@@ -60,12 +60,17 @@ CREATE OR REPLACE FUNCTION vb_api.place_order(
 LANGUAGE plpgsql
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+-- Generic plans: every statement here (and in the ledger calls it makes) looks rows up by key or
+-- walks the book index; custom plans were re-planned on every call (the book cursor's estimate
+-- depends on its price, so the plan cache kept choosing them: 0.08 ms an order).
+SET plan_cache_mode = force_generic_plan
 AS $$
 #variable_conflict use_column
 DECLARE
     v_digest uuid := md5(row(p_account_id, p_symbol, p_side, p_quantity, p_order_type, p_limit_price,
         p_time_in_force)::text)::uuid;
     v_existing vb.orders;
+    v_order vb.orders;  -- the incoming order as written
     v_security vb.securities;
     v_account vb.accounts;
     v_maker_fee_bps integer;
@@ -315,7 +320,8 @@ BEGIN
         CASE WHEN v_stp AND v_status = 'cancelled' THEN 'self_trade_prevented' END,
         v_reservation, CASE WHEN v_reservation IS NULL THEN 0 ELSE 1 END,
         CASE WHEN v_reservation IS NOT NULL THEN nextval('vb.order_book_seq') END, v_now, v_now
-    );
+    )
+    RETURNING * INTO v_order;
 
     -- the makers and the trades
     IF cardinality(m_maker) > 0 THEN
@@ -328,7 +334,7 @@ BEGIN
         PERFORM vb.post_trade_risk(p_order_id);
     END IF;
     -- one outbox row for the order: the makers' events and trades, then the incoming order's
-    v_events := v_events || vb.order_event(p_order_id, CASE v_status
+    v_events := v_events || vb.order_event_of(v_order, CASE v_status
         WHEN 'new' THEN 'order.accepted' WHEN 'partially_filled' THEN 'order.partially_filled'
         WHEN 'filled' THEN 'order.filled' ELSE 'order.cancelled' END);
     INSERT INTO vb.outbox (occurred_at, events)
