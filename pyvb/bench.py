@@ -428,6 +428,16 @@ class TradingBench(PgbenchHarness):
                 " FROM generate_series(1, %s) AS n CROSS JOIN generate_series(1, %s) AS s",
                 (self.traders, self.symbols),
             )
+            # the escrow accounts a trader's resting orders reserve into, opened as place_order
+            # opens them on a trader's first resting order: the runs measure a market that has been
+            # trading, not 4,000 first orders opening accounts
+            conn.execute(
+                "SELECT count(vb.ensure_account(vb.derived_id('escrow', o::text, a), a, o, 'clearing'))"
+                f" FROM (SELECT {owner} AS o FROM generate_series(1, %s) AS n) AS t"
+                " CROSS JOIN LATERAL (SELECT 'VBD' UNION ALL SELECT 'S' || lpad(s::text, 3, '0')"
+                " FROM generate_series(1, %s) AS s) AS x (a)",
+                (self.traders, self.symbols),
+            )
             # the resting book: 5 orders per level and side, traders taken in turn
             conn.execute(
                 f"""SELECT count(*) FROM generate_series(1, %(symbols)s) AS s

@@ -12,16 +12,22 @@ LANGUAGE plpgsql
 STABLE
 AS $$
 DECLARE
-    v_state text := vb.trading_state_of(p_account_id, p_symbol);
+    v_state text;
+    v_limited boolean;  -- whether any hard limit applies
     v_breached text;
 BEGIN
+    SELECT ts.trading_state, EXISTS (
+        SELECT FROM vb.applicable_limits(p_account_id, p_symbol) AS l WHERE l.hard_limit IS NOT NULL
+    )
+    INTO v_state, v_limited
+    FROM vb.trading_state_of(p_account_id, p_symbol) AS ts;
     IF v_state = 'halted' THEN
         RETURN 'trading_halted';
     END IF;
     IF v_state = 'reduce_only' AND p_side = 'buy' THEN
         RETURN 'reduce_only';
     END IF;
-    IF NOT EXISTS (SELECT FROM vb.applicable_limits(p_account_id, p_symbol) AS l WHERE l.hard_limit IS NOT NULL) THEN
+    IF NOT v_limited THEN
         RETURN NULL;
     END IF;
     SELECT 'risk_limit:' || l.metric INTO v_breached

@@ -79,6 +79,7 @@ DECLARE
     v_reference bigint;
     v_reason text;
     v_now timestamptz := clock_timestamp();
+    v_market_open boolean;
     v_owner uuid;
     v_shares uuid;
     v_cash_escrow uuid;
@@ -134,9 +135,11 @@ BEGIN
         RAISE EXCEPTION 'p_order_id must not be null' USING ERRCODE = 'VB001';
     END IF;
 
-    -- validation, in the contract's order of reject reasons
-    SELECT * INTO v_security FROM vb.securities AS s WHERE s.symbol = p_symbol FOR UPDATE;
+    -- what does not depend on the book is read before the security's lock, to hold it shorter
     SELECT * INTO v_account FROM vb.accounts AS a WHERE a.account_id = p_account_id;
+    v_market_open := vb.market_is_open(v_now);
+    -- validation, in the contract's order of reject reasons (holding the security's lock from here)
+    SELECT * INTO v_security FROM vb.securities AS s WHERE s.symbol = p_symbol FOR UPDATE;
     v_owner := v_account.owner_id;
     v_reason := CASE
         WHEN v_security.symbol IS NULL THEN 'unknown_symbol'
@@ -159,7 +162,7 @@ BEGIN
             v_reason := 'price_band';
         END IF;
     END IF;
-    IF v_reason IS NULL AND NOT vb.market_is_open(v_now) THEN
+    IF v_reason IS NULL AND NOT v_market_open THEN
         v_reason := 'market_closed';
     END IF;
     IF v_reason IS NULL THEN
