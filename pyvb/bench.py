@@ -109,6 +109,21 @@ def p50_p99(values: list[float]) -> tuple[float | None, float | None]:
     return cuts[49], cuts[98]
 
 
+def after_warmup(
+    transactions: list[tuple[float, float]], warm_from: float
+) -> tuple[float | None, float | None, float | None, float | None]:
+    """From (latency ms, completion time) pairs: transactions/s, p50 and p99 of those completed at
+    or after ``warm_from`` (over the time from it to the last completion), and the p99 of those
+    before it. (None, …) when fewer than two completed after it."""
+    counted = [(latency_ms, done) for latency_ms, done in transactions if done >= warm_from]
+    warmup_p99 = p50_p99([latency_ms for latency_ms, done in transactions if done < warm_from])[1]
+    if len(counted) < 2:
+        return None, None, None, warmup_p99
+    tps = len(counted) / max(max(done for _, done in counted) - warm_from, 1e-3)
+    p50, p99 = p50_p99([latency_ms for latency_ms, _ in counted])
+    return tps, p50, p99, warmup_p99
+
+
 def settle(conn: psycopg.Connection) -> None:
     """After a bulk load: statistics and visibility map up to date (VACUUM ANALYZE) and the dirty
     pages written (CHECKPOINT), so that a measured run neither plans on stale statistics nor pays
@@ -217,14 +232,9 @@ class PgbenchHarness:
             dbname,
         )
         failed_match = re.search(r"number of failed transactions: (\d+)", output)
-        warm_from = started + WARMUP_S
-        transactions = self.read_pgbench_logs(slug)
-        counted = [(latency_ms, done) for latency_ms, done in transactions if done >= warm_from]
-        if len(counted) < 2:
+        tps, p50, p99, warmup_p99 = after_warmup(self.read_pgbench_logs(slug), started + WARMUP_S)
+        if tps is None:
             raise BenchError(f"{name}: fewer than two transactions after the {WARMUP_S} s warm-up")
-        tps = len(counted) / max(max(done for _, done in counted) - warm_from, 1e-3)
-        p50, p99 = p50_p99([latency_ms for latency_ms, _ in counted])
-        warmup_p99 = p50_p99([latency_ms for latency_ms, done in transactions if done < warm_from])[1]
         return Run(
             name,
             clients,

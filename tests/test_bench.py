@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pyvb.bench import Run, median_runs, script_text
+import pytest
+
+from pyvb.bench import Run, after_warmup, median_runs, script_text
 from pyvb.testing import run_pyvb
 
 
@@ -20,6 +22,17 @@ def test_ratios_are_taken_within_a_round_then_medianed():
     assert [m.name for m in merged] == ["simple-update", "create_transfer"]
     assert merged[1].ratio == 0.6  # rounds give 0.6, 0.7, 0.5
     assert merged[1].transactions_per_s == 600
+
+
+def test_runs_count_only_what_completes_after_the_warm_up():
+    # (latency ms, completion s): a slow cold start in the first 2 s, then 1 ms transactions
+    cold = [(300.0, 100.5), (250.0, 101.9)]
+    warm = [(1.0, 102.0 + i / 100) for i in range(101)]
+    tps, p50, p99, warmup_p99 = after_warmup(cold + warm, 102.0)
+    assert tps == pytest.approx(101 / 1.0)
+    assert p50 == 1.0 and p99 == 1.0
+    assert warmup_p99 is not None and warmup_p99 >= 250.0
+    assert after_warmup(cold, 102.0)[0] is None
 
 
 def test_scripts_name_existing_accounts():
