@@ -28,6 +28,9 @@ CREATE OR REPLACE FUNCTION vb_api.create_transfer(
 LANGUAGE plpgsql
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+-- Generic plans, as in vb_api.create_transfers: every statement looks rows up by key, and the
+-- plan cache otherwise kept re-planning the account-locking statement on every call (0.1 ms).
+SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
     p_req vb_api.transfer_request := ROW(
