@@ -36,9 +36,10 @@
 -- trades. Fee rates are fixed on the order when it is placed.
 -- Self-trade prevention: matching stops before a resting order of the same owner and the
 -- incoming order's rest is cancelled. FOK trades only if the whole quantity fills.
--- Locks: the security's row (orders of one symbol serialise, other symbols run in parallel),
--- then, in one ledger call (vb_api.create_transfers, or create_transfer for a lone request), the
--- accounts in the ledger's global order, so orders and plain transfers cannot deadlock.
+-- Locks: the security's row, once the checks that do not depend on the book have passed (orders
+-- of one symbol serialise, other symbols run in parallel), then, in one ledger call
+-- (vb_api.create_transfers, or create_transfer for a lone request), the accounts in the ledger's
+-- global order, so orders and plain transfers cannot deadlock.
 -- Risk: after its trades, soft limits the account now exceeds raise breach events and alerts
 -- (vb.post_trade_risk), in the same transaction.
 -- Events: order.accepted | order.filled | order.partially_filled | order.cancelled |
@@ -135,12 +136,14 @@ BEGIN
         RAISE EXCEPTION 'p_order_id must not be null' USING ERRCODE = 'VB001';
     END IF;
 
-    -- what does not depend on the book is read before the security's lock, to hold it shorter
+    -- What does not depend on the book is read and checked before the security's lock, to hold
+    -- it shorter: the account, the calendar, the security's terms (currency, lot and tick never
+    -- change; fee rates are taken as the order arrives), which of the accounts exist.
     SELECT * INTO v_account FROM vb.accounts AS a WHERE a.account_id = p_account_id;
     v_market_open := vb.market_is_open(v_now);
-    -- validation, in the contract's order of reject reasons (holding the security's lock from here)
-    SELECT * INTO v_security FROM vb.securities AS s WHERE s.symbol = p_symbol FOR UPDATE;
+    SELECT * INTO v_security FROM vb.securities AS s WHERE s.symbol = p_symbol;
     v_owner := v_account.owner_id;
+    -- validation, in the contract's order of reject reasons
     v_reason := CASE
         WHEN v_security.symbol IS NULL THEN 'unknown_symbol'
         WHEN v_account.account_id IS NULL OR v_owner IS NULL OR v_account.account_kind <> 'customer'
@@ -155,16 +158,6 @@ BEGIN
                 OR p_limit_price % v_security.tick_size <> 0))
             OR (p_order_type = 'market' AND p_limit_price IS NOT NULL) THEN 'invalid_price'
     END;
-    IF v_reason IS NULL AND p_order_type = 'limit' AND v_security.price_band_bps IS NOT NULL THEN
-        SELECT r.price INTO v_reference FROM vb.reference_price(p_symbol) AS r;
-        IF v_reference IS NOT NULL
-            AND abs(p_limit_price - v_reference)::numeric * 10000 > v_security.price_band_bps::numeric * v_reference THEN
-            v_reason := 'price_band';
-        END IF;
-    END IF;
-    IF v_reason IS NULL AND NOT v_market_open THEN
-        v_reason := 'market_closed';
-    END IF;
     IF v_reason IS NULL THEN
         -- the fee rates, and which accounts settlement may need are open (one statement)
         v_shares := vb.share_account_uuid(v_owner, p_symbol);
@@ -178,9 +171,22 @@ BEGIN
             )
         INTO v_maker_fee_bps, v_taker_fee_bps, v_open_accounts
         FROM vb.fee_defaults AS d;
-        IF p_side = 'sell' AND NOT v_shares = ANY (v_open_accounts) THEN
-            v_reason := 'insufficient_position';  -- no short selling: a seller without shares
+        -- the book's lock: from here the orders of this symbol serialise
+        PERFORM FROM vb.securities AS s WHERE s.symbol = p_symbol FOR UPDATE;
+    END IF;
+    IF v_reason IS NULL AND p_order_type = 'limit' AND v_security.price_band_bps IS NOT NULL THEN
+        -- under the lock: the reference price moves with this symbol's trades
+        SELECT r.price INTO v_reference FROM vb.reference_price(p_symbol) AS r;
+        IF v_reference IS NOT NULL
+            AND abs(p_limit_price - v_reference)::numeric * 10000 > v_security.price_band_bps::numeric * v_reference THEN
+            v_reason := 'price_band';
         END IF;
+    END IF;
+    IF v_reason IS NULL AND NOT v_market_open THEN
+        v_reason := 'market_closed';
+    END IF;
+    IF v_reason IS NULL AND p_side = 'sell' AND NOT v_shares = ANY (v_open_accounts) THEN
+        v_reason := 'insufficient_position';  -- no short selling: a seller without shares
     END IF;
     IF v_reason IS NOT NULL THEN
         RETURN QUERY SELECT * FROM vb.record_rejected_order(
