@@ -55,7 +55,7 @@ DECLARE
     v_code text;
     v_expires timestamptz;
     v_accounts vb.accounts [];
-    v_unfolded numeric [];  -- per locked account: its unfolded movements when its balance is needed
+    v_unfolded numeric [];  -- per locked account: its unfolded movements (null for a customer account)
     i integer;
     v_account vb.accounts;
     v_registered bigint;
@@ -84,13 +84,12 @@ BEGIN
     -- Lock and read in one statement, in the ledger's global order (customer accounts by id, then
     -- deferred ones by id): customer accounts always; a deferred account only when it must be read
     -- or changed (debited with a limit, or in a two-phase transfer, which moves its pending
-    -- amounts). Only the debited deferred account with a limit needs its balance (funds): its
-    -- unfolded movements are added; any other deferred account's balance is left unread (null),
-    -- as its overflow is caught when it is folded.
+    -- amounts). A locked deferred account's balance includes its unfolded movements (funds, and
+    -- overflow, are checked as for the batch path); an unlocked one's is left unread.
     SELECT array_agg(a.account), array_agg(a.unfolded) INTO v_accounts, v_unfolded
     FROM (
         SELECT ac AS account,
-            CASE WHEN ac.is_deferred AND ac.account_id = v_from AND ac.overdraft_limit IS NOT NULL THEN coalesce((
+            CASE WHEN ac.is_deferred THEN coalesce((
                 SELECT sum(u.amount) FROM vb.unfolded_entries AS u WHERE u.account_id = ac.account_id
             ), 0) END AS unfolded
         FROM vb.accounts AS ac
@@ -102,7 +101,7 @@ BEGIN
     FOR i IN 1..coalesce(cardinality(v_accounts), 0) LOOP
         v_account := v_accounts[i];
         IF v_account.is_deferred THEN
-            v_account.balance := v_account.balance + v_unfolded[i];  -- null unless needed
+            v_account.balance := v_account.balance + v_unfolded[i];
         END IF;
         IF v_account.account_id = v_from THEN
             f := v_account;
