@@ -53,7 +53,7 @@ class MaintainBench(LedgerBench):
 
     def setup(self) -> None:
         super().setup()
-        self.console.print(f"writing {self.history_transfers:,} dated transfers (January–August 2026)…")
+        self.console.print(f"writing {self.history_transfers:,} transfers dated 10 to 3 months back…")
         write_history(self.url, accounts=200, transfers_per_month=self.history_transfers // 8)
         with psycopg.connect(self.url, autocommit=True) as conn:
             conn.execute(

@@ -89,6 +89,8 @@ def db() -> None:
 def migrate(database_url: str) -> None:
     """Create the database if needed, apply pending migrations and changed repeatable files."""
     report = Deployer(database_url).migrate()
+    for parent, created in report.partitions_premade.items():
+        click.echo(f"premade {created} partition(s) of {parent}")
     if report.nothing_applied:
         click.echo("nothing to apply: the database is up to date")
         return
@@ -812,9 +814,8 @@ def maintain_status(database_url):
         health, last = status(conn)
     table, attention = health_table(health)
     console.print(table)
-    if last is None:
+    if last is None:  # a fresh deploy: its partitions were premade; the table says if anything is due
         console.print("last pass: never")
-        attention = True
     else:
         run_id, host, started_at, _finished_at, outcome, _detail = last
         console.print(

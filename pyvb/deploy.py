@@ -12,6 +12,9 @@ transaction itself:
 3. Pending migrations, then every repeatable file whose sha256 differs from the recorded
    one (``procedures/**/*.sql``, then ``sql/**/*.sql`` without ``sql/seed/``), are applied
    and recorded in ``vb_deploy``; any failure rolls the whole deploy back.
+4. The partitions of the current period and those ahead are made (``vb_ops.premake_partitions``
+   on the server's clock), so a deploy at any date can take writes before its first
+   maintenance pass.
 
 Every file but those whose first line is ``-- pyvb: run-as-deployer`` runs under
 ``SET ROLE vb_owner``, so the objects it creates are owned by ``vb_owner``.
@@ -69,6 +72,8 @@ class RepeatableFile:
 class DeployReport:
     migrations_applied: list[str] = field(default_factory=list)
     repeatables_applied: list[str] = field(default_factory=list)
+    #: partitions created around the database's "now" (table → count), see ``premake``
+    partitions_premade: dict[str, int] = field(default_factory=dict)
 
     @property
     def nothing_applied(self) -> bool:
@@ -231,7 +236,25 @@ class Deployer:
             for repeatable in self._changed(backend):
                 self._apply_repeatable(backend, repeatable)
                 report.repeatables_applied.append(repeatable.path)
+            report.partitions_premade = self._premake(backend)
         return report
+
+    def _premake(self, backend) -> dict[str, int]:
+        """Partitions from the current period through the policies' ``premake`` ahead, on the
+        database server's clock: a deploy on any date is ready for writes at once, before the
+        first maintenance pass (the migrations' own partitions cover fixed years only)."""
+        if self._execute(backend, "SELECT to_regprocedure('vb_ops.premake_partitions(regclass)')").fetchone()[
+            0
+        ]:
+            try:
+                with self._as_owner(backend), backend.transaction():
+                    rows = self._execute(
+                        backend, "SELECT parent::text, created FROM vb_ops.premake_partitions()"
+                    ).fetchall()
+            except psycopg.Error as error:
+                raise DeployError(f"premaking partitions: {pg_error_line(error)}") from None
+            return {parent: created for parent, created in rows if created}
+        return {}
 
     def _apply_repeatable(self, backend, repeatable: RepeatableFile) -> None:
         try:

@@ -333,18 +333,21 @@ class Maintainer:
         """Detach what retention says (oldest first), archive when the policy says so, drop."""
         done = []
         due = conn.execute(
-            "SELECT parent::text, partition::text, range_from, range_to, archive"
+            "SELECT partition::text, archive, vb.partition_holds_rows(partition)"
             " FROM vb_ops.detachable_partitions()"
         ).fetchall()
-        for _parent, partition, _range_from, _range_to, archive in due:
-            if archive and self.store is None:  # stays attached (and flagged by the health check)
+        for partition, archive, holds_rows in due:
+            if archive and holds_rows and self.store is None:  # stays attached (flagged by the health check)
                 log.warning("%s is due for archival but no archive store was given; left attached", partition)
                 continue
             conn.execute("CALL vb_ops.detach_partition(%s, %s)", (partition, self.lock_timeout_ms))
-        # every detached partition not yet dropped, including one a crashed pass left behind
+        # every detached partition not yet dropped, including one a crashed pass left behind; an
+        # empty one has nothing to archive and is dropped with or without a store
         pending = conn.execute(
             """SELECT ap.parent::text, ap.partition_name, ap.range_from, ap.range_to,
-                      coalesce(pp.archive, true), ap.archived_at IS NOT NULL
+                      coalesce(pp.archive, true)
+                          AND coalesce(vb.partition_holds_rows(to_regclass(ap.partition_name)), false),
+                      ap.archived_at IS NOT NULL
                FROM vb.archived_periods AS ap
                LEFT JOIN vb.partition_policies AS pp ON pp.parent = ap.parent
                WHERE ap.dropped_at IS NULL ORDER BY ap.range_from"""

@@ -10,7 +10,7 @@ import subprocess
 import sys
 import threading
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import psycopg
@@ -21,12 +21,12 @@ from pyvb.testing import run_pyvb
 from pyvb.testing.history import write_history
 from pyvb.testing.tansu import free_port, wait_for_port
 
-# after the archived boundary (May 1): balance_at must answer the same before and after archival
-INSTANTS = [
-    datetime(2026, 5, 1, tzinfo=UTC),
-    datetime(2026, 6, 14, 12, tzinfo=UTC),
-    datetime(2026, 8, 31, tzinfo=UTC),
-]
+
+def instants_after_boundary(history) -> list[datetime]:
+    """Instants from the archived boundary on (the start of the history's fifth month: 6 months of
+    retention leave its first four): balance_at must answer the same before and after archival."""
+    boundary = history.months[4]
+    return [boundary, boundary + timedelta(days=44, hours=12), history.months[-1] + timedelta(days=30)]
 
 
 def rows_checksum(conn, table: str, order: str) -> tuple[int, str]:
@@ -35,11 +35,11 @@ def rows_checksum(conn, table: str, order: str) -> tuple[int, str]:
     ).fetchone()
 
 
-def balances_at(conn, accounts) -> dict:
+def balances_at(conn, history) -> dict:
     return {
         (account, at): conn.execute("SELECT vb_api.balance_at(%s, %s)", (account, at)).fetchone()[0]
-        for account in accounts
-        for at in INSTANTS
+        for account in history.accounts
+        for at in instants_after_boundary(history)
     }
 
 
@@ -70,16 +70,19 @@ def test_a_pass_twice_then_status_is_healthy(test_db_url, tmp_path):
 
 
 def test_status_exits_nonzero_on_rows_in_a_default_partition_and_a_pass_fixes_it(test_db_url):
-    with psycopg.connect(test_db_url, autocommit=True) as conn:
-        conn.execute(
-            "INSERT INTO vb.quote_history (symbol, quoted_at, last_price) VALUES ('X', '2030-01-02', 5)"
-        )
+    with psycopg.connect(test_db_url, autocommit=True) as conn:  # a day three years ahead of the server
+        far_day = conn.execute(
+            "INSERT INTO vb.quote_history (symbol, quoted_at, last_price)"
+            " VALUES ('X', (date_trunc('day', now() AT TIME ZONE 'UTC') + interval '3 years')"
+            "         AT TIME ZONE 'UTC', 5)"
+            " RETURNING to_char(quoted_at AT TIME ZONE 'UTC', 'YYYYMMDD')"
+        ).fetchone()[0]
     status = run_pyvb("maintain", "status", "--database-url", test_db_url)
     assert status.returncode == 1 and "1 rows in the default partition" in status.stdout
     assert run_pyvb("maintain", "run", "--database-url", test_db_url).returncode == 0
     with psycopg.connect(test_db_url) as conn:
         where = conn.execute("SELECT tableoid::regclass::text FROM vb.quote_history").fetchone()[0]
-    assert where == "vb.quote_history_p20300102"
+    assert where == f"vb.quote_history_p{far_day}"
 
 
 def test_two_passes_at_once_one_runs_and_the_other_is_skipped_or_follows(test_db_url):
@@ -96,47 +99,59 @@ def test_two_passes_at_once_one_runs_and_the_other_is_skipped_or_follows(test_db
 
 
 def test_ledger_archival_keeps_balances_verifies_and_restores_identical_rows(test_db_url, tmp_path):
-    accounts = write_history(test_db_url)
+    history = write_history(test_db_url)
+    first = f"entries_p{history.months[0]:%Y%m}"
     with psycopg.connect(test_db_url) as conn:
-        before = balances_at(conn, accounts)
-        january = rows_checksum(conn, "vb.entries_p202601", "t.account_id, t.version")
+        before = balances_at(conn, history)
+        first_rows = rows_checksum(conn, f"vb.{first}", "t.account_id, t.version")
     set_ledger_retention(test_db_url)
     archive = tmp_path / "archive"
     result = run_pyvb("maintain", "run", "--database-url", test_db_url, "--archive-dir", str(archive))
     assert result.returncode == 0, result.stdout + result.stderr
     with psycopg.connect(test_db_url) as conn:
-        assert balances_at(conn, accounts) == before
+        assert balances_at(conn, history) == before
         archived = conn.execute(
-            "SELECT parent::text, range_from, row_count, dropped_at IS NOT NULL FROM vb.archived_periods"
+            "SELECT parent::text, range_from, range_to, row_count, dropped_at IS NOT NULL"
+            " FROM vb.archived_periods"
             " WHERE parent IN ('vb.entries'::regclass, 'vb.transfers'::regclass)"
             " ORDER BY range_from, parent::text"
         ).fetchall()
-        assert [(p, r.month, dropped) for p, r, _, dropped in archived] == [
-            (parent, month, True) for month in (1, 2, 3, 4) for parent in ("vb.entries", "vb.transfers")
+        # six months of retention: the history's first four months leave with their rows; only
+        # empty earlier months (premade by the migrations) leave with them, and all are dropped
+        assert [(p, r) for p, r, _, rows, _ in archived if rows] == [
+            (parent, month) for month in history.months[:4] for parent in ("vb.entries", "vb.transfers")
         ]
-        assert conn.execute("SELECT to_regclass('vb.entries_p202601')").fetchone()[0] is None
+        assert all(dropped for *_, dropped in archived)
+        assert max(range_to for _, _, range_to, _, _ in archived) == history.months[4]
+        assert conn.execute("SELECT to_regclass(%s)", (f"vb.{first}",)).fetchone()[0] is None
+        assert conn.execute("SELECT to_regclass(%s)", (f"vb.entries_p{history.months[4]:%Y%m}",)).fetchone()[
+            0
+        ]
         with pytest.raises(psycopg.Error) as archived_error:
-            conn.execute("SELECT vb_api.balance_at(%s, '2026-01-15')", (accounts[0],))
+            conn.execute(
+                "SELECT vb_api.balance_at(%s, %s)",
+                (history.accounts[0], history.months[0] + timedelta(days=14)),
+            )
         assert archived_error.value.sqlstate == "VB003"
     assert run_pyvb("verify", "--database-url", test_db_url).returncode == 0
 
+    manifest = f"entries/{first}.manifest.json"
     listing = run_pyvb("archive", "list", "--archive-dir", str(archive))
-    assert listing.returncode == 0 and "entries/entries_p202601.manifest.json" in listing.stdout
+    assert listing.returncode == 0 and manifest in listing.stdout
     verified = run_pyvb("archive", "verify", "--archive-dir", str(archive))
     assert verified.returncode == 0 and "FAILED" not in verified.stdout
     restored = run_pyvb(
-        "archive", "restore", "--database-url", test_db_url, "--archive-dir", str(archive),
-        "entries/entries_p202601.manifest.json",
-    )  # fmt: skip
+        "archive", "restore", "--database-url", test_db_url, "--archive-dir", str(archive), manifest
+    )
     assert restored.returncode == 0, restored.stderr
     with psycopg.connect(test_db_url) as conn:
-        assert rows_checksum(conn, "vb_restore.entries_p202601", "t.account_id, t.version") == january
+        assert rows_checksum(conn, f"vb_restore.{first}", "t.account_id, t.version") == first_rows
 
-    data = archive / "entries" / "entries_p202601.copy.gz"
+    data = archive / "entries" / f"{first}.copy.gz"
     rows = gzip.decompress(data.read_bytes()).splitlines()
     data.write_bytes(gzip.compress(b"\n".join(rows[:-1]) + b"\n"))
     broken = run_pyvb("archive", "verify", "--archive-dir", str(archive))
-    assert broken.returncode == 1 and "FAILED  entries/entries_p202601.manifest.json" in broken.stdout
+    assert broken.returncode == 1 and f"FAILED  {manifest}" in broken.stdout
     assert "differs from the manifest" in broken.stdout
 
 
@@ -292,6 +307,6 @@ def test_an_unreachable_s3_endpoint_fails_the_pass_in_one_line_and_keeps_the_par
             " WHERE dropped_at IS NULL GROUP BY 1 ORDER BY 1"
         ).fetchall()
     assert kept == 1, "detached, not dropped: the next pass archives it"
-    assert [parent for parent, _ in waiting] == ["vb.breach_events", "vb.event_log"], (
-        "outbox months still dropped"
+    assert [parent for parent, _ in waiting] == ["vb.breach_events"], (
+        "empty months past retention (event log, outbox) dropped without an archive"
     )

@@ -6,8 +6,10 @@
 -- One row per policy table: attached partitions, how many periods exist ahead of the current
 -- one, rows waiting in the default partition, the oldest and newest attached range, how many
 -- partitions retention would detach now. ok is false when fewer partitions are ahead than the
--- policy asks, when the default partition holds rows, or when retention has work waiting;
--- detail says which. For `pyvb maintain status` (which exits 1 on any false).
+-- policy asks, when the default partition holds rows, or when retention has work waiting:
+-- partitions past retention that hold rows (to archive, which needs an archive store). Empty
+-- partitions past retention are not work waiting: any pass drops them, with or without a
+-- store; detail mentions them. For `pyvb maintain status` (which exits 1 on any false).
 CREATE OR REPLACE FUNCTION vb_ops.partition_health()
 RETURNS TABLE (
     parent text, period text, partitions integer, ahead integer, premake integer, default_rows bigint,
@@ -23,6 +25,7 @@ DECLARE
     v_policy vb.partition_policies;
     v_default regclass;
     v_problems text[];
+    v_empty_due integer;
 BEGIN
     FOR v_policy IN SELECT * FROM vb.partition_policies AS pp ORDER BY pp.parent::text LOOP
         parent := v_policy.parent::text;
@@ -39,7 +42,9 @@ BEGIN
         IF v_default IS NOT NULL THEN
             EXECUTE pg_catalog.format('SELECT count(*) FROM %s', v_default) INTO default_rows;
         END IF;
-        SELECT count(*) INTO detachable FROM vb_ops.detachable_partitions() AS d WHERE d.parent = v_policy.parent;
+        SELECT count(*), count(*) FILTER (WHERE NOT vb.partition_holds_rows(d.partition))
+        INTO detachable, v_empty_due
+        FROM vb_ops.detachable_partitions() AS d WHERE d.parent = v_policy.parent;
         v_problems := '{}';
         IF ahead < v_policy.premake THEN
             v_problems := v_problems || pg_catalog.format('%s of %s partitions ahead', ahead, v_policy.premake);
@@ -47,13 +52,13 @@ BEGIN
         IF default_rows > 0 THEN
             v_problems := v_problems || pg_catalog.format('%s rows in the default partition', default_rows);
         END IF;
-        IF detachable > 0 THEN
-            v_problems := v_problems || pg_catalog.format('%s partitions past retention', detachable);
+        IF detachable > v_empty_due THEN
+            v_problems := v_problems || pg_catalog.format('%s partitions past retention', detachable - v_empty_due);
         END IF;
         ok := cardinality(v_problems) = 0;
-        detail := coalesce(array_to_string(v_problems, '; '), '');
-        IF ok THEN
-            detail := 'ok';
+        detail := CASE WHEN ok THEN 'ok' ELSE array_to_string(v_problems, '; ') END;
+        IF v_empty_due > 0 THEN
+            detail := detail || pg_catalog.format('; %s empty partitions past retention (the next pass drops them)', v_empty_due);
         END IF;
         RETURN NEXT;
     END LOOP;

@@ -2,8 +2,9 @@
 --   → table (parent regclass, created integer, rows_moved bigint)
 --
 -- Creates the missing partitions of every policy table (or only p_parent) from the current
--- period (UTC) through `premake` periods ahead, moving rows of those ranges out of the default
--- partition. A period that an existing partition already covers in part is left alone (and
+-- period (UTC) through `premake` + 1 periods ahead, moving rows of those ranges out of the
+-- default partition. The one spare period keeps `premake` partitions ahead when the period
+-- turns before the next pass (a pass a period is enough; vb_ops.partition_health checks it). A period that an existing partition already covers in part is left alone (and
 -- shows in vb_ops.partition_health). Safe to run again: it creates only what is missing.
 -- Why our own: the product must not depend on pg_partman being installed (Debian ships 4.x).
 -- Raises: VB001 when p_parent has no policy.
@@ -29,7 +30,7 @@ BEGIN
         FOR v_from IN
             SELECT pg_catalog.generate_series(
                 date_trunc(v_policy.period, now() AT TIME ZONE 'UTC'),
-                date_trunc(v_policy.period, now() AT TIME ZONE 'UTC') + v_step * v_policy.premake,
+                date_trunc(v_policy.period, now() AT TIME ZONE 'UTC') + v_step * (v_policy.premake + 1),
                 v_step
             ) AT TIME ZONE 'UTC'
         LOOP

@@ -1,0 +1,145 @@
+"""A private PostgreSQL 15 cluster for tests: initdb into a temporary directory, ``pg_ctl`` on a
+free port, torn down afterwards; optionally running at another date under libfaketime.
+
+The product never reads a fake clock: the server process itself runs at another instant
+(``FAKETIME='@2027-12-31 23:59:50'`` makes ``now()`` start there and advance in real time), and
+``restart(at=...)`` moves it to another instant while keeping the data. The same cluster serves
+any test that needs a server of its own (a primary, a standby, a restored copy): port, settings
+and clock are parameters.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+import psycopg
+
+from pyvb.testing.tansu import free_port
+
+PG_BIN = Path(os.environ.get("VB_PG_BIN", "/usr/lib/postgresql/15/bin"))
+FAKETIME_LIBRARY = Path("/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1")
+#: the user that runs the server when the tests run as root (initdb refuses root)
+SERVER_USER = "postgres"
+DEFAULT_SETTINGS = {
+    "listen_addresses": "'127.0.0.1'",
+    "timezone": "'UTC'",
+    "fsync": "off",
+    "synchronous_commit": "off",
+    "full_page_writes": "off",
+    "shared_buffers": "'64MB'",
+    "max_connections": "40",
+}
+
+
+class ClusterError(Exception):
+    """The cluster could not be created, started or stopped; the message says why."""
+
+
+def faketime_environment(at: datetime) -> dict[str, str]:
+    """Variables that start a process's clock at ``at`` (then real time goes on)."""
+    if not FAKETIME_LIBRARY.exists():
+        raise ClusterError(f"{FAKETIME_LIBRARY} is missing: apt-get install libfaketime")
+    instant = at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+    return {
+        "LD_PRELOAD": str(FAKETIME_LIBRARY),
+        "FAKETIME": f"@{instant}",
+        "TZ": "UTC",
+        # the clock of every backend continues the postmaster's, not restarts at `at`
+        "FAKETIME_DONT_RESET": "1",
+        "FAKETIME_NO_CACHE": "1",
+    }
+
+
+class PrivateCluster:
+    """One PostgreSQL cluster of this test run's own."""
+
+    def __init__(
+        self,
+        port: int | None = None,
+        settings: dict[str, str] | None = None,
+        at: datetime | None = None,
+        base_dir: str | Path | None = None,
+    ):
+        self.port = port or free_port()
+        self.settings = {**DEFAULT_SETTINGS, **(settings or {})}
+        self.at = at
+        self.root = Path(tempfile.mkdtemp(prefix="vb-cluster-", dir=base_dir))
+        self.data_dir = self.root / "data"
+        self.log_path = self.root / "server.log"
+        self._as_root = os.geteuid() == 0
+        if self._as_root:
+            shutil.chown(self.root, SERVER_USER, SERVER_USER)
+
+    # -- addresses -------------------------------------------------------------------------------
+    def url(self, database: str = "postgres") -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"
+
+    # -- life cycle ------------------------------------------------------------------------------
+    def _run(self, *args: str, env: dict[str, str] | None = None, timeout_s: float = 120) -> str:
+        command = [str(PG_BIN / args[0]), *args[1:]]
+        result = subprocess.run(
+            command,
+            capture_output=True,
+            text=True,
+            env={**os.environ, **(env or {})},
+            user=SERVER_USER if self._as_root else None,
+            cwd=self.root,
+            timeout=timeout_s,
+            check=False,
+        )
+        if result.returncode != 0:
+            log_tail = self.log_path.read_text()[-2000:] if self.log_path.exists() else ""
+            raise ClusterError(
+                f"{' '.join(args[:1])} failed ({result.returncode}): {result.stderr.strip()} {log_tail}"
+            )
+        return result.stdout
+
+    def init(self) -> PrivateCluster:
+        self._run("initdb", "-D", str(self.data_dir), "-U", "postgres", "--auth=trust", "-E", "UTF8",
+                  "--locale=C.UTF-8", "--no-sync")  # fmt: skip
+        with open(self.data_dir / "postgresql.conf", "a", encoding="utf-8") as conf:
+            conf.write("\n# pyvb.testing.cluster\n")
+            conf.write(f"port = {self.port}\n")
+            conf.write(f"unix_socket_directories = '{self.root}'\n")
+            for name, value in self.settings.items():
+                conf.write(f"{name} = {value}\n")
+        return self
+
+    def start(self, at: datetime | None = None) -> PrivateCluster:
+        """Start the server; with ``at`` (or the cluster's own ``at``) its clock starts there."""
+        if at is not None:
+            self.at = at
+        env = faketime_environment(self.at) if self.at is not None else {}
+        self._run("pg_ctl", "-D", str(self.data_dir), "-l", str(self.log_path), "-w", "-t", "60", "start",
+                  env=env)  # fmt: skip
+        return self
+
+    def stop(self) -> None:
+        if (self.data_dir / "postmaster.pid").exists():
+            self._run("pg_ctl", "-D", str(self.data_dir), "-m", "fast", "-w", "-t", "60", "stop")
+
+    def restart(self, at: datetime | None = None) -> PrivateCluster:
+        """Stop and start again, the clock now starting at ``at`` (data kept)."""
+        self.stop()
+        return self.start(at)
+
+    def now(self, database: str = "postgres") -> datetime:
+        with psycopg.connect(self.url(database)) as conn:
+            return conn.execute("SELECT now()").fetchone()[0]
+
+    def destroy(self) -> None:
+        try:
+            self.stop()
+        finally:
+            shutil.rmtree(self.root, ignore_errors=True)
+
+    def __enter__(self) -> PrivateCluster:
+        return self.init().start()
+
+    def __exit__(self, *exc) -> None:
+        self.destroy()
