@@ -1,11 +1,13 @@
 # Two commands set up a fresh machine: `make test` and `make demo`.
-# (System services and packages: ci/install-system.sh and ci/start-services.sh.)
+# Each first runs ci/preflight.sh: missing system packages are installed (ci/install-system.sh)
+# and stopped services started (ci/start-services.sh), with sudo when not root; when that cannot
+# be done it stops with one line naming what is missing and the command that fixes it.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/virtualbank
 
-.PHONY: venv test lint demo bench clean
+.PHONY: venv test lint demo bench clean preflight-test preflight-demo
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,15 +17,21 @@ $(BIN)/.installed: pyproject.toml
 
 venv: $(BIN)/.installed
 
+preflight-test:
+	@bash ci/preflight.sh test
+
+preflight-demo:
+	@bash ci/preflight.sh demo
+
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pyvb db lint
 
-test: lint
+test: preflight-test lint
 	$(BIN)/pytest
 
-demo: venv
+demo: preflight-demo venv
 	$(BIN)/pyvb demo --database-url $(DATABASE_URL)
 
 clean:

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Give a fresh Debian machine what the tests need that pip cannot install:
-# PostgreSQL 15 with pgTAP, pg_prove, Redis, pgbench and a Python venv.
+# PostgreSQL 15 with pgTAP, pg_prove, Redis, pgbench, libfaketime (the time-travel tests) and a
+# Python venv.
 set -euo pipefail
 
 need=()
@@ -9,6 +10,7 @@ dpkg -s postgresql-15-pgtap >/dev/null 2>&1 || need+=(postgresql-15-pgtap)
 dpkg -s libtap-parser-sourcehandler-pgtap-perl >/dev/null 2>&1 || need+=(libtap-parser-sourcehandler-pgtap-perl)
 dpkg -s postgresql-contrib >/dev/null 2>&1 || dpkg -s postgresql-15 >/dev/null 2>&1 || need+=(postgresql-contrib)
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+dpkg -s libfaketime >/dev/null 2>&1 || need+=(libfaketime)
 command -v make >/dev/null 2>&1 || need+=(make)
 python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need+=(python3-venv)
 
