@@ -11,13 +11,30 @@ import uuid
 import psycopg
 import pytest
 import redis
+from hypothesis import HealthCheck, settings
+from hypothesis.database import DirectoryBasedExampleDatabase
 
-from pyvb.config import database_name, with_database
+from pyvb.config import PROJECT_ROOT, database_name, with_database
 from pyvb.testing import services
 from pyvb.testing.databases import clone_database, create_template, drop_database
 from pyvb.testing.tansu import TansuBroker
 
 RUN_TAG = f"{os.getpid()}"
+
+# Hypothesis profiles (pick one with `pytest --hypothesis-profile NAME`): `ci` is what `make
+# test` runs; `long` is a soak. Failing examples are kept in .hypothesis/ (git-ignored), so a
+# failure replays first on the next run on the same machine.
+_COMMON = dict(
+    deadline=None,
+    stateful_step_count=30,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+    database=DirectoryBasedExampleDatabase(PROJECT_ROOT / ".hypothesis" / "examples"),
+    print_blob=True,
+)
+settings.register_profile("ci", max_examples=150, **_COMMON)
+settings.register_profile("long", max_examples=3000, **{**_COMMON, "stateful_step_count": 60})
+settings.register_profile("dev", max_examples=20, **_COMMON)
+settings.load_profile("ci")
 
 
 @pytest.fixture(scope="session")
