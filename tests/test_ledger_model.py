@@ -1,8 +1,13 @@
 """Stateful property test: random ledger operations against an in-memory model.
 
-After every step the balances, pending totals and entry chains in PostgreSQL match the model,
-and vb_ops.verify_ledger passes. Both transfer paths are exercised: single requests go through
-vb_api.create_transfer, batches (with linked chains) through vb_api.create_transfers.
+After every step the balances, pending totals and entry chains in PostgreSQL match the model —
+for deferred accounts without folding them: their folded entries and their queue of unfolded
+movements separately — and vb_ops.verify_ledger passes. Both transfer paths are exercised:
+single requests go through vb_api.create_transfer, batches (with linked chains and partial
+posts) through vb_api.create_transfers. Rules also generate two-phase timeouts (time moved past
+them, then vb_ops.expire_pending_transfers), folding as a step of its own, a second asset,
+overflow, invalid requests and replays. Each example runs in one transaction rolled back at its
+end, so every example starts from the freshly deployed database.
 """
 
 from __future__ import annotations
@@ -12,12 +17,12 @@ import uuid
 from dataclasses import dataclass, field
 
 import psycopg
-import pytest
-from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
 REQUEST_TYPE = "vb_api.transfer_request"
+BIGINT_MAX = 2**63 - 1
+BIGINT_MIN = -(2**63)
 IDEMPOTENCY_STATUSES = ("exists", "exists_with_different_fields", "id_already_failed")
 
 
@@ -25,10 +30,12 @@ IDEMPOTENCY_STATUSES = ("exists", "exists_with_different_fields", "id_already_fa
 class Account:
     limit: int | None  # None = unlimited
     deferred: bool = False
+    asset: str = "VBD"
     balance: int = 0
     pending_out: int = 0
     pending_in: int = 0
     moves: list[int] = field(default_factory=list)  # signed amounts, in order
+    folded: int = 0  # how many of moves a deferred account has folded into entries
 
 
 @dataclass
@@ -37,6 +44,8 @@ class Pending:
     to_id: uuid.UUID
     amount: int
     state: str = "pending"
+    timeout: bool = False  # has a timeout
+    timed_out: bool = False  # its timeout has passed (not yet expired by expire_pending_transfers)
 
 
 @dataclass
@@ -51,7 +60,7 @@ class Model:
         replayed = self._replay_status(req)
         if replayed:
             return replayed
-        fields = (req["from"], req["to"], req["amount"], req["flags"], req["pending_id"])
+        fields = (req["from"], req["to"], req["amount"], req["flags"], req["pending_id"], req["timeout_s"])
         if "linked" in req["flags"] and not self._in_batch:
             return "linked_event_chain_open"  # a lone linked request: nothing recorded
         status = self._check(req)
@@ -62,6 +71,8 @@ class Model:
 
     def _check(self, req: dict) -> str:
         kind = next((f for f in ("pending", "post_pending", "void_pending") if f in req["flags"]), "single")
+        if self._invalid(req, kind):
+            return "invalid_request"
         if req["amount"] is not None and req["amount"] <= 0:
             return "amount_must_be_positive"
         if kind in ("post_pending", "void_pending"):
@@ -70,20 +81,84 @@ class Model:
                 return "pending_transfer_not_found"
             if pending.state != "pending":
                 return "pending_transfer_not_pending"
+            if pending.timed_out:
+                return "pending_transfer_expired"
             if req["amount"] is not None and req["amount"] > pending.amount:
                 return "exceeds_pending_amount"
+            if kind == "post_pending" and self._overflows(
+                pending.from_id, pending.to_id, req["amount"] or pending.amount
+            ):
+                return "overflow"
             return "created"
         if req["from"] == req["to"]:
             return "accounts_must_be_different"
-        source = self.accounts[req["from"]]
+        source, target = self.accounts[req["from"]], self.accounts[req["to"]]
+        if source.asset != target.asset:
+            return "asset_mismatch"
         if source.limit is not None and source.balance - source.pending_out - req["amount"] < -source.limit:
             return "insufficient_funds"
+        if kind == "pending" and (
+            source.pending_out + req["amount"] > BIGINT_MAX or target.pending_in + req["amount"] > BIGINT_MAX
+        ):
+            return "overflow"
+        if kind == "single" and self._overflows(req["from"], req["to"], req["amount"]):
+            return "overflow"
         return "created"
+
+    @staticmethod
+    def _invalid(req: dict, kind: str) -> bool:
+        timeout_s = req["timeout_s"]
+        if timeout_s is not None and (timeout_s < 0 or (timeout_s > 0 and kind != "pending")):
+            return True
+        if kind in ("single", "pending"):
+            return (
+                req["from"] is None
+                or req["to"] is None
+                or req["amount"] is None
+                or req["pending_id"] is not None
+            )
+        return req["pending_id"] is None or (kind == "void_pending" and req["amount"] is not None)
+
+    def _overflows(self, from_id, to_id, amount) -> bool:
+        """A balance the ledger reads would leave the bigint range (a deferred account's credit is
+        not read: the rules generate none that could overflow)."""
+        source, target = self.accounts[from_id], self.accounts[to_id]
+        return (not source.deferred and source.balance - amount < BIGINT_MIN) or (
+            not target.deferred and target.balance + amount > BIGINT_MAX
+        )
+
+    def pass_timeouts(self) -> None:
+        for pending in self.pendings.values():
+            if pending.state == "pending" and pending.timeout:
+                pending.timed_out = True
+
+    def expire(self) -> int:
+        expired = [p for p in self.pendings.values() if p.state == "pending" and p.timed_out]
+        for pending in expired:
+            pending.state = "expired"
+            self.accounts[pending.from_id].pending_out -= pending.amount
+            self.accounts[pending.to_id].pending_in -= pending.amount
+        return len(expired)
+
+    def fold(self, max_accounts: int) -> int:
+        """vb_ops.fold_deferred_entries: the first max_accounts deferred accounts (by id) with
+        unfolded movements fold them all."""
+        waiting = sorted(
+            a for a, acc in self.accounts.items() if acc.deferred and acc.folded < len(acc.moves)
+        )
+        folded = 0
+        for account_id in waiting[:max_accounts]:
+            account = self.accounts[account_id]
+            folded += len(account.moves) - account.folded
+            account.folded = len(account.moves)
+        return folded
 
     def _apply(self, req: dict) -> None:
         flags = req["flags"]
         if "pending" in flags:
-            self.pendings[req["id"]] = Pending(req["from"], req["to"], req["amount"])
+            self.pendings[req["id"]] = Pending(
+                req["from"], req["to"], req["amount"], timeout=bool(req["timeout_s"])
+            )
             self.accounts[req["from"]].pending_out += req["amount"]
             self.accounts[req["to"]].pending_in += req["amount"]
             return
@@ -144,7 +219,7 @@ class Model:
         recorded, status = self.registry[req["id"]]
         if status != "created":
             return "id_already_failed"
-        fields = (req["from"], req["to"], req["amount"], req["flags"], req["pending_id"])
+        fields = (req["from"], req["to"], req["amount"], req["flags"], req["pending_id"], req["timeout_s"])
         return "exists" if recorded == fields else "exists_with_different_fields"
 
     def _status_in_chain(self, chain: list[dict], culprit: int) -> str:
@@ -158,13 +233,15 @@ class Model:
         if status in IDEMPOTENCY_STATUSES:
             return status  # describes an earlier record; nothing new is recorded
         self.registry[bad["id"]] = (
-            (bad["from"], bad["to"], bad["amount"], bad["flags"], bad["pending_id"]),
+            (bad["from"], bad["to"], bad["amount"], bad["flags"], bad["pending_id"], bad["timeout_s"]),
             status,
         )
         return status
 
 
-def request(from_id=None, to_id=None, amount=None, flags=(), pending_id=None, transfer_id=None) -> dict:
+def request(
+    from_id=None, to_id=None, amount=None, flags=(), pending_id=None, transfer_id=None, timeout_s=None
+) -> dict:
     return {
         "id": transfer_id or uuid.uuid4(),
         "from": from_id,
@@ -172,6 +249,7 @@ def request(from_id=None, to_id=None, amount=None, flags=(), pending_id=None, tr
         "amount": amount,
         "flags": tuple(flags),
         "pending_id": pending_id,
+        "timeout_s": timeout_s,
     }
 
 
@@ -185,7 +263,7 @@ def as_row(req: dict) -> tuple:
         code,
         list(req["flags"]),
         req["pending_id"],
-        None,
+        req["timeout_s"],
         None,
     )
 
@@ -194,25 +272,38 @@ amounts = st.integers(min_value=-5, max_value=400)
 
 
 class LedgerMachine(RuleBasedStateMachine):
-    conn: psycopg.Connection
+    database_url: str  # set by the test: a deployed database that every example leaves unchanged
 
     @initialize()
     def open_accounts(self):
+        # one transaction per example, rolled back at its end (see the module's docstring)
+        self.conn = psycopg.connect(self.database_url)
+        self.conn.execute("SET LOCAL statement_timeout = '30s'")
         self.model = Model()
         self.issuer = uuid.uuid4()
         self.customers = [uuid.uuid4() for _ in range(3)]
         self.house = uuid.uuid4()
+        self.other_issuer, self.other_customer = uuid.uuid4(), uuid.uuid4()  # a second asset
         execute = self.conn.execute
-        execute("SELECT vb_api.create_asset('VBD', 2::smallint)")
-        execute("SELECT vb_api.open_account(%s, 'VBD', NULL, 'issuer', NULL)", (self.issuer,))
-        self.model.accounts[self.issuer] = Account(limit=None, deferred=True)
+        for asset, issuer in (("VBD", self.issuer), ("VBX", self.other_issuer)):
+            execute("SELECT vb_api.create_asset(%s, 2::smallint)", (asset,))
+            execute("SELECT vb_api.open_account(%s, %s, NULL, 'issuer', NULL)", (issuer, asset))
+            self.model.accounts[issuer] = Account(limit=None, deferred=True, asset=asset)
         for account_id, limit in zip(self.customers, (0, 0, 100), strict=True):
             execute("SELECT vb_api.open_account(%s, 'VBD', NULL, 'customer', %s)", (account_id, limit))
             self.model.accounts[account_id] = Account(limit=limit)
+        execute("SELECT vb_api.open_account(%s, 'VBX', NULL, 'customer', 0)", (self.other_customer,))
+        self.model.accounts[self.other_customer] = Account(limit=0, asset="VBX")
         execute("SELECT vb_api.open_account(%s, 'VBD', NULL, 'house', 0)", (self.house,))
         self.model.accounts[self.house] = Account(limit=0, deferred=True)
         for account_id in self.customers:
             self._single(request(self.issuer, account_id, 500))
+        self._single(request(self.other_issuer, self.other_customer, 500))
+
+    def teardown(self):
+        if hasattr(self, "conn"):
+            self.conn.rollback()
+            self.conn.close()
 
     # --- helpers -----------------------------------------------------------------------------
     def _single(self, req: dict) -> None:
@@ -245,9 +336,69 @@ class LedgerMachine(RuleBasedStateMachine):
     def deposit(self, a, amount):
         self._single(request(self.issuer, self.customers[a], amount))
 
-    @rule(a=st.integers(0, 3), b=st.integers(0, 3), amount=st.integers(1, 300))
-    def reserve(self, a, b, amount):
-        self._single(request(self._party(a), self._party(b), amount, flags=("pending",)))
+    @rule(
+        a=st.integers(0, 3),
+        b=st.integers(0, 3),
+        amount=st.integers(1, 300),
+        timeout_s=st.sampled_from([None, 0, 3600, 3600, -1]),
+    )
+    def reserve(self, a, b, amount, timeout_s):
+        self._single(request(self._party(a), self._party(b), amount, flags=("pending",), timeout_s=timeout_s))
+
+    @rule()
+    def timeouts_pass(self):
+        """Time moves past every pending transfer's timeout: posting or voiding one now reports
+        pending_transfer_expired until vb_ops.expire_pending_transfers releases it."""
+        self.conn.execute(
+            "UPDATE vb.pending_transfers SET expires_at = clock_timestamp() - interval '1 second'"
+            " WHERE pending_state = 'pending' AND expires_at IS NOT NULL"
+        )
+        self.model.pass_timeouts()
+
+    @rule(limit=st.integers(1, 3))
+    def expire(self, limit):
+        expired = 0
+        while step := self.conn.execute("SELECT vb_ops.expire_pending_transfers(%s)", (limit,)).fetchone()[0]:
+            assert step <= limit
+            expired += step
+        assert expired == self.model.expire()
+
+    @rule(max_accounts=st.integers(1, 3))
+    def fold(self, max_accounts):
+        folded = self.conn.execute("SELECT vb_ops.fold_deferred_entries(%s)", (max_accounts,)).fetchone()[0]
+        assert folded == self.model.fold(max_accounts)
+
+    @rule(a=st.integers(0, 3), to_other_asset=st.booleans(), amount=st.integers(1, 300))
+    def across_assets(self, a, to_other_asset, amount):
+        if to_other_asset:
+            self._single(request(self._party(a), self.other_customer, amount))
+        else:
+            self._single(request(self.other_customer, self._party(a), amount))
+
+    @rule(amount=st.sampled_from([2**62, BIGINT_MAX, BIGINT_MAX - 400]))
+    def huge_deposit(self, amount):
+        """Deposits towards the top of the bigint range: the customer's balance would overflow
+        (the issuer's unlimited debit is not read, as the ledger documents)."""
+        if self.model.accounts[self.issuer].balance - amount >= BIGINT_MIN:
+            self._single(request(self.issuer, self.customers[0], amount))
+
+    @rule(
+        kind=st.sampled_from(["negative_timeout", "timeout_on_single", "void_with_amount", "no_pending_id"]),
+        a=st.integers(0, 3),
+    )
+    def invalid(self, kind, a):
+        open_ids = self._open_pendings()
+        req = {
+            "negative_timeout": lambda: request(
+                self._party(a), self.customers[0], 5, ("pending",), timeout_s=-5
+            ),
+            "timeout_on_single": lambda: request(self._party(a), self.customers[0], 5, timeout_s=60),
+            "void_with_amount": lambda: request(
+                amount=5, flags=("void_pending",), pending_id=open_ids[0] if open_ids else uuid.uuid4()
+            ),
+            "no_pending_id": lambda: request(amount=5, flags=("post_pending",)),
+        }[kind]()
+        self._single(req)
 
     @precondition(lambda self: self._open_pendings())
     @rule(pick=st.integers(0, 100), amount=st.one_of(st.none(), st.integers(1, 300)), void=st.booleans())
@@ -262,10 +413,10 @@ class LedgerMachine(RuleBasedStateMachine):
         ids = list(self.model.registry)
         transfer_id = ids[pick % len(ids)]
         fields, _ = self.model.registry[transfer_id]
-        from_id, to_id, amount, flags, pending_id = fields
+        from_id, to_id, amount, flags, pending_id, timeout_s = fields
         if change and amount is not None:
             amount += 1
-        self._single(request(from_id, to_id, amount, flags, pending_id, transfer_id=transfer_id))
+        self._single(request(from_id, to_id, amount, flags, pending_id, transfer_id, timeout_s))
 
     @rule(
         parts=st.lists(
@@ -304,9 +455,9 @@ class LedgerMachine(RuleBasedStateMachine):
                 if candidates:
                     target = candidates[(a * 4 + b) % len(candidates)]
                     kind = "post_pending" if op == "post" else "void_pending"
-                    reqs.append(
+                    reqs.append(  # posts are partial or whole, in chains and outside them
                         request(
-                            amount=amount if op == "post" and linked else None,
+                            amount=amount if op == "post" and (a + b) % 2 else None,
                             flags=(kind, *flags),
                             pending_id=target,
                         )
@@ -322,16 +473,14 @@ class LedgerMachine(RuleBasedStateMachine):
         """A batch whose first request replays an earlier id, optionally chained to a new one."""
         ids = list(self.model.registry)
         transfer_id = ids[pick % len(ids)]
-        from_id, to_id, old_amount, flags, pending_id = self.model.registry[transfer_id][0]
+        from_id, to_id, old_amount, flags, pending_id, timeout_s = self.model.registry[transfer_id][0]
         flags = tuple(f for f in flags if f != "linked") + (("linked",) if linked else ())
-        replay = request(from_id, to_id, old_amount, flags, pending_id, transfer_id=transfer_id)
+        replay = request(from_id, to_id, old_amount, flags, pending_id, transfer_id, timeout_s)
         self._batch([replay, request(self.customers[0], self.customers[1], amount)])
 
     # --- invariants --------------------------------------------------------------------------
     @invariant()
     def balances_match(self):
-        if not hasattr(self, "model"):
-            return
         ids = list(self.model.accounts)
         rows = self.conn.execute(
             "SELECT account_id, balance, pending_out, pending_in FROM vb_api.get_balances(%s)", (ids,)
@@ -342,15 +491,27 @@ class LedgerMachine(RuleBasedStateMachine):
 
     @invariant()
     def entries_match(self):
-        if not hasattr(self, "model"):
-            return
-        for account_id in [*self.customers, self.house]:
-            account = self.model.accounts[account_id]
-            rows = self.conn.execute(
-                "SELECT version, amount, balance_after FROM vb_api.account_entries(%s, 0, 1000)",
-                (account_id,),
-            ).fetchall()
-            assert [r[1] for r in rows] == account.moves
+        """Customers through account_entries; deferred accounts read without folding them (as
+        account_entries would): their folded entries, then their queue of unfolded movements."""
+        for account_id, account in self.model.accounts.items():
+            if account.deferred:
+                rows = self.conn.execute(
+                    "SELECT version, amount, balance_after FROM vb.entries"
+                    " WHERE account_id = %s ORDER BY version",
+                    (account_id,),
+                ).fetchall()
+                unfolded = self.conn.execute(
+                    "SELECT amount FROM vb.unfolded_entries WHERE account_id = %s ORDER BY unfolded_entry_id",
+                    (account_id,),
+                ).fetchall()
+                assert [r[1] for r in rows] == account.moves[: account.folded]
+                assert [r[0] for r in unfolded] == account.moves[account.folded :]
+            else:
+                rows = self.conn.execute(
+                    "SELECT version, amount, balance_after FROM vb_api.account_entries(%s, 0, 1000)",
+                    (account_id,),
+                ).fetchall()
+                assert [r[1] for r in rows] == account.moves
             running = 0
             for position, (version, amount, balance_after) in enumerate(rows, start=1):
                 running += amount
@@ -364,19 +525,6 @@ class LedgerMachine(RuleBasedStateMachine):
         assert failures == []
 
 
-@pytest.fixture
-def ledger_machine(db_url):
-    with psycopg.connect(db_url, autocommit=True) as conn:
-        LedgerMachine.conn = conn
-        yield LedgerMachine
-
-
-def test_ledger_matches_model(ledger_machine):
-    settings_ = settings(
-        max_examples=25,
-        stateful_step_count=30,
-        deadline=None,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
-    )
-    ledger_machine.TestCase.settings = settings_
-    ledger_machine.TestCase().runTest()
+def test_ledger_matches_model(db_url):
+    LedgerMachine.database_url = db_url
+    LedgerMachine.TestCase().runTest()
