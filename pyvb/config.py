@@ -10,8 +10,9 @@ DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/virtualbank"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 DEFAULT_KAFKA_BOOTSTRAP = "127.0.0.1:9092"
 
-#: The project root: the folder holding migrations/, procedures/, sql/ and pgtap/.
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+#: The project root: the folder holding migrations/, procedures/, sql/ and pgtap/ (VB_PROJECT_ROOT
+#: points elsewhere, e.g. at the mutated copies of ``pyvb dev mutate``).
+PROJECT_ROOT = Path(os.environ.get("VB_PROJECT_ROOT") or Path(__file__).resolve().parent.parent)
 
 
 def database_url() -> str:

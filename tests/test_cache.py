@@ -13,8 +13,6 @@ from psycopg_pool import ConnectionPool
 from pyvb.cache import LedgerCache
 from pyvb.testing.relay import RelayThread, count_events, progress, wait_until
 
-REDIS_URL = "redis://127.0.0.1:6379/15"
-
 
 @pytest.fixture
 def market(test_db_url):
@@ -51,14 +49,16 @@ class SlowCache(LedgerCache):
         return rows
 
 
-def deliver_everything(url: str) -> None:
+def deliver_everything(url: str, redis_url: str) -> None:
     total = count_events(url)
-    with RelayThread(url, None, REDIS_URL, stop_when_idle=True) as relay:
-        relay.thread.join(timeout=60)
+    with RelayThread(url, None, redis_url, stop_when_idle=True) as relay:
+        relay.finish(60)
     assert progress(url, "redis") == total
 
 
-def test_a_slow_balance_reader_cannot_overwrite_the_newer_version_the_relay_stored(market, redis_client):
+def test_a_slow_balance_reader_cannot_overwrite_the_newer_version_the_relay_stored(
+    market, redis_client, redis_url
+):
     url, ids, pool = market
     account = str(ids["alice_cash"])
     slow = SlowCache(redis_client, pool, ttl_s=60)
@@ -70,9 +70,10 @@ def test_a_slow_balance_reader_cannot_overwrite_the_newer_version_the_relay_stor
             "SELECT vb_api.create_transfer(%s, %s, %s, 250, 'p2p')",
             (uuid.uuid4(), ids["alice_cash"], ids["bob_cash"]),
         )
-    deliver_everything(url)  # balance.changed version 2 reaches the cache
+    deliver_everything(url, redis_url)  # balance.changed version 2 reaches the cache
     slow.may_write.set()
     reader.join(30)
+    assert not reader.is_alive()
     assert slow.stats.refused_writes == 1
     fresh = LedgerCache(redis_client, pool)
     cached = fresh.balance(account)
@@ -92,7 +93,7 @@ def test_balances_read_through_then_hit(market, redis_client):
     assert 0 < redis_client.pttl(f"vb:balance:{ids['alice_cash']}") <= 60_000
 
 
-def test_a_fill_invalidates_positions_and_a_slow_reader_cannot_put_them_back(market, redis_client):
+def test_a_fill_invalidates_positions_and_a_slow_reader_cannot_put_them_back(market, redis_client, redis_url):
     url, ids, pool = market
     cache = LedgerCache(redis_client, pool)
     assert [p["quantity"] for p in cache.positions(ids["alice"])] == [100]
@@ -111,9 +112,10 @@ def test_a_fill_invalidates_positions_and_a_slow_reader_cannot_put_them_back(mar
             "SELECT status FROM vb_api.place_order(%s, %s, 'ACME', 'buy', 40, 'limit', 100)",
             (uuid.uuid4(), ids["bob_cash"]),
         )
-    deliver_everything(url)
+    deliver_everything(url, redis_url)
     slow.may_write.set()
     reader.join(30)
+    assert not reader.is_alive()
     assert slow.stats.refused_writes == 1
     assert redis_client.get(f"vb:positions:{ids['alice']}") is None, "the stale read was not stored"
     assert [p["quantity"] for p in cache.positions(ids["alice"])] == [60]

@@ -112,6 +112,7 @@ def test_concurrent_deploys_serialise(fresh_url):
         thread.start()
     for thread in threads:
         thread.join(60)
+    assert not any(thread.is_alive() for thread in threads), "a thread hung"
     assert errors == []
     applied = sorted(len(r.repeatables_applied) for r in reports)
     assert applied == [0, len(repeatable_files())], "one deploy applies, the other finds nothing"
@@ -156,9 +157,23 @@ def test_stale_yoyo_lock_is_reported_and_unlock_clears_it(fresh_url):
 
 def test_seed_is_idempotent(fresh_url):
     Deployer(fresh_url).migrate()
-    first = Deployer(fresh_url).seed()
-    second = Deployer(fresh_url).seed()
-    assert first == second
+
+    def reference_data():
+        with psycopg.connect(fresh_url) as conn:
+            return (
+                conn.execute("SELECT asset_code, scale FROM vb.assets ORDER BY 1").fetchall(),
+                conn.execute(
+                    "SELECT account_id, asset_code, account_kind, balance, version"
+                    " FROM vb.accounts ORDER BY 1"
+                ).fetchall(),
+                conn.execute("SELECT count(*) FROM vb.transfer_ids").fetchone()[0],
+            )
+
+    assert Deployer(fresh_url).seed() == ["sql/seed/0001_reference.sql"]
+    first = reference_data()
+    assert first[0] and first[1], "the seed created the currency and its accounts"
+    assert Deployer(fresh_url).seed() == ["sql/seed/0001_reference.sql"]
+    assert reference_data() == first, "a second load changes nothing"
 
 
 def test_cli_cannot_connect_prints_one_line(monkeypatch):
@@ -177,3 +192,24 @@ def test_cli_migrate_and_status(fresh_url):
     assert "nothing to apply" in second.stdout
     status = run_cli("db", "status", "--database-url", fresh_url)
     assert status.returncode == 0 and "up to date" in status.stdout
+
+
+def test_cli_seed_unlock_and_rollback_then_migrate(fresh_url):
+    assert run_cli("db", "migrate", "--database-url", fresh_url).returncode == 0
+    seeded = run_cli("db", "seed", "--database-url", fresh_url)
+    assert seeded.returncode == 0 and "sql/seed/0001_reference.sql" in seeded.stdout
+    with psycopg.connect(fresh_url, autocommit=True) as conn:
+        assert conn.execute("SELECT count(*) FROM vb.accounts").fetchone()[0] == 2
+        conn.execute("INSERT INTO yoyo_lock (locked, ctime, pid) VALUES (1, now(), 424242)")
+    unlocked = run_cli("db", "unlock", "--database-url", fresh_url)
+    assert unlocked.returncode == 0
+    with psycopg.connect(fresh_url) as conn:
+        assert conn.execute("SELECT count(*) FROM yoyo_lock").fetchone()[0] == 0
+    last = sorted(p.name for p in (PROJECT_ROOT / "migrations").glob("*.sql") if "rollback" not in p.name)[-1]
+    rolled = run_cli("db", "rollback", "--database-url", fresh_url, "--count", "1")
+    assert rolled.returncode == 0 and last in rolled.stdout, rolled.stdout + rolled.stderr
+    with psycopg.connect(fresh_url) as conn:
+        assert conn.execute("SELECT to_regclass('vb.partition_policies')").fetchone()[0] is None
+    again = run_cli("db", "migrate", "--database-url", fresh_url)
+    assert again.returncode == 0 and f"applied migration migrations/{last}" in again.stdout
+    assert run_cli("verify", "--database-url", fresh_url).returncode == 0

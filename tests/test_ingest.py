@@ -4,6 +4,9 @@ messages set aside with a reason, offsets committed only after the database comm
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
 import uuid
 
 import psycopg
@@ -12,6 +15,7 @@ from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import KafkaAdminClient, NewTopic
 
 from pyvb.testing import run_pyvb
+from pyvb.testing.relay import wait_until
 
 pytestmark = pytest.mark.kafka
 
@@ -109,3 +113,35 @@ def test_ingest_with_an_unreachable_database_keeps_the_offsets(kafka_bootstrap):
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "database unavailable" in result.stderr and "offsets left uncommitted" in result.stderr
     assert committed_offset(kafka_bootstrap, topic, group) is None
+
+
+def test_sigterm_stops_a_running_ingest_cleanly_with_its_offsets_committed(
+    test_db_url, kafka_bootstrap, tmp_path
+):
+    topic, group = f"market.quotes.{uuid.uuid4().hex[:8]}", f"ingest-{uuid.uuid4().hex[:8]}"
+    admin = KafkaAdminClient(bootstrap_servers=kafka_bootstrap)
+    admin.create_topics([NewTopic(topic, num_partitions=1, replication_factor=1)])
+    admin.close()
+    with psycopg.connect(test_db_url, autocommit=True) as conn:
+        conn.execute("SELECT vb_api.create_asset('VBD', 2::smallint)")
+        conn.execute("SELECT vb_api.create_security('ACME', 'Acme', 'VBD', 1, 1, NULL)")
+    produce(kafka_bootstrap, topic, [json.dumps(quote("ACME", "2026-11-26T10:00:00Z", 100)).encode()])
+    log_path = tmp_path / "ingest.log"
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "pyvb.cli", "ingest", "quotes", "--database-url", test_db_url,
+             "--kafka-bootstrap", kafka_bootstrap, "--topic", topic, "--group", group],
+            stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        try:
+            wait_until(
+                lambda: committed_offset(kafka_bootstrap, topic, group) == 1, timeout_s=60, message="consumed"
+            )
+            process.send_signal(signal.SIGTERM)
+            assert process.wait(timeout=30) == 0
+        finally:
+            if process.poll() is None:
+                process.kill()
+    assert "Traceback" not in log_path.read_text()
+    with psycopg.connect(test_db_url) as conn:
+        assert conn.execute("SELECT last FROM vb_api.get_quotes(ARRAY['ACME'])").fetchone()[0] == 100

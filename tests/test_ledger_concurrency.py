@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import random
 import threading
-import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import psycopg
 import pytest
+
+from pyvb.testing import wait_until_blocked
 
 REQUEST_TYPE = "vb_api.transfer_request"
 ACCOUNTS = [uuid.UUID(int=0xA000 + i) for i in range(8)]
@@ -102,6 +103,7 @@ def test_overlapping_batches_and_singles_never_deadlock(ledger):
         thread.start()
     for thread in threads:
         thread.join(120)
+    assert not any(thread.is_alive() for thread in threads), "a worker hung"
     assert errors == [], errors
     assert "created" in statuses
     assert set(statuses) <= {
@@ -128,8 +130,8 @@ def test_same_id_from_two_connections_applies_once(ledger):
             pending = pool.submit(
                 lambda: b.execute("SELECT vb_api.create_transfer(%s, %s, %s, %s, 'test')", args).fetchone()[0]
             )
-            time.sleep(0.5)
-            assert not pending.done(), "the second caller waits for the first"
+            wait_until_blocked(ledger, b.info.backend_pid)  # the second caller waits for the first
+            assert not pending.done()
             a.commit()
             assert pending.result(timeout=30) == "exists"
         count = b.execute(
@@ -149,7 +151,7 @@ def test_same_id_in_two_batches_applies_once(ledger):
         assert [r[0] for r in create_batch(a, first)] == ["created", "created"]
         with ThreadPoolExecutor(1) as pool:
             pending = pool.submit(create_batch, b, second)
-            time.sleep(0.5)
+            wait_until_blocked(ledger, b.info.backend_pid)
             assert not pending.done()
             a.commit()
             with pytest.raises(psycopg.errors.SerializationFailure):
@@ -178,15 +180,7 @@ def test_killed_backend_leaves_no_partial_state(ledger):
             with ThreadPoolExecutor(1) as pool:
                 pending = pool.submit(create_batch, victim, rows)
                 if blocked:
-                    deadline = time.monotonic() + 10
-                    while (
-                        admin.execute(
-                            "SELECT wait_event_type FROM pg_stat_activity WHERE pid = %s", (pid,)
-                        ).fetchone()[0]
-                        != "Lock"
-                    ):
-                        assert time.monotonic() < deadline, "the batch never blocked"
-                        time.sleep(0.05)
+                    wait_until_blocked(ledger, pid)
                 else:
                     pending.result(timeout=30)  # done, transaction still open
                 assert admin.execute("SELECT pg_terminate_backend(%s)", (pid,)).fetchone()[0]

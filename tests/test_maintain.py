@@ -10,15 +10,17 @@ import subprocess
 import sys
 import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import psycopg
 import pytest
 
-from pyvb.maintain import LocalStore, Maintainer
+from pyvb.maintain import MAINTENANCE_LOCK_KEY, LocalStore, Maintainer
 from pyvb.testing import run_pyvb
 from pyvb.testing.history import write_history
+from pyvb.testing.relay import wait_until
 from pyvb.testing.tansu import free_port, wait_for_port
 
 
@@ -85,17 +87,32 @@ def test_status_exits_nonzero_on_rows_in_a_default_partition_and_a_pass_fixes_it
     assert where == f"vb.quote_history_p{far_day}"
 
 
-def test_two_passes_at_once_one_runs_and_the_other_is_skipped_or_follows(test_db_url):
-    outcomes = []
-    threads = [
-        threading.Thread(target=lambda: outcomes.append(Maintainer(test_db_url).run_pass().outcome))
-        for _ in range(3)
-    ]
+def test_a_pass_while_another_holds_the_lock_is_skipped_and_recorded(test_db_url):
+    with psycopg.connect(test_db_url, autocommit=True) as other_pass:
+        other_pass.execute("SELECT pg_advisory_lock(%s)", (MAINTENANCE_LOCK_KEY,))
+        assert Maintainer(test_db_url).run_pass().outcome == "skipped"
+    assert Maintainer(test_db_url).run_pass().outcome == "ok"
+    with psycopg.connect(test_db_url) as conn:
+        runs = conn.execute("SELECT outcome FROM vb.maintenance_runs ORDER BY run_id").fetchall()
+    assert runs == [("skipped",), ("ok",)]
+
+
+def test_three_passes_at_once_each_runs_or_is_skipped(test_db_url):
+    outcomes, errors = [], []
+
+    def one_pass():
+        try:
+            outcomes.append(Maintainer(test_db_url).run_pass().outcome)
+        except BaseException as error:  # asserted below
+            errors.append(error)
+
+    threads = [threading.Thread(target=one_pass) for _ in range(3)]
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join()
-    assert "ok" in outcomes and set(outcomes) <= {"ok", "skipped"}
+        thread.join(120)
+    assert not any(thread.is_alive() for thread in threads) and errors == []
+    assert len(outcomes) == 3 and "ok" in outcomes and set(outcomes) <= {"ok", "skipped"}
 
 
 def test_ledger_archival_keeps_balances_verifies_and_restores_identical_rows(test_db_url, tmp_path):
@@ -244,7 +261,8 @@ def test_writes_during_a_pass_see_no_errors(test_db_url, tmp_path):
     finally:
         done.set()
         for writer in writers:
-            writer.join()
+            writer.join(60)
+    assert not any(writer.is_alive() for writer in writers)
     assert report.outcome == "ok", report.errors
     assert len(report.steps["retention"]) >= 8
     assert errors == []
@@ -310,3 +328,58 @@ def test_an_unreachable_s3_endpoint_fails_the_pass_in_one_line_and_keeps_the_par
     assert [parent for parent, _ in waiting] == ["vb.breach_events"], (
         "empty months past retention (event log, outbox) dropped without an archive"
     )
+
+
+def test_detach_retries_while_the_parent_is_locked_then_raises_55p03(test_db_url):
+    history = write_history(test_db_url, accounts=4, transfers_per_month=5)
+    set_ledger_retention(test_db_url)
+    partition = f"vb.transfers_p{history.months[0]:%Y%m}"
+    with psycopg.connect(test_db_url) as holder, psycopg.connect(test_db_url, autocommit=True) as conn:
+        holder.execute("LOCK TABLE vb.transfers IN ACCESS SHARE MODE")  # a reader mid-transaction
+        with pytest.raises(psycopg.errors.LockNotAvailable):
+            conn.execute("CALL vb_ops.detach_partition(%s, 20, 3)", (partition,))
+        assert conn.execute("SELECT to_regclass(%s)", (partition,)).fetchone()[0] is not None
+        # many attempts: once one has timed out (the procedure sleeps between attempts), the
+        # reader finishes, and a later attempt detaches
+        detacher = psycopg.connect(test_db_url, autocommit=True)
+        with ThreadPoolExecutor(1) as pool:
+            done = pool.submit(detacher.execute, "CALL vb_ops.detach_partition(%s, 50, 200)", (partition,))
+            wait_until(
+                lambda: (
+                    conn.execute(
+                        "SELECT wait_event FROM pg_stat_activity WHERE pid = %s", (detacher.info.backend_pid,)
+                    ).fetchone()[0]
+                    == "PgSleep"
+                ),
+                message="an attempt timed out and the procedure sleeps before the next",
+            )
+            holder.rollback()
+            done.result(timeout=60)
+        detacher.close()
+        detached = conn.execute(
+            "SELECT partition_name FROM vb.archived_periods WHERE parent = 'vb.transfers'::regclass"
+        ).fetchall()
+        assert detached == [(partition,)]
+
+
+def test_closing_balances_fold_a_deferred_accounts_queued_movements_first(test_db_url):
+    history = write_history(test_db_url, accounts=2, transfers_per_month=2)
+    house = uuid.uuid4()
+    before, after = history.months[1] + timedelta(days=3), history.months[6]
+    with psycopg.connect(test_db_url, autocommit=True) as conn:
+        assert (
+            conn.execute("SELECT vb_api.open_account(%s, 'VBD', NULL, 'house', 0)", (house,)).fetchone()[0]
+            == "created"
+        )
+        conn.execute(
+            "INSERT INTO vb.unfolded_entries (account_id, created_at, transfer_id, amount, code)"
+            " VALUES (%s, %s, %s, 40, 'fee'), (%s, %s, %s, 2, 'fee')",
+            (house, before, uuid.uuid4(), house, after, uuid.uuid4()),
+        )
+        conn.execute("SELECT vb_ops.record_closing_balances(%s)", (history.months[4],))
+        closing = conn.execute(
+            "SELECT balance, version FROM vb.closing_balances WHERE account_id = %s", (house,)
+        ).fetchall()
+        queued = conn.execute("SELECT count(*) FROM vb.unfolded_entries WHERE account_id = %s", (house,))
+        assert closing == [(40, 1)], "the movement queued before the boundary counts in its closing balance"
+        assert queued.fetchone()[0] == 0

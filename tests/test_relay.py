@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 import signal
+import subprocess
+import sys
 import time
+import urllib.request
 import uuid
 from collections import defaultdict
 
@@ -26,7 +29,7 @@ from pyvb.testing.relay import (
     wait_until,
     write_transfers,
 )
-from pyvb.testing.tansu import TansuBroker
+from pyvb.testing.tansu import TansuBroker, free_port
 
 pytestmark = pytest.mark.kafka
 
@@ -44,34 +47,80 @@ def broker(tmp_path):
         yield private
 
 
-def add_rejected_order_and_expired_transfer(url: str) -> None:
+def add_every_kind_of_event(url: str) -> None:
+    """Every event type, whatever the random demo session produced: transfers of each two-phase
+    outcome, orders resting, partly and wholly filled, cancelled and rejected, a trade, a soft
+    limit's breach and alert, a quote."""
+    seller, buyer = uuid.uuid4(), uuid.uuid4()
+    sell_cash, buy_cash = uuid.uuid4(), uuid.uuid4()
     with psycopg.connect(url, autocommit=True) as conn:
-        cash = conn.execute(
-            "SELECT account_id FROM vb.accounts WHERE account_kind = 'customer' AND asset_code = 'VBD'"
-            " LIMIT 1"
-        ).fetchone()[0]
         issuer = conn.execute(
             "SELECT account_id FROM vb.accounts WHERE account_kind = 'issuer' AND asset_code = 'VBD'"
         ).fetchone()[0]
+        conn.execute("SELECT vb_api.create_security('EVNT', 'Events', 'VBD', 1, 1, NULL)")
+        for owner, cash, handle in ((seller, sell_cash, "ev-seller"), (buyer, buy_cash, "ev-buyer")):
+            conn.execute("SELECT vb_api.create_user(%s, %s)", (owner, handle))
+            conn.execute("SELECT vb_api.open_account(%s, 'VBD', %s)", (cash, owner))
+            conn.execute(
+                "SELECT vb_api.create_transfer(%s, %s, %s, 100000, 'deposit')", (uuid.uuid4(), issuer, cash)
+            )
+        conn.execute("SELECT vb_api.issue_shares(%s, 'EVNT', %s, 100)", (uuid.uuid4(), seller))
         conn.execute(
-            "SELECT status FROM vb_api.place_order(%s, %s, 'NOPE', 'buy', 1, 'limit', 100)",
-            (uuid.uuid4(), cash),
+            "SELECT vb_api.set_exposure_limit('account', %s, 'order_notional', NULL, 1)", (str(buy_cash),)
         )
-        hold = conn.execute(
-            "SELECT vb_api.create_transfer(%s, %s, %s, 5, 'hold', ARRAY['pending'], NULL, 1)",
-            (uuid.uuid4(), issuer, cash),
-        ).fetchone()[0]
-        assert hold == "created"
-        time.sleep(1.2)
+
+        def place(cash, side, quantity, price="100", order_id=None):
+            return conn.execute(
+                "SELECT status FROM vb_api.place_order(%s, %s, 'EVNT', %s, %s, 'limit', %s)",
+                (order_id or uuid.uuid4(), cash, side, quantity, int(price)),
+            ).fetchone()[0]
+
+        assert place(sell_cash, "sell", 10) == "new"
+        assert place(buy_cash, "buy", 4) == "filled"  # the maker partially filled; a breach and an alert
+        resting = uuid.uuid4()
+        assert place(buy_cash, "buy", 5, "90", resting) == "new"
+        assert (
+            conn.execute("SELECT status FROM vb_api.cancel_order(%s)", (resting,)).fetchone()[0]
+            == "cancelled"
+        )
+        assert (
+            conn.execute(
+                "SELECT status FROM vb_api.place_order(%s, %s, 'NOPE', 'buy', 1, 'limit', 100)",
+                (uuid.uuid4(), buy_cash),
+            ).fetchone()[0]
+            == "rejected"
+        )
+        conn.execute(
+            """SELECT vb_api.ingest_quotes(jsonb_build_array(jsonb_build_object('symbol', 'EVNT',
+                   'bid', 95, 'ask', 105, 'ts', clock_timestamp())))"""
+        )
+        holds = [uuid.uuid4() for _ in range(3)]
+        for hold, timeout_s in zip(holds, (None, None, 1), strict=True):
+            status = conn.execute(
+                "SELECT vb_api.create_transfer(%s, %s, %s, 5, 'hold', ARRAY['pending'], NULL, %s)",
+                (hold, buy_cash, sell_cash, timeout_s),
+            ).fetchone()[0]
+            assert status == "created"
+        for hold, flag in zip(holds, ("post_pending", "void_pending"), strict=False):
+            status = conn.execute(
+                "SELECT vb_api.create_transfer(%s, NULL, NULL, NULL, NULL, %s, %s)",
+                (uuid.uuid4(), [flag], hold),
+            ).fetchone()[0]
+            assert status == "created"
+        conn.execute(
+            "UPDATE vb.pending_transfers SET expires_at = clock_timestamp() WHERE pending_id = %s",
+            (holds[2],),
+        )
         assert conn.execute("SELECT vb_ops.expire_pending_transfers()").fetchone()[0] == 1
 
 
-def test_every_event_reaches_kafka_with_its_topic_key_headers_and_envelope(fresh_url, broker, redis_client):
+def test_every_event_reaches_kafka_with_its_topic_key_headers_and_envelope(
+    fresh_url, broker, redis_client, redis_url
+):
     assert run_pyvb("demo", "--database-url", fresh_url, "--seconds", "2", "--no-relay").returncode == 0
-    add_rejected_order_and_expired_transfer(fresh_url)
-    redis_url = "redis://127.0.0.1:6379/15"
+    add_every_kind_of_event(fresh_url)
     with RelayThread(fresh_url, broker.bootstrap, redis_url, stop_when_idle=True) as relay:
-        relay.thread.join(timeout=120)
+        relay.finish(120)
     events = all_events(fresh_url)
     assert {event_type for _, event_type, *_ in events} == EVERY_TYPE
     delivered = read_topics(broker.bootstrap, expect=len(events))
@@ -98,10 +147,12 @@ def test_every_event_reaches_kafka_with_its_topic_key_headers_and_envelope(fresh
         if message.envelope["type"] == "balance.changed":
             versions[message.key].append(message.envelope["payload"]["version"])
     assert all(v == sorted(v) for v in versions.values())
-    # Redis: the cache holds each account's newest balance
+    # Redis: the cache holds each customer account's newest balance (the relay writes what it
+    # delivers; deferred accounts have no balance.changed events)
+    assert versions, "balance.changed events were delivered"
     for account_id, account_versions in versions.items():
         cached = redis_client.hget(f"vb:balance:{account_id}", "version")
-        assert cached is None or int(cached) == account_versions[-1]
+        assert cached is not None and int(cached) == account_versions[-1], account_id
     assert progress(fresh_url, "kafka") == progress(fresh_url, "redis") == len(events)
 
 
@@ -116,7 +167,7 @@ def test_a_transaction_that_commits_late_is_delivered_after_the_ones_before(test
         )  # takes an outbox id
         write_transfers(test_db_url, 2)  # later outbox ids, committed first
         with RelayThread(test_db_url, broker.bootstrap, None, stop_when_idle=True) as relay:
-            relay.thread.join(timeout=60)
+            relay.finish(60)
         delivered_before = {m.envelope["type"] for m in read_topics(broker.bootstrap)}
         assert "transfer.created" in delivered_before and "account.opened" in delivered_before
         late_outbox_id = late.execute("SELECT max(outbox_id) FROM vb.outbox").fetchone()[0]
@@ -124,7 +175,7 @@ def test_a_transaction_that_commits_late_is_delivered_after_the_ones_before(test
     finally:
         late.close()
     with RelayThread(test_db_url, broker.bootstrap, None, stop_when_idle=True) as relay:
-        relay.thread.join(timeout=60)
+        relay.finish(60)
     events = all_events(test_db_url)
     with psycopg.connect(test_db_url) as conn:
         late_event_id, earlier_max = conn.execute(
@@ -137,11 +188,10 @@ def test_a_transaction_that_commits_late_is_delivered_after_the_ones_before(test
     assert sorted(m.envelope["event_id"] for m in delivered) == [e[0] for e in events]
 
 
-def test_sigkill_mid_stream_then_restart_loses_nothing(test_db_url, broker, tmp_path):
+def test_sigkill_mid_stream_then_restart_loses_nothing(test_db_url, broker, tmp_path, redis_url):
     write_transfers(test_db_url, 1500)
-    redis_url = "redis://127.0.0.1:6379/14"
-    first = relay_process(
-        test_db_url, broker.bootstrap, redis_url, tmp_path / "relay.log", "--batch-size", "50"
+    first = relay_process(  # batches of 5: 900 of them, so the kill lands mid-stream
+        test_db_url, broker.bootstrap, redis_url, tmp_path / "relay.log", "--batch-size", "5"
     )
     wait_until(lambda: progress(test_db_url, "kafka") > 0, message="first batch delivered")
     kill(first, signal.SIGKILL)
@@ -153,15 +203,14 @@ def test_sigkill_mid_stream_then_restart_loses_nothing(test_db_url, broker, tmp_
     delivered_ids = {m.envelope["event_id"] for m in read_topics(broker.bootstrap)}
     assert delivered_ids == set(range(1, total + 1))
     assert progress(test_db_url, "kafka") == progress(test_db_url, "redis") == total
-    redis.Redis.from_url(redis_url).flushdb()
 
 
-def test_sigterm_finishes_the_batch_records_progress_and_exits_zero(test_db_url, broker, tmp_path):
+def test_sigterm_finishes_the_batch_records_progress_and_exits_zero(test_db_url, broker, tmp_path, redis_url):
     write_transfers(test_db_url, 600)
     process = relay_process(
         test_db_url,
         broker.bootstrap,
-        "redis://127.0.0.1:6379/14",
+        redis_url,
         tmp_path / "relay.log",
         "--batch-size",
         "20",
@@ -173,7 +222,6 @@ def test_sigterm_finishes_the_batch_records_progress_and_exits_zero(test_db_url,
     assert set(range(1, recorded + 1)) <= delivered_ids, "everything recorded as delivered is in Kafka"
     log = (tmp_path / "relay.log").read_text()
     assert "finishing the batch and stopping" in log and "relay stopped" in log and "Traceback" not in log
-    redis.Redis.from_url("redis://127.0.0.1:6379/14").flushdb()
 
 
 def test_broker_down_makes_kafka_wait_while_redis_goes_on_then_catches_up(test_db_url, tmp_path):
@@ -229,8 +277,7 @@ def test_redis_down_makes_redis_wait_then_catches_up(test_db_url, broker):
         private_redis.stop()
 
 
-def test_two_relays_one_active_and_the_standby_takes_over(test_db_url, broker, tmp_path):
-    redis_url = "redis://127.0.0.1:6379/14"
+def test_two_relays_one_active_and_the_standby_takes_over(test_db_url, broker, tmp_path, redis_url):
     logs = [tmp_path / "a.log", tmp_path / "b.log"]
     first = relay_process(test_db_url, broker.bootstrap, redis_url, logs[0])
     wait_until(lambda: "active" in logs[0].read_text(), message="first relay active")
@@ -251,10 +298,9 @@ def test_two_relays_one_active_and_the_standby_takes_over(test_db_url, broker, t
         if first.poll() is None:
             kill(first)
     assert {m.envelope["event_id"] for m in read_topics(broker.bootstrap)} == set(range(1, total + 1))
-    redis.Redis.from_url(redis_url).flushdb()
 
 
-def test_a_bad_event_is_dead_lettered_and_the_stream_goes_on(test_db_url, broker):
+def test_a_bad_event_is_dead_lettered_and_the_stream_goes_on(test_db_url, broker, redis_url):
     write_transfers(test_db_url, 1)
     with psycopg.connect(test_db_url, autocommit=True) as conn:
         conn.execute(
@@ -264,10 +310,8 @@ def test_a_bad_event_is_dead_lettered_and_the_stream_goes_on(test_db_url, broker
                ('[{"type": "mystery.made", "aggregate": "mystery", "key": "m", "payload": {}}]')"""
         )
     write_transfers(test_db_url, 1)
-    with RelayThread(
-        test_db_url, broker.bootstrap, "redis://127.0.0.1:6379/14", stop_when_idle=True
-    ) as relay:
-        relay.thread.join(timeout=60)
+    with RelayThread(test_db_url, broker.bootstrap, redis_url, stop_when_idle=True) as relay:
+        relay.finish(60)
     total = count_events(test_db_url)
     assert progress(test_db_url, "kafka") == progress(test_db_url, "redis") == total
     with psycopg.connect(test_db_url) as conn:
@@ -281,11 +325,11 @@ def test_a_bad_event_is_dead_lettered_and_the_stream_goes_on(test_db_url, broker
     assert len([1 for sink, _ in letters if sink == "redis"]) == 3, "redis publishes any aggregate"
     good = [m.envelope["type"] for m in read_topics(broker.bootstrap)]
     assert good.count("transfer.created") == 2
-    redis.Redis.from_url("redis://127.0.0.1:6379/14").flushdb()
 
 
-def test_an_idle_relay_wakes_on_notify_long_before_its_fallback_poll(test_db_url, broker, redis_client):
-    redis_url = "redis://127.0.0.1:6379/15"
+def test_an_idle_relay_wakes_on_notify_long_before_its_fallback_poll(
+    test_db_url, broker, redis_client, redis_url
+):
     subscriber = redis_client.pubsub()
     subscriber.subscribe("vb:events:transfer")
     with RelayThread(test_db_url, broker.bootstrap, redis_url, poll_interval_s=30.0):
@@ -322,8 +366,15 @@ def test_metrics_show_deliveries_lag_and_the_active_state(test_db_url, broker):
     with relay:
         total = count_events(test_db_url)
         wait_until(lambda: progress(test_db_url, "kafka") == total, message="delivered")
-        time.sleep(0.5)
-        text = generate_latest(relay.relay.metrics.registry).decode()
+
+        def caught_up():
+            text = generate_latest(relay.relay.metrics.registry).decode()
+            return text if 'vb_relay_lag_events{sink="kafka"} 0.0' in text else None
+
+        text = wait_until(
+            caught_up,
+            message="the lag metric caught up",
+        )
     assert 'vb_relay_events_delivered_total{sink="kafka",topic="vb.transfers"} 2.0' in text
     assert "vb_relay_active 1.0" in text
     assert 'vb_relay_lag_events{sink="kafka"} 0.0' in text
@@ -343,3 +394,43 @@ def test_relay_cli_status_and_forget_sink(test_db_url):
     assert run_pyvb("relay", "forget-sink", "redis", "--database-url", test_db_url).returncode == 0
     unknown = run_pyvb("relay", "forget-sink", "redis", "--database-url", test_db_url)
     assert unknown.returncode == 1 and unknown.stderr.startswith("error: no sink named 'redis'")
+
+
+def test_relay_cli_redis_only_serves_metrics_and_stops_on_sigterm(test_db_url, redis_url, tmp_path):
+    write_transfers(test_db_url, 3)
+    port = free_port()
+    log_path = tmp_path / "relay.log"
+    command = [
+        sys.executable, "-m", "pyvb.cli", "relay", "--database-url", test_db_url, "--no-kafka",
+        "--redis-url", redis_url, "--metrics-port", str(port), "--retention", "1 day",
+        "--poll-interval", "0.2",
+    ]  # fmt: skip
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        total = count_events(test_db_url)
+        wait_until(lambda: progress(test_db_url, "redis") == total, message="delivered to Redis")
+        metrics = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
+        assert 'vb_relay_events_delivered_total{sink="redis"' in metrics and "vb_relay_active 1.0" in metrics
+        with psycopg.connect(test_db_url) as conn:
+            sinks = conn.execute("SELECT sink FROM vb.relay_progress ORDER BY 1").fetchall()
+        assert sinks == [("redis",)], "--no-kafka: no Kafka sink registered"
+        assert kill(process, signal.SIGTERM) == 0
+    finally:
+        if process.poll() is None:
+            kill(process)
+    assert "Traceback" not in log_path.read_text()
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (("--no-kafka", "--no-redis"), "leave nothing to deliver to"),
+        (("--no-kafka", "--retention", "banana"), 'invalid input syntax for type interval: "banana"'),
+    ],
+)
+def test_relay_cli_refuses_what_cannot_work_in_one_line(test_db_url, redis_url, extra, message):
+    result = run_pyvb(
+        "relay", "--database-url", test_db_url, "--redis-url", redis_url, "--until-idle", *extra
+    )
+    assert result.returncode == 1 and message in result.stderr and "Traceback" not in result.stderr

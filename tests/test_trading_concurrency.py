@@ -90,6 +90,7 @@ def test_orders_and_transfers_in_parallel_never_deadlock(market):
         thread.start()
     for thread in threads:
         thread.join(180)
+    assert not any(thread.is_alive() for thread in threads), "a thread hung"
     assert errors == [], errors
     assert {"filled", "partially_filled", "new"} & set(statuses)
     with psycopg.connect(url) as conn:

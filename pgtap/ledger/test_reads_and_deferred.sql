@@ -1,7 +1,7 @@
 -- Reads (get_balances, account_entries, balance_at) and deferred (hot) accounts: exact before
 -- and after folding.
 BEGIN;
-SELECT plan(17);
+SELECT plan(22);
 
 SELECT vb_api.create_asset('VBD', 2::smallint);
 SELECT vb_api.open_account('f0000000-0000-0000-0000-000000000001', 'VBD', NULL, 'issuer', NULL);
@@ -44,7 +44,17 @@ SELECT results_eq(
     $$VALUES (1::bigint, 1000::bigint, 1000::bigint, 'deposit'), (2::bigint, -1::bigint, 999::bigint, 'fee'), (3::bigint, -2::bigint, 997::bigint, 'fee')$$,
     'account_entries: ascending from version 1, signed amounts, limited'
 );
-SELECT is((SELECT count(*)::integer FROM vb_api.account_entries('a0000000-0000-0000-0000-000000000001', 0, 5000)), 11, 'a large limit is capped (and returns all 11 here)');
+SELECT is((SELECT count(*)::integer FROM vb_api.account_entries('a0000000-0000-0000-0000-000000000001', 0, 5000)), 11, 'a limit above the history returns all of it (11 here)');
+-- an account with 1,001 entries: the cap is 1,000, the default and a limit below 1 give 100
+SELECT vb_api.open_account('b1000000-0000-0000-0000-000000000001', 'VBD');
+SELECT is((SELECT count(*)::integer FROM vb_api.create_transfers(array(
+    SELECT row(gen_random_uuid(), 'f0000000-0000-0000-0000-000000000001', 'b1000000-0000-0000-0000-000000000001', 1, 'deposit', '{}', NULL, NULL, NULL)::vb_api.transfer_request
+    FROM generate_series(1, 1001)
+)) WHERE status = 'created'), 1001, 'a batch of 1001 deposits');
+SELECT is((SELECT count(*)::integer FROM vb_api.account_entries('b1000000-0000-0000-0000-000000000001', 0, 5000)), 1000, 'a limit above 1000 is capped at 1000');
+SELECT is((SELECT count(*)::integer FROM vb_api.account_entries('b1000000-0000-0000-0000-000000000001')), 100, 'the default limit is 100');
+SELECT is((SELECT count(*)::integer FROM vb_api.account_entries('b1000000-0000-0000-0000-000000000001', 0, 0)), 100, 'a limit below 1 is the default');
+SELECT is((SELECT max(version) FROM vb_api.account_entries('b1000000-0000-0000-0000-000000000001', 950, 1000)), 1001::bigint, 'paging after a version reaches the last entry');
 SELECT is_empty($$SELECT * FROM vb_api.get_balances(ARRAY['99000000-0000-0000-0000-000000000001'::uuid])$$, 'unknown ids are absent from get_balances');
 SELECT is(vb_api.balance_at('a0000000-0000-0000-0000-000000000001', clock_timestamp()), 945::bigint, 'balance_at now is the balance');
 SELECT is(

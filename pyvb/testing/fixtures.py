@@ -7,11 +7,13 @@ from __future__ import annotations
 import os
 import re
 import uuid
+from pathlib import Path
+from urllib.parse import urlsplit
 
 import psycopg
 import pytest
 import redis
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 from hypothesis.database import DirectoryBasedExampleDatabase
 
 from pyvb.config import PROJECT_ROOT, database_name, with_database
@@ -22,8 +24,9 @@ from pyvb.testing.tansu import TansuBroker
 RUN_TAG = f"{os.getpid()}"
 
 # Hypothesis profiles (pick one with `pytest --hypothesis-profile NAME`): `ci` is what `make
-# test` runs; `long` is a soak. Failing examples are kept in .hypothesis/ (git-ignored), so a
-# failure replays first on the next run on the same machine.
+# test` runs; `long` is a soak; `dev` a quick look; `mutate` what `pyvb dev mutate` runs.
+# Failing examples are kept in .hypothesis/ (git-ignored), so a failure replays first on the
+# next run on the same machine.
 _COMMON = dict(
     deadline=None,
     stateful_step_count=30,
@@ -34,6 +37,10 @@ _COMMON = dict(
 settings.register_profile("ci", max_examples=150, **_COMMON)
 settings.register_profile("long", max_examples=3000, **{**_COMMON, "stateful_step_count": 60})
 settings.register_profile("dev", max_examples=20, **_COMMON)
+# pyvb dev mutate: a failure is all it needs to know, so no shrinking and no example database
+settings.register_profile(
+    "mutate", max_examples=150, phases=[Phase.explicit, Phase.generate], **{**_COMMON, "database": None}
+)
 settings.load_profile("ci")
 
 
@@ -60,9 +67,30 @@ def pg_server_url(request, service_choices) -> str:
     return _service_url(request, service_choices["postgres"])
 
 
+def drop_leftovers(server_url: str) -> list[str]:
+    """Drop the test databases of earlier runs on this machine that were killed before their
+    teardown (every test database ends in the pid of its run; a run still alive is left alone).
+    Only for a server on this machine, where those pids mean something."""
+    if urlsplit(server_url).hostname not in ("127.0.0.1", "localhost", "::1"):
+        return []
+    with psycopg.connect(with_database(server_url, "postgres"), autocommit=True) as conn:
+        names = [
+            row[0]
+            for row in conn.execute("SELECT datname FROM pg_database WHERE datname ~ '^vb_test_.*_[0-9]+$'")
+        ]
+    dropped = []
+    for name in names:
+        pid = int(name.rsplit("_", 1)[1])
+        if pid != os.getpid() and not Path(f"/proc/{pid}").exists():
+            drop_database(server_url, name)
+            dropped.append(name)
+    return dropped
+
+
 @pytest.fixture(scope="session")
 def template_db(pg_server_url) -> str:
     """The working tree deployed once per run; modules clone it."""
+    drop_leftovers(pg_server_url)
     name = f"vb_test_template_{RUN_TAG}"
     url = create_template(pg_server_url, name)
     yield url
@@ -86,7 +114,7 @@ def db_url(request, pg_server_url, template_db) -> str:
 @pytest.fixture
 def fresh_url(pg_server_url):
     """A database name that does not exist yet (dropped afterwards)."""
-    name = f"vb_test_fresh_{uuid.uuid4().hex[:10]}"
+    name = f"vb_test_fresh_{uuid.uuid4().hex[:10]}_{RUN_TAG}"
     yield with_database(pg_server_url, name)
     drop_database(pg_server_url, name)
 
@@ -112,13 +140,24 @@ def pgtap_connection(pgtap_db_url):
 
 
 @pytest.fixture
-def redis_client(request, service_choices):
-    """A dedicated logical Redis database, flushed before and after the test."""
+def redis_url(request, service_choices) -> str:
+    """The URL of a dedicated logical Redis database (the service-selection rule decides which),
+    flushed before and after the test, whether it passes or not."""
     url = _service_url(request, service_choices["redis"])
     client = redis.Redis.from_url(url)
     client.flushdb()
+    try:
+        yield url
+    finally:
+        client.flushdb()
+        client.close()
+
+
+@pytest.fixture
+def redis_client(redis_url):
+    """A client of the test's dedicated logical Redis database (see redis_url)."""
+    client = redis.Redis.from_url(redis_url)
     yield client
-    client.flushdb()
     client.close()
 
 
