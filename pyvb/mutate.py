@@ -80,6 +80,23 @@ MUTANTS = (
         "a resting buy reserves no minor unit per lot for the fees' rounding", TRADING_TESTS,
     ),
     Mutant(
+        "price-priority-inverted", "procedures/trading/place_order.sql",
+        "ORDER BY o.priority_price, o.book_seq;", "ORDER BY o.priority_price DESC, o.book_seq;",
+        "the worst crossing price fills first", TRADING_TESTS,
+    ),
+    Mutant(
+        "buyer-pays-the-other-sides-rate", "procedures/trading/trade_transfers.sql",
+        "CASE WHEN v_maker_buys THEN p_maker.maker_fee_bps ELSE p_taker_fee_bps END);",
+        "CASE WHEN v_maker_buys THEN p_taker_fee_bps ELSE p_maker.maker_fee_bps END);",
+        "the buyer's fee at the seller's rate (maker and taker rates swapped)", TRADING_TESTS,
+    ),
+    Mutant(
+        "reservations-ignored", "procedures/ledger/check_transfer.sql",
+        "p_from_balance - p_from_pending_out - p_req.amount < -p_from_limit",
+        "p_from_balance - p_req.amount < -p_from_limit",
+        "funds checked without the pending reservations", LEDGER_TESTS,
+    ),
+    Mutant(
         "overdraft-off-by-one", "procedures/ledger/check_transfer.sql",
         "p_from_balance - p_from_pending_out - p_req.amount < -p_from_limit",
         "p_from_balance - p_from_pending_out - p_req.amount <= -p_from_limit",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 import threading
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
@@ -196,3 +197,80 @@ def test_killed_backend_leaves_no_partial_state(ledger):
         blocker.rollback()
     assert total_balance(ledger) == before
     assert verify(ledger) == []
+
+
+def test_post_void_and_expiry_of_one_pending_transfer_race_and_exactly_one_wins(ledger):
+    """Rounds of three callers at once on one pending transfer whose timeout falls due around
+    the same instant: a post (single path), a void (batch path) and the expiry pass. Exactly one
+    of them takes effect every round; the losers report not pending / expired; the reservation
+    is released exactly once and the ledger verifies."""
+    payer, payee = ACCOUNTS[0], ACCOUNTS[1]
+    before = total_balance(ledger)
+    wins = {"post": 0, "void": 0, "expire": 0}
+    with (
+        psycopg.connect(ledger, autocommit=True) as setup,
+        psycopg.connect(ledger, autocommit=True) as poster,
+        psycopg.connect(ledger, autocommit=True) as voider,
+        psycopg.connect(ledger, autocommit=True) as expirer,
+        ThreadPoolExecutor(3) as pool,
+    ):
+        for round_number in range(40):
+            pending_id = uuid.uuid4()
+            status = setup.execute(
+                "SELECT vb_api.create_transfer(%s, %s, %s, 10, 'hold', ARRAY['pending'], NULL, 3600)",
+                (pending_id, payer, payee),
+            ).fetchone()[0]
+            assert status == "created"
+            # due a few milliseconds from now: which caller comes first varies from round to round
+            setup.execute(
+                "UPDATE vb.pending_transfers SET expires_at = clock_timestamp() + %s * interval '1 ms'"
+                " WHERE pending_id = %s",
+                (round_number % 8, pending_id),
+            )
+            start = threading.Barrier(3)
+
+            def post(start=start, pending_id=pending_id):
+                start.wait()
+                return poster.execute(
+                    "SELECT vb_api.create_transfer(%s, NULL, NULL, NULL, NULL, ARRAY['post_pending'], %s)",
+                    (uuid.uuid4(), pending_id),
+                ).fetchone()[0]
+
+            def void(start=start, pending_id=pending_id):
+                start.wait()
+                request = (uuid.uuid4(), None, None, None, None, ["void_pending"], pending_id, None, None)
+                return create_batch(voider, [request])[0][0]
+
+            def expire(start=start):
+                start.wait()
+                time.sleep(0.004)
+                return expirer.execute("SELECT vb_ops.expire_pending_transfers()").fetchone()[0]
+
+            posted, voided, expired = (
+                f.result(timeout=30) for f in [pool.submit(post), pool.submit(void), pool.submit(expire)]
+            )
+            outcomes = {"post": posted == "created", "void": voided == "created", "expire": expired == 1}
+            assert sum(outcomes.values()) <= 1, (posted, voided, expired)
+            losers = {posted, voided} - {"created"}
+            assert losers <= {"pending_transfer_not_pending", "pending_transfer_expired"}, (posted, voided)
+            if not any(outcomes.values()):  # both came after the instant, before the pass
+                assert setup.execute("SELECT vb_ops.expire_pending_transfers()").fetchone()[0] == 1
+                outcomes["expire"] = True
+            for name, won in outcomes.items():
+                wins[name] += won
+            state = setup.execute(
+                "SELECT pending_state FROM vb.pending_transfers WHERE pending_id = %s", (pending_id,)
+            ).fetchone()[0]
+            assert (
+                state
+                == {"post": "posted", "void": "voided", "expire": "expired"}[
+                    next(name for name, won in outcomes.items() if won)
+                ]
+            )
+        pending_out = setup.execute("SELECT pending_out FROM vb_api.get_balances(%s)", ([payer],)).fetchone()[
+            0
+        ]
+    assert pending_out == 0, "every reservation released exactly once"
+    assert total_balance(ledger) == before
+    assert verify(ledger) == []
+    assert wins["post"] + wins["void"] + wins["expire"] == 40

@@ -10,6 +10,10 @@ import uuid
 import psycopg
 import pytest
 
+from pyvb.testing.cluster import PrivateCluster
+from pyvb.testing.databases import create_template
+from pyvb.testing.market_model import Market, Security
+
 SYMBOLS = ("CONA", "CONB", "CONC")
 TRADERS = 6
 
@@ -101,3 +105,113 @@ def test_orders_and_transfers_in_parallel_never_deadlock(market):
             )
             if "buy" in best and "sell" in best:
                 assert best["buy"] < best["sell"]
+
+
+@pytest.fixture(scope="module")
+def committing_server():
+    """A private cluster that records commit timestamps, so the order in which concurrent
+    transactions committed can be read back (track_commit_timestamp needs a restart)."""
+    with PrivateCluster(settings={"track_commit_timestamp": "on"}) as cluster:
+        yield cluster
+
+
+def test_concurrent_orders_equal_a_serial_replay_in_commit_order(committing_server):
+    """Four connections place random orders on two symbols for four traders, some short of
+    cash; afterwards the reference engine replays the committed orders one by one in commit
+    order: every order must have returned what the replay returns, and the final balances,
+    reservations, holdings, book and order states must be the replay's."""
+    url = create_template(committing_server.url(), "vb_concurrent")
+    model = Market()
+    owners = [uuid.uuid4() for _ in range(4)]
+    cash_of = {owner: uuid.uuid4() for owner in owners}
+    with psycopg.connect(url, autocommit=True) as conn:
+        issuer = uuid.uuid4()
+        conn.execute("SELECT vb_api.create_asset('VBD', 2::smallint)")
+        conn.execute("SELECT vb_api.open_account(%s, 'VBD', NULL, 'issuer', NULL)", (issuer,))
+        for symbol, (maker_bps, taker_bps) in (("CONX", (5, 10)), ("CONY", (0, 0))):
+            conn.execute("SELECT vb_api.create_security(%s, %s, 'VBD', 1, 1, NULL)", (symbol, symbol))
+            conn.execute("SELECT vb_api.set_fees(%s, %s, %s)", (symbol, maker_bps, taker_bps))
+            model.securities[symbol] = Security(symbol, 1, 1, maker_bps, taker_bps)
+        for index, (owner, deposit) in enumerate(
+            zip(owners, (2_000, 20_000, 1_000_000, 1_000_000), strict=True)
+        ):
+            conn.execute("SELECT vb_api.create_user(%s, %s)", (owner, f"conc{index}"))
+            conn.execute("SELECT vb_api.open_account(%s, 'VBD', %s)", (cash_of[owner], owner))
+            conn.execute(
+                "SELECT vb_api.create_transfer(%s, %s, %s, %s, 'deposit')",
+                (uuid.uuid4(), issuer, cash_of[owner], deposit),
+            )
+            model.cash[owner] = deposit
+            for symbol in ("CONX", "CONY"):
+                conn.execute("SELECT vb_api.issue_shares(%s, %s, %s, 40)", (uuid.uuid4(), symbol, owner))
+                model.shares[(owner, symbol)] = 40
+    placed: list[tuple] = []  # (txid, order arguments, returned state)
+    errors: list[BaseException] = []
+    lock = threading.Lock()
+
+    def trader(seed: int) -> None:
+        rng = random.Random(seed)
+        try:
+            with psycopg.connect(url) as conn:
+                for _ in range(30):
+                    owner = rng.choice(owners)
+                    kind = rng.choice(["limit", "limit", "limit", "market"])
+                    tif = (
+                        rng.choice(["ioc", "fok"])
+                        if kind == "market"
+                        else rng.choice(["gtc", "gtc", "ioc", "fok", "day"])
+                    )
+                    price = rng.randint(95, 105) if kind == "limit" else None
+                    symbol, side = rng.choice(["CONX", "CONY"]), rng.choice(["buy", "sell"])
+                    order_id, quantity = uuid.uuid4(), rng.randint(1, 12)
+                    arguments = (order_id, owner, symbol, side, quantity, kind, price, tif)
+                    with conn.transaction():
+                        state = conn.execute(
+                            "SELECT status, filled_quantity, remaining_quantity, avg_fill_price,"
+                            " reject_reason FROM vb_api.place_order(%s, %s, %s, %s, %s, %s, %s, %s)",
+                            (order_id, cash_of[owner], symbol, side, quantity, kind, price, tif),
+                        ).fetchone()
+                        txid = conn.execute("SELECT txid_current()").fetchone()[0]
+                    with lock:
+                        placed.append((txid, arguments, state))
+        except BaseException as error:  # asserted below
+            errors.append(error)
+
+    threads = [threading.Thread(target=trader, args=(seed,)) for seed in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(180)
+    assert not any(thread.is_alive() for thread in threads) and errors == [], errors
+    with psycopg.connect(url) as conn:
+        committed_at = dict(
+            conn.execute(
+                "SELECT t, pg_xact_commit_timestamp(t::text::xid) FROM unnest(%s::bigint[]) AS t",
+                ([txid for txid, _, _ in placed],),
+            ).fetchall()
+        )
+        for _, arguments, state in sorted(placed, key=lambda p: (committed_at[p[0]], p[0])):
+            expected, _ = model.place(*arguments)
+            assert state == expected, (arguments, state, expected)
+        balances = conn.execute(
+            "SELECT account_id, balance, pending_out FROM vb_api.get_balances(%s)", (list(cash_of.values()),)
+        ).fetchall()
+        assert {a: (b, p) for a, b, p in balances} == {
+            cash_of[o]: (model.cash[o], model.reserved_cash(o)) for o in owners
+        }
+        for owner in owners:
+            positions = conn.execute(
+                "SELECT symbol, quantity, available_quantity FROM vb_api.get_positions(%s)", (owner,)
+            ).fetchall()
+            assert set(positions) == {
+                (s, model.shares[(owner, s)], model.shares[(owner, s)] - model.reserved_shares(owner, s))
+                for s in ("CONX", "CONY")
+            }
+        states = conn.execute(
+            "SELECT order_id, order_status, filled_quantity, filled_notional FROM vb.orders"
+        )
+        assert {row[0]: row[1:] for row in states} == {
+            o.order_id: (o.status, o.filled, o.filled_notional) for o in model.orders.values()
+        }
+        assert conn.execute("SELECT count(*) FROM vb_ops.verify_ledger() WHERE NOT ok").fetchone()[0] == 0
+    assert {s[0] for _, _, s in placed} >= {"filled", "rejected"}, "trades and rejections both happened"

@@ -117,6 +117,30 @@ class TradingMachine(RuleBasedStateMachine):
         self._place(order_id, *arguments)
         self.orders.append((order_id, arguments))
 
+    @rule(
+        maker=st.integers(0, TRADERS - 1),
+        taker=st.integers(0, TRADERS - 1),
+        symbol=st.sampled_from(SYMBOLS),
+        side=st.sampled_from(["buy", "sell"]),
+        lots=st.integers(1, 4),
+        more=st.integers(-1, 2),
+        kind=st.sampled_from(["limit", "market"]),
+        tif=st.sampled_from(["fok", "ioc"]),
+    )
+    def against_a_thin_book(self, maker, taker, symbol, side, lots, more, kind, tif):
+        """A resting order, then an IOC or FOK for a little less, as much or more than it (the
+        paths random flow reaches rarely: a FOK that can fill only in part, an IOC's remainder)."""
+        maker_side = "sell" if side == "buy" else "buy"
+        resting = (self.owners[maker], symbol, maker_side, lots * LOTS[symbol], "limit", 1000, "gtc")
+        order_id = uuid.uuid4()
+        self._place(order_id, *resting)
+        self.orders.append((order_id, resting))
+        incoming = (self.owners[taker], symbol, side, (lots + more) * LOTS[symbol] or LOTS[symbol], kind,
+                    1000 if kind == "limit" else None, tif)  # fmt: skip
+        order_id = uuid.uuid4()
+        self._place(order_id, *incoming)
+        self.orders.append((order_id, incoming))
+
     @rule(trader=st.integers(0, TRADERS - 1), symbol=st.sampled_from(SYMBOLS), lots=st.integers(1, 3))
     def place_odd(self, trader, symbol, lots):
         """Orders the book must refuse: off-lot, off-tick, out of band, a market price."""

@@ -2,7 +2,7 @@
 -- market orders on thin and empty books, self-trade prevention, fees with rounding,
 -- reservations held and released; cancel_order, order_book, get_positions.
 BEGIN;
-SELECT plan(47);
+SELECT plan(48);
 
 SELECT vb_api.create_asset('VBD', 2::smallint);
 SELECT vb_api.create_asset('XYZ', 2::smallint);
@@ -108,6 +108,10 @@ SELECT results_eq(
     $$VALUES ('cancelled', 0::bigint)$$, 'FOK with too little at its price trades nothing'
 );
 SELECT status FROM vb_api.place_order('0a000000-0000-0000-0000-000000000004', 'a0000000-0000-0000-0000-0000000000b1', 'ACME', 'sell', 30, 'limit', 1010);
+SELECT results_eq(
+    $$SELECT status, filled_quantity FROM vb_api.place_order(gen_random_uuid(), 'a0000000-0000-0000-0000-0000000000a1', 'ACME', 'buy', 40, 'limit', 1010, 'fok')$$,
+    $$VALUES ('cancelled', 0::bigint)$$, 'FOK with part of its quantity available trades nothing either'
+);
 SELECT results_eq(
     $$SELECT status, filled_quantity FROM vb_api.place_order(gen_random_uuid(), 'a0000000-0000-0000-0000-0000000000a1', 'ACME', 'buy', 30, 'limit', 1010, 'fok')$$,
     $$VALUES ('filled', 30::bigint)$$, 'FOK that can fill completely does'
