@@ -94,10 +94,10 @@ def test_bench_trading_runs_end_to_end(pg_server_url):
     assert "all checks pass" in result.stdout
 
 
-def test_bench_relay_runs_end_to_end(pg_server_url, kafka_bootstrap):
+def test_bench_relay_runs_end_to_end(pg_server_url, kafka_bootstrap, redis_url):
     result = run_pyvb(
         "bench", "relay", "--database-url", pg_server_url, "--kafka-bootstrap", kafka_bootstrap,
-        "--redis-url", "redis://127.0.0.1:6379/13", "--duration", "1", "--clients", "2", "--accounts", "10",
+        "--redis-url", redis_url, "--duration", "1", "--clients", "2", "--accounts", "10",
         "--rate", "30",
     )  # fmt: skip
     assert result.returncode == 0, result.stderr

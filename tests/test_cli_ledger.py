@@ -6,11 +6,9 @@ import psycopg
 
 from pyvb.testing import run_pyvb as run_cli
 
-REDIS_URL = "redis://127.0.0.1:6379/13"
 
-
-def test_demo_runs_on_a_fresh_database_and_again(fresh_url):
-    first = run_cli("demo", "--database-url", fresh_url, "--seconds", "2", "--redis-url", REDIS_URL)
+def test_demo_runs_on_a_fresh_database_and_again(fresh_url, redis_url):
+    first = run_cli("demo", "--database-url", fresh_url, "--seconds", "2", "--redis-url", redis_url)
     assert first.returncode == 0, first.stderr
     assert "post 150.00 of the hold" in first.stdout and "void the hold" in first.stdout
     assert "linked_event_failed" in first.stdout
@@ -22,7 +20,7 @@ def test_demo_runs_on_a_fresh_database_and_again(fresh_url):
     with psycopg.connect(fresh_url) as conn:
         undelivered = conn.execute("SELECT max(lag_events) FROM vb_ops.relay_status()").fetchone()[0]
     assert undelivered == 0, "the demo's relay delivered every event before the summary"
-    second = run_cli("demo", "--database-url", fresh_url, "--seconds", "1", "--redis-url", REDIS_URL)
+    second = run_cli("demo", "--database-url", fresh_url, "--seconds", "1", "--redis-url", redis_url)
     assert second.returncode == 0, second.stderr
     assert "ledger verified" in second.stdout
 

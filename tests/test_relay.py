@@ -434,3 +434,26 @@ def test_relay_cli_refuses_what_cannot_work_in_one_line(test_db_url, redis_url, 
         "relay", "--database-url", test_db_url, "--redis-url", redis_url, "--until-idle", *extra
     )
     assert result.returncode == 1 and message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_relay_cli_kafka_only_until_idle(test_db_url, broker, tmp_path):
+    write_transfers(test_db_url, 2)
+    result = run_pyvb(
+        "relay",
+        "--database-url",
+        test_db_url,
+        "--kafka-bootstrap",
+        broker.bootstrap,
+        "--no-redis",
+        "--until-idle",
+    )
+    assert result.returncode == 0, result.stderr
+    total = count_events(test_db_url)
+    with psycopg.connect(test_db_url) as conn:
+        sinks = conn.execute("SELECT sink, last_event_id FROM vb.relay_progress ORDER BY 1").fetchall()
+    assert sinks == [("kafka", total)], (
+        "--no-redis: only the Kafka sink registered, and it delivered everything"
+    )
+    assert sorted(m.envelope["event_id"] for m in read_topics(broker.bootstrap, expect=total)) == list(
+        range(1, total + 1)
+    )
