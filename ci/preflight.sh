@@ -38,30 +38,22 @@ services_down() {
     echo "${down[*]}"
 }
 
-missing=$(missing_packages)
-if [ -n "$missing" ]; then
-    echo "preflight: missing ${missing}; running ci/install-system.sh"
-    if ! as_root bash ci/install-system.sh >/dev/null; then
-        echo "preflight: missing ${missing}: run 'sudo bash ci/install-system.sh'" >&2
+# ensure CHECK SCRIPT WHAT: when CHECK names something, run SCRIPT to fix it, then check again
+ensure() {
+    local check=$1 script=$2 what=$3 found
+    found=$($check)
+    [ -z "$found" ] && return 0
+    echo "preflight: ${found} ${what}; running ${script}"
+    if ! as_root bash "$script" >/dev/null; then
+        echo "preflight: ${found} ${what}: run 'sudo bash ${script}'" >&2
         exit 1
     fi
-    missing=$(missing_packages)
-    if [ -n "$missing" ]; then
-        echo "preflight: still missing ${missing} after ci/install-system.sh" >&2
+    found=$($check)
+    if [ -n "$found" ]; then
+        echo "preflight: ${found} still ${what} after ${script}" >&2
         exit 1
     fi
-fi
+}
 
-down=$(services_down)
-if [ -n "$down" ]; then
-    echo "preflight: ${down} not answering; running ci/start-services.sh"
-    if ! as_root bash ci/start-services.sh >/dev/null; then
-        echo "preflight: ${down} not answering: run 'sudo bash ci/start-services.sh'" >&2
-        exit 1
-    fi
-    down=$(services_down)
-    if [ -n "$down" ]; then
-        echo "preflight: ${down} still not answering after ci/start-services.sh" >&2
-        exit 1
-    fi
-fi
+ensure missing_packages ci/install-system.sh "missing"
+ensure services_down ci/start-services.sh "not answering"

@@ -40,6 +40,15 @@ def committed_offset(bootstrap: str, topic: str, group: str) -> int | None:
         consumer.close()
 
 
+def new_topic(bootstrap: str) -> str:
+    """A topic of this test's own, one partition."""
+    topic = f"market.quotes.{uuid.uuid4().hex[:8]}"
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap)
+    admin.create_topics([NewTopic(topic, num_partitions=1, replication_factor=1)])
+    admin.close()
+    return topic
+
+
 def ingest(url: str, bootstrap: str, topic: str, group: str):
     return run_pyvb(
         "ingest", "quotes", "--database-url", url, "--kafka-bootstrap", bootstrap,
@@ -48,10 +57,7 @@ def ingest(url: str, bootstrap: str, topic: str, group: str):
 
 
 def test_ingest_applies_good_quotes_sets_aside_bad_ones_and_commits_offsets(test_db_url, kafka_bootstrap):
-    topic, group = f"market.quotes.{uuid.uuid4().hex[:8]}", f"ingest-{uuid.uuid4().hex[:8]}"
-    admin = KafkaAdminClient(bootstrap_servers=kafka_bootstrap)
-    admin.create_topics([NewTopic(topic, num_partitions=1, replication_factor=1)])
-    admin.close()
+    topic, group = new_topic(kafka_bootstrap), f"ingest-{uuid.uuid4().hex[:8]}"
     with psycopg.connect(test_db_url, autocommit=True) as conn:
         conn.execute("SELECT vb_api.create_asset('VBD', 2::smallint)")
         for symbol in ("ACME", "BOLT"):
@@ -104,10 +110,7 @@ def test_ingest_applies_good_quotes_sets_aside_bad_ones_and_commits_offsets(test
 
 
 def test_ingest_with_an_unreachable_database_keeps_the_offsets(kafka_bootstrap):
-    topic, group = f"market.quotes.{uuid.uuid4().hex[:8]}", f"ingest-{uuid.uuid4().hex[:8]}"
-    admin = KafkaAdminClient(bootstrap_servers=kafka_bootstrap)
-    admin.create_topics([NewTopic(topic, num_partitions=1, replication_factor=1)])
-    admin.close()
+    topic, group = new_topic(kafka_bootstrap), f"ingest-{uuid.uuid4().hex[:8]}"
     produce(kafka_bootstrap, topic, [json.dumps(quote("ACME", "2026-11-26T10:00:00Z", 100)).encode()])
     result = ingest("postgresql://postgres@127.0.0.1:1/none", kafka_bootstrap, topic, group)
     assert result.returncode == 1 and "Traceback" not in result.stderr
@@ -118,10 +121,7 @@ def test_ingest_with_an_unreachable_database_keeps_the_offsets(kafka_bootstrap):
 def test_sigterm_stops_a_running_ingest_cleanly_with_its_offsets_committed(
     test_db_url, kafka_bootstrap, tmp_path
 ):
-    topic, group = f"market.quotes.{uuid.uuid4().hex[:8]}", f"ingest-{uuid.uuid4().hex[:8]}"
-    admin = KafkaAdminClient(bootstrap_servers=kafka_bootstrap)
-    admin.create_topics([NewTopic(topic, num_partitions=1, replication_factor=1)])
-    admin.close()
+    topic, group = new_topic(kafka_bootstrap), f"ingest-{uuid.uuid4().hex[:8]}"
     with psycopg.connect(test_db_url, autocommit=True) as conn:
         conn.execute("SELECT vb_api.create_asset('VBD', 2::smallint)")
         conn.execute("SELECT vb_api.create_security('ACME', 'Acme', 'VBD', 1, 1, NULL)")
