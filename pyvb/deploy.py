@@ -243,18 +243,16 @@ class Deployer:
         """Partitions from the current period through the policies' ``premake`` ahead, on the
         database server's clock: a deploy on any date is ready for writes at once, before the
         first maintenance pass (the migrations' own partitions cover fixed years only)."""
-        if self._execute(backend, "SELECT to_regprocedure('vb_ops.premake_partitions(regclass)')").fetchone()[
-            0
-        ]:
-            try:
-                with self._as_owner(backend), backend.transaction():
-                    rows = self._execute(
-                        backend, "SELECT parent::text, created FROM vb_ops.premake_partitions()"
-                    ).fetchall()
-            except psycopg.Error as error:
-                raise DeployError(f"premaking partitions: {pg_error_line(error)}") from None
-            return {parent: created for parent, created in rows if created}
-        return {}
+        exists = "SELECT to_regprocedure('vb_ops.premake_partitions(regclass)')"
+        if self._execute(backend, exists).fetchone()[0] is None:  # rolled back below 0007
+            return {}
+        try:
+            with self._as_owner(backend), backend.transaction():
+                rows = self._execute(backend, "SELECT parent::text, created FROM vb_ops.premake_partitions()")
+                rows = rows.fetchall()
+        except psycopg.Error as error:
+            raise DeployError(f"premaking partitions: {pg_error_line(error)}") from None
+        return {parent: created for parent, created in rows if created}
 
     def _apply_repeatable(self, backend, repeatable: RepeatableFile) -> None:
         try:

@@ -4,8 +4,9 @@
 -- Creates the missing partitions of every policy table (or only p_parent) from the current
 -- period (UTC) through `premake` + 1 periods ahead, moving rows of those ranges out of the
 -- default partition. The one spare period keeps `premake` partitions ahead when the period
--- turns before the next pass (a pass a period is enough; vb_ops.partition_health checks it). A period that an existing partition already covers in part is left alone (and
--- shows in vb_ops.partition_health). Safe to run again: it creates only what is missing.
+-- turns before the next pass (a pass a period is enough; vb_ops.partition_health checks it).
+-- A period that an existing partition already covers in part is left alone (and shows in
+-- vb_ops.partition_health). Safe to run again: it creates only what is missing.
 -- Why our own: the product must not depend on pg_partman being installed (Debian ships 4.x).
 -- Raises: VB001 when p_parent has no policy.
 CREATE OR REPLACE FUNCTION vb_ops.premake_partitions(p_parent regclass DEFAULT NULL)
