@@ -60,7 +60,7 @@ MUTANTS = (
     ),
     Mutant(
         "fok-fills-partially", "procedures/trading/place_order.sql",
-        "IF p_time_in_force = 'fok' AND v_remaining > 0 THEN", "IF false THEN",
+        "IF v_time_in_force = 'fok' AND v_remaining > 0 THEN", "IF false THEN",
         "fill-or-kill keeps a partial fill", TRADING_TESTS,
     ),
     Mutant(

@@ -110,8 +110,6 @@ class TradingMachine(RuleBasedStateMachine):
     def place(self, trader, symbol, side, kind, tif, lots, ticks):
         owner = self.owners[trader]
         price = None if kind == "market" else 1000 + ticks * TICKS[symbol] * 2
-        if kind == "market":
-            tif = "fok" if tif == "fok" else "ioc"
         order_id = uuid.uuid4()
         arguments = (owner, symbol, side, lots * LOTS[symbol], kind, price, tif)
         self._place(order_id, *arguments)

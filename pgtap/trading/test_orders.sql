@@ -2,7 +2,7 @@
 -- market orders on thin and empty books, self-trade prevention, fees with rounding,
 -- reservations held and released; cancel_order, order_book, get_positions.
 BEGIN;
-SELECT plan(48);
+SELECT plan(49);
 
 SELECT vb_api.create_asset('VBD', 2::smallint);
 SELECT vb_api.create_asset('XYZ', 2::smallint);
@@ -36,7 +36,12 @@ SELECT is((SELECT reject_reason FROM vb_api.place_order(gen_random_uuid(), 'e000
 SELECT is((SELECT reject_reason FROM vb_api.place_order(gen_random_uuid(), 'a0000000-0000-0000-0000-0000000000a1', 'ACME', 'hold', 10, 'limit', 1000)), 'invalid_side', 'invalid_side');
 SELECT is((SELECT reject_reason FROM vb_api.place_order(gen_random_uuid(), 'a0000000-0000-0000-0000-0000000000a1', 'ACME', 'buy', 10, 'stop', 1000)), 'invalid_order_type', 'invalid_order_type');
 SELECT is((SELECT reject_reason FROM vb_api.place_order(gen_random_uuid(), 'a0000000-0000-0000-0000-0000000000a1', 'ACME', 'buy', 10, 'limit', 1000, 'gtd')), 'invalid_time_in_force', 'invalid_time_in_force');
-SELECT is((SELECT reject_reason FROM vb_api.place_order(gen_random_uuid(), 'a0000000-0000-0000-0000-0000000000a1', 'ACME', 'buy', 10, 'market', NULL, 'gtc')), 'invalid_time_in_force', 'a market order cannot rest (gtc)');
+SELECT results_eq(
+    $$SELECT status, filled_quantity, remaining_quantity, reject_reason FROM vb_api.place_order('0e000000-0000-0000-0000-000000000001', 'a0000000-0000-0000-0000-0000000000a1', 'ACME', 'buy', 10, 'market')$$,
+    $$VALUES ('cancelled', 0::bigint, 0::bigint, NULL::text)$$,
+    'a market order with the default gtc behaves as ioc: never rejected for it, never rests (nothing to trade here)'
+);
+SELECT is((SELECT time_in_force FROM vb.orders WHERE order_id = '0e000000-0000-0000-0000-000000000001'), 'ioc', 'and is recorded as ioc');
 SELECT is((SELECT reject_reason FROM vb_api.place_order(gen_random_uuid(), 'a0000000-0000-0000-0000-0000000000a1', 'ACME', 'buy', 15, 'limit', 1000)), 'invalid_quantity', 'invalid_quantity: not a multiple of the lot');
 SELECT is((SELECT reject_reason FROM vb_api.place_order(gen_random_uuid(), 'a0000000-0000-0000-0000-0000000000a1', 'ACME', 'buy', 10, 'limit', 1002)), 'invalid_price', 'invalid_price: not a multiple of the tick');
 SELECT is((SELECT reject_reason FROM vb_api.place_order(gen_random_uuid(), 'a0000000-0000-0000-0000-0000000000a1', 'ACME', 'buy', 10, 'limit', NULL)), 'invalid_price', 'invalid_price: a limit order needs a price');

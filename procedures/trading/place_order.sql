@@ -21,7 +21,8 @@
 -- trading_halted, reduce_only, risk_limit:<metric>, then insufficient_funds /
 -- insufficient_position from settlement, exists_with_different_fields. Trading states and hard
 -- limits are checked before funds: funds are known only when the ledger settles. A market order
--- must be ioc or fok. A replay with identical parameters returns the current state; with other
+-- never rests: with gtc or day (the default included) it behaves, and is recorded, as ioc
+-- (trading contract 1.1); it is never rejected for its time in force. A replay with identical parameters returns the current state; with other
 -- parameters 'rejected' / 'exists_with_different_fields' and changes nothing.
 -- Raises: VB001 for a null p_order_id; VB999 if a settlement transfer fails for another reason
 -- than funds (a bug).
@@ -70,6 +71,9 @@ AS $$
 DECLARE
     v_digest uuid := md5(row(p_account_id, p_symbol, p_side, p_quantity, p_order_type, p_limit_price,
         p_time_in_force)::text)::uuid;
+    -- the time in force that applies: a market order's gtc or day is ioc
+    v_time_in_force text := CASE
+        WHEN p_order_type = 'market' AND p_time_in_force IN ('gtc', 'day') THEN 'ioc' ELSE p_time_in_force END;
     v_existing vb.orders;
     v_order vb.orders;  -- the incoming order as written
     v_security vb.securities;
@@ -152,7 +156,7 @@ BEGIN
         WHEN p_side IS NULL OR p_side NOT IN ('buy', 'sell') THEN 'invalid_side'
         WHEN p_order_type IS NULL OR p_order_type NOT IN ('limit', 'market') THEN 'invalid_order_type'
         WHEN p_time_in_force IS NULL OR p_time_in_force NOT IN ('gtc', 'day', 'ioc', 'fok')
-            OR (p_order_type = 'market' AND p_time_in_force IN ('gtc', 'day')) THEN 'invalid_time_in_force'
+            THEN 'invalid_time_in_force'
         WHEN p_quantity IS NULL OR p_quantity <= 0 OR p_quantity % v_security.lot_size <> 0 THEN 'invalid_quantity'
         WHEN (p_order_type = 'limit' AND (p_limit_price IS NULL OR p_limit_price <= 0
                 OR p_limit_price % v_security.tick_size <> 0))
@@ -190,7 +194,7 @@ BEGIN
     END IF;
     IF v_reason IS NOT NULL THEN
         RETURN QUERY SELECT * FROM vb.record_rejected_order(
-            p_order_id, v_digest, p_account_id, v_owner, p_symbol, p_side, p_order_type, p_time_in_force, p_quantity,
+            p_order_id, v_digest, p_account_id, v_owner, p_symbol, p_side, p_order_type, v_time_in_force, p_quantity,
             p_limit_price, v_reason, v_now);
         RETURN;
     END IF;
@@ -223,11 +227,11 @@ BEGIN
     );
     IF v_reason IS NOT NULL THEN
         RETURN QUERY SELECT * FROM vb.record_rejected_order(
-            p_order_id, v_digest, p_account_id, v_owner, p_symbol, p_side, p_order_type, p_time_in_force, p_quantity,
+            p_order_id, v_digest, p_account_id, v_owner, p_symbol, p_side, p_order_type, v_time_in_force, p_quantity,
             p_limit_price, v_reason, v_now);
         RETURN;
     END IF;
-    IF p_time_in_force = 'fok' AND v_remaining > 0 THEN
+    IF v_time_in_force = 'fok' AND v_remaining > 0 THEN
         -- fill or kill: nothing trades
         m_maker := '{}'; m_price := '{}'; m_quantity := '{}'; m_rest := '{}';
         v_remaining := p_quantity;
@@ -262,7 +266,7 @@ BEGIN
     v_filled := p_quantity - v_remaining;
 
     -- a limit gtc/day order rests with what is left, reserved
-    IF v_remaining > 0 AND p_order_type = 'limit' AND p_time_in_force IN ('gtc', 'day') AND NOT v_stp THEN
+    IF v_remaining > 0 AND p_order_type = 'limit' AND v_time_in_force IN ('gtc', 'day') AND NOT v_stp THEN
         v_reservation := vb.derived_id('reserve', p_order_id::text, '1');
         IF p_side = 'buy' THEN
             IF NOT v_cash_escrow = ANY (v_open_accounts) THEN
@@ -304,7 +308,7 @@ BEGIN
     IF v_failed_idx IS NOT NULL THEN
         IF v_failed_status = 'insufficient_funds' AND v_debits[v_failed_idx] IN ('cash', 'shares') THEN
             RETURN QUERY SELECT * FROM vb.record_rejected_order(
-                p_order_id, v_digest, p_account_id, v_owner, p_symbol, p_side, p_order_type, p_time_in_force,
+                p_order_id, v_digest, p_account_id, v_owner, p_symbol, p_side, p_order_type, v_time_in_force,
                 p_quantity, p_limit_price,
                 CASE v_debits[v_failed_idx] WHEN 'cash' THEN 'insufficient_funds' ELSE 'insufficient_position' END,
                 v_now);
@@ -324,7 +328,7 @@ BEGIN
         limit_price, maker_fee_bps, taker_fee_bps, filled_quantity, filled_notional, order_status, reject_reason,
         reservation_id, reservation_count, book_seq, created_at, updated_at
     ) VALUES (
-        p_order_id, v_digest, p_account_id, v_owner, p_symbol, p_side, p_order_type, p_time_in_force, p_quantity,
+        p_order_id, v_digest, p_account_id, v_owner, p_symbol, p_side, p_order_type, v_time_in_force, p_quantity,
         p_limit_price, v_maker_fee_bps, v_taker_fee_bps, v_filled, v_notional, v_status,
         CASE WHEN v_stp AND v_status = 'cancelled' THEN 'self_trade_prevented' END,
         v_reservation, CASE WHEN v_reservation IS NULL THEN 0 ELSE 1 END,
