@@ -208,8 +208,41 @@ def test_cli_seed_unlock_and_rollback_then_migrate(fresh_url):
     last = sorted(p.name for p in (PROJECT_ROOT / "migrations").glob("*.sql") if "rollback" not in p.name)[-1]
     rolled = run_cli("db", "rollback", "--database-url", fresh_url, "--count", "1")
     assert rolled.returncode == 0 and last in rolled.stdout, rolled.stdout + rolled.stderr
-    with psycopg.connect(fresh_url) as conn:
-        assert conn.execute("SELECT to_regclass('vb.partition_policies')").fetchone()[0] is None
+    assert Deployer(fresh_url).status().pending_migrations == [f"migrations/{last}"]
     again = run_cli("db", "migrate", "--database-url", fresh_url)
     assert again.returncode == 0 and f"applied migration migrations/{last}" in again.stdout
     assert run_cli("verify", "--database-url", fresh_url).returncode == 0
+
+
+def test_migration_0008_makes_account_scope_keys_canonical_the_newest_spelling_winning(
+    fresh_url, project_copy
+):
+    migration = project_copy / "migrations" / "0008_canonical_account_scope_keys.sql"
+    rollback = migration.with_suffix(".rollback.sql")
+    held = migration.read_text(), rollback.read_text()
+    migration.unlink()
+    rollback.unlink()
+    Deployer(fresh_url, project_copy).migrate()
+    account = "a0000000-0000-0000-0000-0000000000a1"
+    with psycopg.connect(fresh_url, autocommit=True) as conn:
+        conn.execute(
+            "INSERT INTO vb.trading_states (scope, scope_key, trading_state, updated_at) VALUES"
+            " ('account', %s, 'reduce_only', now() - interval '1 hour'),"
+            " ('account', upper(%s), 'halted', now())",
+            (account, account),
+        )
+        conn.execute(
+            "INSERT INTO vb.exposure_limits (scope, scope_key, metric, hard_limit, updated_at) VALUES"
+            " ('account', upper(%s), 'order_notional', 5, now() - interval '1 hour'),"
+            " ('account', %s, 'order_notional', 7, now())",
+            (account, account),
+        )
+    migration.write_text(held[0])
+    rollback.write_text(held[1])
+    assert Deployer(fresh_url, project_copy).migrate().migrations_applied == [
+        "migrations/0008_canonical_account_scope_keys.sql"
+    ]
+    with psycopg.connect(fresh_url) as conn:
+        states = conn.execute("SELECT scope_key, trading_state FROM vb.trading_states").fetchall()
+        limits = conn.execute("SELECT scope_key, hard_limit FROM vb.exposure_limits").fetchall()
+    assert states == [(account, "halted")] and limits == [(account, 7)]

@@ -1,7 +1,7 @@
 -- Risk: every metric and scope as a hard limit, soft limits raising breaches and alerts,
 -- trading states, breach events from outside, alerts and their acknowledgement.
 BEGIN;
-SELECT plan(34);
+SELECT plan(44);
 
 SELECT vb_api.create_asset('VBD', 2::smallint);
 SELECT vb_api.open_account('f0000000-0000-0000-0000-000000000001', 'VBD', NULL, 'issuer', NULL);
@@ -76,6 +76,24 @@ SELECT is(vb_api.set_trading_state('security', 'ACME', 'reduce_only'), 'set', 'r
 SELECT is(pg_temp.buy('ACME', 1, 1000), 'reduce_only', 'a buy under reduce_only is rejected');
 SELECT is(vb_api.set_trading_state('global', NULL, 'halted'), 'set', 'halt everything');
 SELECT is(pg_temp.buy('BETA', 1, 1000), 'trading_halted', 'an order while halted is rejected');
+SELECT is(vb_api.set_trading_state('global', NULL, 'active'), 'set', 'lift the global halt');
+SELECT is(vb_api.set_trading_state('security', 'ACME', 'active'), 'set', 'lift reduce_only');
+
+-- an account key in any spelling names the same account: stored canonical, applied to its orders
+SELECT is(vb_api.set_trading_state('account', upper('a0000000-0000-0000-0000-0000000000a1'), 'halted'), 'set', 'halt an account named in upper case');
+SELECT is(pg_temp.buy('BETA', 1, 1000), 'trading_halted', 'the halt applies to the account''s orders');
+SELECT is(
+    (SELECT scope_key FROM vb.trading_states WHERE scope = 'account'), 'a0000000-0000-0000-0000-0000000000a1',
+    'stored under the canonical account id'
+);
+SELECT is(vb_api.set_trading_state('account', 'a0000000-0000-0000-0000-0000000000a1', 'active'), 'set', 'lifted under the other spelling');
+SELECT is(vb_api.set_exposure_limit('account', upper('a0000000-0000-0000-0000-0000000000a1'), 'order_notional', 1), 'set', 'a limit named in upper case');
+SELECT is(pg_temp.buy('BETA', 1, 1000), 'risk_limit:order_notional', 'applies to the account''s orders');
+SELECT is(vb_api.set_exposure_limit('account', 'a0000000-0000-0000-0000-0000000000a1', 'order_notional', NULL), 'removed', 'and is removed under the other spelling');
+SELECT throws_ok(
+    $$INSERT INTO vb.trading_states (scope, scope_key, trading_state) VALUES ('account', 'A0000000-0000-0000-0000-0000000000A1', 'halted')$$,
+    '23514', NULL, 'the table refuses a non-canonical account key'
+);
 
 SELECT * FROM finish();
 ROLLBACK;

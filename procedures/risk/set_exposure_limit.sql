@@ -39,11 +39,11 @@ BEGIN
     END IF;
     IF p_hard_limit IS NULL AND p_soft_limit IS NULL THEN
         DELETE FROM vb.exposure_limits AS l
-        WHERE l.scope = p_scope AND l.scope_key = coalesce(p_scope_key, '') AND l.metric = p_metric;
+        WHERE l.scope = p_scope AND l.scope_key = vb.risk_scope_key(p_scope, p_scope_key) AND l.metric = p_metric;
         RETURN 'removed';
     END IF;
     INSERT INTO vb.exposure_limits (scope, scope_key, metric, hard_limit, soft_limit)
-    VALUES (p_scope, coalesce(p_scope_key, ''), p_metric, p_hard_limit, p_soft_limit)
+    VALUES (p_scope, vb.risk_scope_key(p_scope, p_scope_key), p_metric, p_hard_limit, p_soft_limit)
     ON CONFLICT (scope, scope_key, metric) DO UPDATE
     SET hard_limit = excluded.hard_limit, soft_limit = excluded.soft_limit, updated_at = now();
     RETURN 'set';

@@ -23,10 +23,10 @@ BEGIN
         RETURN 'invalid_state';
     END IF;
     IF p_state = 'active' THEN
-        DELETE FROM vb.trading_states AS t WHERE t.scope = p_scope AND t.scope_key = coalesce(p_scope_key, '');
+        DELETE FROM vb.trading_states AS t WHERE t.scope = p_scope AND t.scope_key = vb.risk_scope_key(p_scope, p_scope_key);
     ELSE
         INSERT INTO vb.trading_states (scope, scope_key, trading_state)
-        VALUES (p_scope, coalesce(p_scope_key, ''), p_state)
+        VALUES (p_scope, vb.risk_scope_key(p_scope, p_scope_key), p_state)
         ON CONFLICT (scope, scope_key) DO UPDATE SET trading_state = excluded.trading_state, updated_at = now();
     END IF;
     RETURN 'set';
