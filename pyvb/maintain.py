@@ -16,6 +16,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import shutil
 import socket
 import tempfile
@@ -209,19 +210,37 @@ def restore_archive(
     conn: psycopg.Connection, store, manifest: dict, schema: str = "vb_restore"
 ) -> tuple[str, int]:
     """Verify an archive, then load it into <schema>.<partition> (a plain table shaped like its
-    parent, outside the ledger) for an audit. Returns the table and its row count."""
-    table = manifest["partition"].split(".")[-1]
+    parent, outside the ledger) for an audit. Returns the table and its row count.
+
+    The table's columns come from the live parent table, never from the manifest's text: the
+    manifest must name a partitioned table with a policy and list exactly its columns and
+    types, or the restore is refused (ArchiveError) before anything is created."""
+    if not re.fullmatch(r"[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*", str(manifest.get("parent", ""))):
+        raise ArchiveError(f"the manifest's parent {str(manifest.get('parent'))[:80]!r} is no table name")
+    rows = conn.execute(
+        "SELECT pp.parent::text, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod)"
+        " FROM vb.partition_policies AS pp JOIN pg_catalog.pg_attribute AS a ON a.attrelid = pp.parent"
+        " WHERE pp.parent = to_regclass(%s) AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
+        (str(manifest.get("parent", "")),),
+    ).fetchall()
+    if not rows:
+        raise ArchiveError(
+            f"the manifest's parent {str(manifest.get('parent'))[:80]!r} is no partitioned table here"
+        )
+    parent = rows[0][0]  # as the catalog prints it: a qualified, quoted-where-needed name
+    listed = [(c.get("name"), c.get("type")) for c in manifest.get("columns", []) if isinstance(c, dict)]
+    if listed != [(name, type_) for _, name, type_ in rows]:
+        raise ArchiveError(f"the manifest's columns differ from those of {parent}")
+    table = str(manifest.get("partition", "")).split(".")[-1]
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "data.copy.gz"
         verify_archive(store, manifest, keep_at=path)
         with conn.transaction():
             conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
             conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(schema, table)))
-            column_list = sql.SQL(", ").join(
-                sql.SQL("{} {}").format(sql.Identifier(c["name"]), sql.SQL(c["type"]))
-                for c in manifest["columns"]
+            conn.execute(
+                sql.SQL("CREATE TABLE {} (LIKE {})").format(sql.Identifier(schema, table), sql.SQL(parent))
             )
-            conn.execute(sql.SQL("CREATE TABLE {} ({})").format(sql.Identifier(schema, table), column_list))
             copy_sql = sql.SQL("COPY {} FROM STDIN").format(sql.Identifier(schema, table))
             with conn.cursor() as cur, gzip.open(path, "rb") as data, cur.copy(copy_sql) as copy:
                 while chunk := data.read(1 << 20):

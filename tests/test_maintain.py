@@ -383,3 +383,44 @@ def test_closing_balances_fold_a_deferred_accounts_queued_movements_first(test_d
         queued = conn.execute("SELECT count(*) FROM vb.unfolded_entries WHERE account_id = %s", (house,))
         assert closing == [(40, 1)], "the movement queued before the boundary counts in its closing balance"
         assert queued.fetchone()[0] == 0
+
+
+@pytest.mark.parametrize(
+    ("tamper", "refusal"),
+    [
+        (
+            lambda m: m["columns"][0].update(type="int); CREATE TABLE public.injected (y int); --"),
+            "columns differ",
+        ),
+        (lambda m: m.update(parent="public.injected"), "is no partitioned table here"),
+        (lambda m: m.update(parent="vb.x; DROP TABLE vb.accounts"), "is no table name"),
+    ],
+)
+def test_restore_takes_columns_from_the_live_parent_and_refuses_a_tampered_manifest(
+    test_db_url, tmp_path, tamper, refusal
+):
+    with psycopg.connect(test_db_url, autocommit=True) as conn:
+        conn.execute(
+            "INSERT INTO vb.breach_events (source, kind, created_at) VALUES ('test', 'old', '2019-03-01')"
+        )
+    archive = tmp_path / "archive"
+    assert (
+        run_pyvb("maintain", "run", "--database-url", test_db_url, "--archive-dir", str(archive)).returncode
+        == 0
+    )
+    manifest_path = archive / "breach_events" / "breach_events_p201903.manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    tamper(manifest)
+    manifest_path.write_text(json.dumps(manifest))
+    restored = run_pyvb(
+        "archive", "restore", "--database-url", test_db_url, "--archive-dir", str(archive),
+        "breach_events/breach_events_p201903.manifest.json",
+    )  # fmt: skip
+    assert restored.returncode == 1 and refusal in restored.stderr and "Traceback" not in restored.stderr
+    with psycopg.connect(test_db_url) as conn:
+        made = conn.execute(
+            "SELECT count(*) FROM pg_class WHERE relname IN ('injected', 'breach_events_p201903')"
+            " AND relnamespace <> 'vb'::regnamespace"
+        ).fetchone()[0]
+        assert made == 0, "nothing was created"
+        assert conn.execute("SELECT to_regclass('vb.accounts')").fetchone()[0] is not None
