@@ -1,6 +1,6 @@
 -- Quotes (latest and history), index levels from reference prices.
 BEGIN;
-SELECT plan(14);
+SELECT plan(19);
 
 SELECT vb_api.create_asset('VBD', 2::smallint);
 SELECT vb_api.create_security('ACME', 'Acme Corp', 'VBD');
@@ -25,6 +25,13 @@ SELECT is((SELECT count(*)::integer FROM vb.outbox_events WHERE event_type = 'qu
 SELECT throws_like($$SELECT vb_api.ingest_quotes('[{"symbol": "ACME", "ts": "2026-11-26T11:00:00Z"}, {"symbol": "ACME", "bid": 1.5, "ts": "2026-11-26T11:00:01Z"}]')$$,
     'quote 2 is malformed%', 'a non-integer price is VB001 naming the element');
 SELECT throws_ok($$SELECT vb_api.ingest_quotes('[{"symbol": "ACME", "ts": "not a time"}]')$$, 'VB001', NULL, 'a bad timestamp is VB001');
+SELECT throws_ok($$SELECT vb_api.ingest_quotes('[{"symbol": "ACME", "ts": "infinity"}]')$$, 'VB001', NULL, 'infinity is VB001 (it would stop every later quote)');
+SELECT throws_ok($$SELECT vb_api.ingest_quotes('[{"symbol": "ACME", "ts": "now"}]')$$, 'VB001', NULL, '''now'' is VB001');
+SELECT throws_ok($$SELECT vb_api.ingest_quotes('[{"symbol": "ACME", "ts": "2026-11-26T11:00:00"}]')$$, 'VB001', NULL, 'a time without its offset is VB001');
+SELECT throws_ok(
+    pg_catalog.format($$SELECT vb_api.ingest_quotes('[{"symbol": "ACME", "ts": "%s"}]')$$, to_char(clock_timestamp() AT TIME ZONE 'UTC' + interval '1 hour', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')),
+    'VB001', NULL, 'a time an hour ahead of the server is VB001'
+);
 SELECT throws_ok($$SELECT vb_api.ingest_quotes('[{"symbol": "ACME", "bid": 5, "ask": 4, "ts": "2026-11-26T11:00:00Z"}]')$$, 'VB001', NULL, 'a crossed quote is VB001');
 SELECT throws_ok($$SELECT vb_api.ingest_quotes('{"symbol": "ACME"}')$$, 'VB001', NULL, 'a non-array is VB001');
 SELECT is((SELECT count(*)::integer FROM vb.quote_history WHERE quoted_at >= '2026-11-26T11:00:00Z'), 0, 'a rejected batch applies nothing');
@@ -40,6 +47,11 @@ SELECT results_eq(
     $$SELECT level, as_of FROM vb_api.index_levels()$$,
     $$VALUES (0.5 * 990, '2026-11-26T10:05:00Z'::timestamptz)$$,
     'the last trade price takes precedence over the quote'
+);
+
+SELECT is(
+    vb_api.ingest_quotes(pg_catalog.format('[{"symbol": "ACME", "bid": 1, "ask": 2, "ts": "%s"}]', to_char(clock_timestamp() AT TIME ZONE 'UTC' + interval '1 minute', 'YYYY-MM-DD"T"HH24:MI:SS+00:00'))::jsonb),
+    1, 'a minute ahead, with a +00:00 offset, is applied (clock skew)'
 );
 
 SELECT * FROM finish();

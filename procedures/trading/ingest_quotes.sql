@@ -2,14 +2,17 @@
 --
 -- Takes a batch of quotes from the stock market engine: an array of
 -- {"symbol", "bid", "ask", "last", "volume", "ts"} (prices in minor units of the security's
--- currency, integers ≥ 0 or null; ts an ISO timestamp). Every quote newer than the stored one
+-- currency, integers ≥ 0 or null; ts an ISO 8601 timestamp with its offset, e.g.
+-- "2026-11-26T10:00:00Z", not later than 5 minutes past the server's clock: no zone-less time, no
+-- 'now', 'epoch' or 'infinity', which would otherwise stop every later quote of the symbol).
+-- Every quote newer than the stored one
 -- for its symbol is appended to the daily-partitioned history; the newest becomes the latest
 -- quote (a concurrent ingester can never move it backwards). Older or repeated quotes and
 -- quotes for unknown symbols are ignored.
 -- Returns: how many quotes were applied (appended to the history).
 -- Events: one quote.updated per symbol whose latest quote changed (for the quote cache).
 -- Raises: VB001 when p_quotes is not an array, or an element is not an object with a symbol
--- string and a valid ts, has a price or volume that is not an integer ≥ 0, or a bid above its
+-- string and a valid ts (as above), has a price or volume that is not an integer ≥ 0, or a bid above its
 -- ask; the message names the element (1-based) so an ingester can dead-letter it and retry
 -- the rest. Nothing is applied then.
 CREATE OR REPLACE FUNCTION vb_api.ingest_quotes(p_quotes jsonb)
@@ -41,8 +44,14 @@ BEGIN
                 OR jsonb_typeof(v_element -> 'ts') IS DISTINCT FROM 'string' THEN
                 RAISE EXCEPTION 'not an object with a symbol and a ts' USING ERRCODE = '22000';
             END IF;
+            IF (v_element ->> 'ts') !~ '^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}(:?\d{2})?)$' THEN
+                RAISE EXCEPTION 'ts is not an ISO 8601 time with its offset' USING ERRCODE = '22007';
+            END IF;
             v_symbol := v_symbol || (v_element ->> 'symbol');
             v_ts := v_ts || (v_element ->> 'ts')::timestamptz;
+            IF v_ts[v_position] > clock_timestamp() + INTERVAL '5 minutes' THEN
+                RAISE EXCEPTION 'ts is more than 5 minutes ahead of the server' USING ERRCODE = '22008';
+            END IF;
             v_bid := v_bid || (v_element ->> 'bid')::bigint;
             v_ask := v_ask || (v_element ->> 'ask')::bigint;
             v_last := v_last || (v_element ->> 'last')::bigint;
