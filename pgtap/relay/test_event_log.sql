@@ -1,7 +1,7 @@
 -- The relay's database side: numbering outbox rows into the event log, reading it, per-sink
 -- progress, dead letters, pruning, the wake-up flag and status.
 BEGIN;
-SELECT plan(27);
+SELECT plan(28);
 
 SELECT vb_api.create_asset('VBD', 2::smallint);
 SELECT vb_api.open_account('e0000000-0000-0000-0000-000000000001', 'VBD', NULL, 'issuer', NULL);
@@ -40,6 +40,7 @@ SELECT is(vb_ops.relay_record_progress('kafka', 4, 4), 4::bigint, 'relay_record_
 SELECT is(vb_ops.relay_record_progress('kafka', 3, 0), 4::bigint, 'progress never moves backwards');
 SELECT is(vb_ops.relay_record_progress('redis', 2, 2), 2::bigint, 'another sink advances on its own');
 SELECT throws_ok($$SELECT vb_ops.relay_record_progress('Bad Sink', 1)$$, 'VB001', NULL, 'a malformed sink name is VB001');
+SELECT throws_ok($$SELECT vb_ops.relay_record_progress('kafka', 5)$$, 'VB001', NULL, 'an event id not numbered yet is VB001 (no skipping ahead)');
 SELECT results_eq(
     $$SELECT sink, last_event_id, lag_events, delivered_events FROM vb_ops.relay_status()$$,
     $$VALUES ('kafka', 4::bigint, 0::bigint, 4::bigint), ('redis', 2, 2, 2)$$,

@@ -1,6 +1,6 @@
 -- Calendar enforcement (market_closed, day orders expiring), candles, and the vb_report views.
 BEGIN;
-SELECT plan(16);
+SELECT plan(17);
 
 SELECT vb_api.create_asset('VBD', 2::smallint);
 SELECT vb_api.open_account('f0000000-0000-0000-0000-000000000001', 'VBD', NULL, 'issuer', NULL);
@@ -56,6 +56,7 @@ SELECT results_eq(
 );
 SELECT is_empty($$SELECT * FROM vb_api.candles('ACME', INTERVAL '1 minute', now() - INTERVAL '2 days', now() - INTERVAL '1 day')$$, 'no trades, no candles');
 SELECT throws_ok($$SELECT * FROM vb_api.candles('ACME', INTERVAL '1 month', now(), now())$$, 'VB001', NULL, 'a month is not a fixed interval');
+SELECT throws_ok($$SELECT * FROM vb_api.candles('ACME', INTERVAL '1 hour', '-infinity', 'infinity')$$, 'VB001', NULL, 'an infinite range is VB001');
 SELECT throws_ok($$SELECT * FROM vb_api.candles('ACME', INTERVAL '1 second', now() - INTERVAL '30 days', now())$$, 'VB001', NULL, 'too many buckets');
 
 -- report views

@@ -6,7 +6,8 @@
 -- use (with p_last_event_id 0 to register a sink without delivering). Progress never moves
 -- backwards: an older relay finishing late cannot undo a newer one's progress.
 -- Returns: the sink's recorded last_event_id.
--- Raises: VB001 on a null or malformed sink name or a negative event id.
+-- Raises: VB001 on a null or malformed sink name, a negative event id, or one beyond the last
+-- numbered event (a sink cannot be made to skip events not yet delivered).
 CREATE OR REPLACE FUNCTION vb_ops.relay_record_progress(
     p_sink text, p_last_event_id bigint, p_delivered_events integer DEFAULT 0
 ) RETURNS bigint
@@ -19,6 +20,9 @@ DECLARE
 BEGIN
     IF p_sink IS NULL OR p_sink !~ '^[a-z][a-z0-9_]{0,30}$' OR p_last_event_id IS NULL OR p_last_event_id < 0 THEN
         RAISE EXCEPTION 'a sink name (lowercase word) and an event id >= 0 are required' USING ERRCODE = 'VB001';
+    END IF;
+    IF p_last_event_id >= (SELECT s.next_event_id FROM vb.event_sequence AS s) THEN
+        RAISE EXCEPTION 'event % is not numbered yet', p_last_event_id USING ERRCODE = 'VB001';
     END IF;
     INSERT INTO vb.relay_progress AS p (sink, last_event_id, delivered_events)
     VALUES (p_sink, p_last_event_id, coalesce(p_delivered_events, 0))

@@ -5,8 +5,8 @@
 -- on 2000-01-01 00:00 UTC, from p_from (inclusive) to p_to (exclusive); open/close are the
 -- first/last trade price of the bucket, volume the traded quantity. Buckets without trades are
 -- absent.
--- Raises: VB001 for a null argument, an interval that is not a positive fixed length (months
--- and years vary), p_to before p_from, or more than 100,000 buckets.
+-- Raises: VB001 for a null or infinite argument, an interval that is not a positive fixed
+-- length (months and years vary), p_to before p_from, or more than 100,000 buckets.
 CREATE OR REPLACE FUNCTION vb_api.candles(p_symbol text, p_interval interval, p_from timestamptz, p_to timestamptz)
 RETURNS TABLE (bucket timestamptz, open bigint, high bigint, low bigint, close bigint, volume bigint)
 LANGUAGE plpgsql
@@ -16,6 +16,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
     IF p_symbol IS NULL OR p_interval IS NULL OR p_from IS NULL OR p_to IS NULL OR p_to < p_from
+        OR NOT isfinite(p_from) OR NOT isfinite(p_to) OR NOT isfinite(p_interval)
         OR extract(MONTH FROM p_interval) <> 0 OR extract(YEAR FROM p_interval) <> 0
         OR p_interval <= INTERVAL '0' OR extract(EPOCH FROM p_to - p_from) / extract(EPOCH FROM p_interval) > 100000 THEN
         RAISE EXCEPTION 'candles need a symbol, a positive fixed interval and a range of at most 100000 buckets'
