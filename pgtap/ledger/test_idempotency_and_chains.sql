@@ -1,7 +1,7 @@
 -- Idempotent replays (single and batch), linked chains: failure inside, open chain at the end,
 -- success, retry of the innocent members, and VB001 for a null array or element.
 BEGIN;
-SELECT plan(27);
+SELECT plan(30);
 
 SELECT vb_api.create_asset('VBD', 2::smallint);
 SELECT vb_api.open_account('f0000000-0000-0000-0000-000000000001', 'VBD', NULL, 'issuer', NULL);
@@ -110,6 +110,22 @@ SELECT throws_ok(
     'VB001', NULL, 'a null element is VB001'
 );
 SELECT is((SELECT count(*)::integer FROM vb.transfer_ids WHERE transfer_id = '77000000-0000-0000-0000-000000000001'), 0, 'nothing of a VB001 batch is applied');
+SELECT throws_ok(
+    $$SELECT * FROM vb_api.create_transfers('[0:1]={"(77000000-0000-0000-0000-000000000002,a0000000-0000-0000-0000-000000000001,b0000000-0000-0000-0000-000000000001,1,x,{},,,)","(77000000-0000-0000-0000-000000000003,a0000000-0000-0000-0000-000000000001,b0000000-0000-0000-0000-000000000001,1,x,{},,,)"}'::vb_api.transfer_request [])$$,
+    'VB001', 'p_transfers must be a one-dimensional array indexed from 1', 'an array indexed from 0 is VB001, named as such'
+);
+SELECT throws_ok(
+    $$SELECT * FROM vb_api.create_transfers('{{"(77000000-0000-0000-0000-000000000004,a0000000-0000-0000-0000-000000000001,b0000000-0000-0000-0000-000000000001,1,x,{},,,)"},{"(77000000-0000-0000-0000-000000000005,a0000000-0000-0000-0000-000000000001,b0000000-0000-0000-0000-000000000001,1,x,{},,,)"}}'::vb_api.transfer_request [])$$,
+    'VB001', 'p_transfers must be a one-dimensional array indexed from 1', 'a two-dimensional array is VB001, named as such'
+);
+SELECT results_eq(
+    $$SELECT status FROM vb_api.create_transfers(ARRAY[
+        ROW('77000000-0000-0000-0000-000000000006', 'a0000000-0000-0000-0000-000000000001', 'b0000000-0000-0000-0000-000000000001', 1, 'x', '{{pending},{linked}}', NULL, NULL, NULL)::vb_api.transfer_request,
+        ROW('77000000-0000-0000-0000-000000000007', 'a0000000-0000-0000-0000-000000000001', 'b0000000-0000-0000-0000-000000000001', 1, 'x', '{}', NULL, NULL, NULL)::vb_api.transfer_request
+    ]) ORDER BY idx$$,
+    $$VALUES ('invalid_request'), ('linked_event_failed')$$,
+    'two-dimensional flags are invalid_request for that request, not 0A000 for the batch (it was linked to the next)'
+);
 SELECT is_empty($$SELECT * FROM vb_api.create_transfers('{}')$$, 'an empty batch returns nothing');
 SELECT ok((SELECT bool_and(ok) FROM vb_ops.verify_ledger()), 'verify_ledger passes');
 

@@ -42,6 +42,7 @@ STABLE
 AS $$
     SELECT CASE
         WHEN p_kind IS NULL THEN 'flags_are_mutually_exclusive'
+        WHEN array_ndims(p_req.flags) > 1 THEN 'invalid_request'  -- before any array function that refuses them
         WHEN p_req.transfer_id IS NULL
             OR array_position(coalesce(p_req.flags, '{}'), NULL) IS NOT NULL
             OR NOT coalesce(p_req.flags, '{}') <@ ARRAY['linked', 'pending', 'post_pending', 'void_pending']

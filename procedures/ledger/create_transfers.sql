@@ -28,7 +28,8 @@
 --   vb_ops.expire_pending_transfers() releases it; then pending_transfer_not_pending.
 -- * Overflow of a deferred account credited without being read is caught when it is folded.
 --
--- Raises: VB001 for a null array or a null element (nothing is applied); 40001
+-- Raises: VB001 for a null array, one of more than one dimension or not indexed from 1, or a
+-- null element (nothing is applied); 40001
 -- (serialization_failure) when another transaction registered one of the batch's transfer ids
 -- between this call's lookup and its commit (the same id sent twice at once): the whole call is
 -- void, and retrying it reports that id as 'exists'. The registry's unique key decides, so a
@@ -160,6 +161,9 @@ DECLARE
 BEGIN
     IF p_transfers IS NULL THEN
         RAISE EXCEPTION 'p_transfers must not be null' USING ERRCODE = 'VB001';
+    END IF;
+    IF array_ndims(p_transfers) > 1 OR array_lower(p_transfers, 1) <> 1 THEN
+        RAISE EXCEPTION 'p_transfers must be a one-dimensional array indexed from 1' USING ERRCODE = 'VB001';
     END IF;
     IF n IS NULL OR n = 0 THEN
         RETURN;
