@@ -92,14 +92,14 @@ MUTANTS = (
     ),
     Mutant(
         "reservations-ignored", "procedures/ledger/check_transfer.sql",
-        "p_from_balance - p_from_pending_out - p_req.amount < -p_from_limit",
-        "p_from_balance - p_req.amount < -p_from_limit",
+        "p_from_balance::numeric - p_from_pending_out - p_req.amount < -p_from_limit::numeric",
+        "p_from_balance::numeric - p_req.amount < -p_from_limit::numeric",
         "funds checked without the pending reservations", LEDGER_TESTS,
     ),
     Mutant(
         "overdraft-off-by-one", "procedures/ledger/check_transfer.sql",
-        "p_from_balance - p_from_pending_out - p_req.amount < -p_from_limit",
-        "p_from_balance - p_from_pending_out - p_req.amount <= -p_from_limit",
+        "p_from_balance::numeric - p_from_pending_out - p_req.amount < -p_from_limit::numeric",
+        "p_from_balance::numeric - p_from_pending_out - p_req.amount <= -p_from_limit::numeric",
         "a transfer that leaves exactly the overdraft limit is refused", LEDGER_TESTS,
     ),
     Mutant(

@@ -72,7 +72,8 @@ AS $$
             ) THEN 'overflow'
             ELSE 'created' END
         WHEN p_from_limit IS NOT NULL
-            AND p_from_balance - p_from_pending_out - p_req.amount < -p_from_limit THEN 'insufficient_funds'
+            -- numeric: with an overdraft limit near 2^63 the bigint difference itself could overflow
+            AND p_from_balance::numeric - p_from_pending_out - p_req.amount < -p_from_limit::numeric THEN 'insufficient_funds'
         WHEN p_kind = 'pending' AND (
             p_from_pending_out > 9223372036854775807 - p_req.amount
             OR p_to_pending_in > 9223372036854775807 - p_req.amount
