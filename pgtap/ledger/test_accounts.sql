@@ -1,6 +1,6 @@
 -- Assets, users and accounts: every status, VB001 on malformed calls, account.opened events.
 BEGIN;
-SELECT plan(25);
+SELECT plan(26);
 
 SELECT is(vb_api.create_asset('VBD', 2::smallint), 'created', 'create_asset: created');
 SELECT is(vb_api.create_asset('VBD', 2::smallint), 'exists', 'create_asset: same fields exist');
@@ -9,6 +9,11 @@ SELECT is(vb_api.create_asset('ACME', 0::smallint, 'security'), 'created', 'crea
 SELECT throws_ok($$SELECT vb_api.create_asset('vbd', 2::smallint)$$, 'VB001', NULL, 'create_asset: lower case code is VB001');
 SELECT throws_ok($$SELECT vb_api.create_asset('ABCDEFGHIJKLM', 2::smallint)$$, 'VB001', NULL, 'create_asset: 13 characters is VB001');
 SELECT throws_ok($$SELECT vb_api.create_asset('X', 2::smallint, 'bond')$$, 'VB001', NULL, 'create_asset: unknown kind is VB001');
+SELECT throws_ok(
+    $$SELECT vb_api.create_asset(repeat('X', 1000000), 2::smallint)$$, 'VB001',
+    'asset code must be 1-12 characters [A-Z0-9._-], got ''' || repeat('X', 40) || '''…',
+    'a megabyte of code: VB001 quoting its first 40 characters only'
+);
 
 SELECT is(vb_api.create_user('00000000-0000-0000-0000-0000000000a1', 'alice'), 'created', 'create_user: created');
 SELECT is(vb_api.create_user('00000000-0000-0000-0000-0000000000a1', 'alice'), 'exists', 'create_user: exists');

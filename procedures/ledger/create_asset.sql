@@ -18,14 +18,14 @@ DECLARE
     v_existing vb.assets;
 BEGIN
     IF p_code IS NULL OR p_code !~ '^[A-Z0-9._-]{1,12}$' THEN
-        RAISE EXCEPTION 'asset code must be 1-12 characters [A-Z0-9._-], got %', quote_nullable(p_code)
+        RAISE EXCEPTION 'asset code must be 1-12 characters [A-Z0-9._-], got %', vb.short_quote(p_code)
             USING ERRCODE = 'VB001';
     END IF;
     IF p_scale IS NULL OR p_scale NOT BETWEEN 0 AND 18 THEN
         RAISE EXCEPTION 'asset scale must be 0-18, got %', quote_nullable(p_scale) USING ERRCODE = 'VB001';
     END IF;
     IF p_kind IS NULL OR p_kind NOT IN ('currency', 'security') THEN
-        RAISE EXCEPTION 'asset kind must be currency or security, got %', quote_nullable(p_kind)
+        RAISE EXCEPTION 'asset kind must be currency or security, got %', vb.short_quote(p_kind)
             USING ERRCODE = 'VB001';
     END IF;
     INSERT INTO vb.assets (asset_code, scale, asset_kind) VALUES (p_code, p_scale, p_kind)

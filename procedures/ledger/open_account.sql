@@ -37,7 +37,7 @@ BEGIN
         RAISE EXCEPTION 'account id and asset are required' USING ERRCODE = 'VB001';
     END IF;
     IF p_kind IS NULL OR p_kind NOT IN ('customer', 'house', 'fee', 'clearing', 'issuer') THEN
-        RAISE EXCEPTION 'unknown account kind %', quote_nullable(p_kind) USING ERRCODE = 'VB001';
+        RAISE EXCEPTION 'unknown account kind %', vb.short_quote(p_kind) USING ERRCODE = 'VB001';
     END IF;
     SELECT * INTO v_existing FROM vb.accounts WHERE account_id = p_account_id;
     IF FOUND THEN

@@ -28,7 +28,7 @@ DECLARE
     v_issuer_id uuid := vb.derived_id('issuer', p_symbol);
 BEGIN
     IF p_symbol IS NULL OR p_symbol !~ '^[A-Z0-9._-]{1,12}$' THEN
-        RAISE EXCEPTION 'symbol must be 1-12 characters [A-Z0-9._-], got %', quote_nullable(p_symbol)
+        RAISE EXCEPTION 'symbol must be 1-12 characters [A-Z0-9._-], got %', vb.short_quote(p_symbol)
             USING ERRCODE = 'VB001';
     END IF;
     IF p_name IS NULL OR p_name = '' THEN

@@ -62,7 +62,7 @@ BEGIN
             END IF;
         END LOOP;
     EXCEPTION WHEN data_exception THEN
-        RAISE EXCEPTION 'quote % is malformed: %', v_position, sqlerrm USING ERRCODE = 'VB001';
+        RAISE EXCEPTION 'quote % is malformed: %', v_position, left(sqlerrm, 200) USING ERRCODE = 'VB001';
     END;
 
     WITH incoming AS (
