@@ -141,7 +141,8 @@ class TradingMachine(RuleBasedStateMachine):
 
     @rule(trader=st.integers(0, TRADERS - 1), symbol=st.sampled_from(SYMBOLS), lots=st.integers(1, 3))
     def place_odd(self, trader, symbol, lots):
-        """Orders the book must refuse: off-lot, off-tick, out of band, a market price."""
+        """Orders the book must refuse: off-lot, off-tick, out of band, a market price, negative
+        and out-of-range quantities and prices."""
         owner = self.owners[trader]
         for arguments in (
             (
@@ -156,6 +157,10 @@ class TradingMachine(RuleBasedStateMachine):
             (owner, symbol, "sell", lots * LOTS[symbol], "limit", 1001 if TICKS[symbol] > 1 else 0, "gtc"),
             (owner, symbol, "buy", lots * LOTS[symbol], "limit", 2000, "gtc"),
             (owner, symbol, "buy", lots * LOTS[symbol], "market", 1000, "ioc"),
+            (owner, symbol, "sell", -lots * LOTS[symbol], "limit", 1000, "gtc"),
+            (owner, symbol, "buy", 10**9 + LOTS[symbol], "limit", 1000, "gtc"),
+            (owner, symbol, "sell", lots * LOTS[symbol], "limit", 10**9 + TICKS[symbol], "gtc"),
+            (owner, symbol, "buy", lots * LOTS[symbol], "limit", -(2**63), "gtc"),
         ):
             self._place(uuid.uuid4(), *arguments)
 

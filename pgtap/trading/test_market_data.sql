@@ -1,6 +1,6 @@
 -- Quotes (latest and history), index levels from reference prices.
 BEGIN;
-SELECT plan(20);
+SELECT plan(21);
 
 SELECT vb_api.create_asset('VBD', 2::smallint);
 SELECT vb_api.create_security('ACME', 'Acme Corp', 'VBD');
@@ -26,6 +26,7 @@ SELECT throws_like($$SELECT vb_api.ingest_quotes('[{"symbol": "ACME", "ts": "202
     'quote 2 is malformed%', 'a non-integer price is VB001 naming the element');
 SELECT throws_ok($$SELECT vb_api.ingest_quotes('[{"symbol": "ACME", "ts": "not a time"}]')$$, 'VB001', NULL, 'a bad timestamp is VB001');
 SELECT throws_ok($$SELECT vb_api.ingest_quotes('[{"symbol": "ACME", "ts": "infinity"}]')$$, 'VB001', NULL, 'infinity is VB001 (it would stop every later quote)');
+SELECT throws_ok($$SELECT vb_api.ingest_quotes('[{"symbol": "ACME", "bid": 5000000000000000000, "ask": 5000000000000000000, "ts": "2026-11-26T11:00:00Z"}]')$$, 'VB001', NULL, 'a price above 10^9 is VB001 (its mid would overflow every price band check)');
 SELECT throws_matching(
     pg_catalog.format($$SELECT vb_api.ingest_quotes('[{"symbol": "ACME", "bid": "%s", "ts": "2026-11-26T11:00:00Z"}]')$$, repeat('9x', 500000)),
     '^quote 1 is malformed: .{1,200}$', 'a megabyte of bad price: the message keeps 200 characters of the cause'

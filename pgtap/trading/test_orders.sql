@@ -2,7 +2,7 @@
 -- market orders on thin and empty books, self-trade prevention, fees with rounding,
 -- reservations held and released; cancel_order, order_book, get_positions.
 BEGIN;
-SELECT plan(49);
+SELECT plan(55);
 
 SELECT vb_api.create_asset('VBD', 2::smallint);
 SELECT vb_api.create_asset('XYZ', 2::smallint);
@@ -45,6 +45,15 @@ SELECT is((SELECT time_in_force FROM vb.orders WHERE order_id = '0e000000-0000-0
 SELECT is((SELECT reject_reason FROM vb_api.place_order(gen_random_uuid(), 'a0000000-0000-0000-0000-0000000000a1', 'ACME', 'buy', 15, 'limit', 1000)), 'invalid_quantity', 'invalid_quantity: not a multiple of the lot');
 SELECT is((SELECT reject_reason FROM vb_api.place_order(gen_random_uuid(), 'a0000000-0000-0000-0000-0000000000a1', 'ACME', 'buy', 10, 'limit', 1002)), 'invalid_price', 'invalid_price: not a multiple of the tick');
 SELECT is((SELECT reject_reason FROM vb_api.place_order(gen_random_uuid(), 'a0000000-0000-0000-0000-0000000000a1', 'ACME', 'buy', 10, 'limit', NULL)), 'invalid_price', 'invalid_price: a limit order needs a price');
+SELECT is((SELECT reject_reason FROM vb_api.place_order(gen_random_uuid(), 'a0000000-0000-0000-0000-0000000000a1', 'ACME', 'buy', 1000000010, 'limit', 1000)), 'invalid_quantity', 'invalid_quantity: above 10^9');
+SELECT is((SELECT reject_reason FROM vb_api.place_order(gen_random_uuid(), 'a0000000-0000-0000-0000-0000000000a1', 'ACME', 'buy', -10, 'limit', 1000)), 'invalid_quantity', 'invalid_quantity: negative (recorded, not 23514)');
+SELECT is((SELECT reject_reason FROM vb_api.place_order(gen_random_uuid(), 'a0000000-0000-0000-0000-0000000000a1', 'ACME', 'sell', 10, 'limit', 9223372036854775805)), 'invalid_price', 'invalid_price: above 10^9');
+SELECT is((SELECT reject_reason FROM vb_api.place_order(gen_random_uuid(), 'a0000000-0000-0000-0000-0000000000a1', 'ACME', 'buy', 10, 'limit', -9223372036854775808)), 'invalid_price', 'invalid_price: -2^63 (recorded, not 22003)');
+SELECT is(
+    (SELECT reject_reason FROM vb_api.place_order('0e000000-0000-0000-0000-000000000002', 'a0000000-0000-0000-0000-0000000000a1', repeat('S', 2000000), 'buy', 10, 'limit', 1000)),
+    'unknown_symbol', 'a 2 MB symbol is unknown_symbol'
+);
+SELECT is((SELECT length(symbol) FROM vb.orders WHERE order_id = '0e000000-0000-0000-0000-000000000002'), 12, 'and is recorded (and keys its event) cut to 12 characters');
 SELECT is((SELECT reject_reason FROM vb_api.place_order(gen_random_uuid(), 'a0000000-0000-0000-0000-0000000000c1', 'ACME', 'buy', 10, 'limit', 1000)), 'insufficient_funds', 'insufficient_funds: 10 × 10.00 + fee > 50.00');
 SELECT is((SELECT reject_reason FROM vb_api.place_order(gen_random_uuid(), 'a0000000-0000-0000-0000-0000000000a1', 'ACME', 'sell', 10, 'limit', 1000)), 'insufficient_position', 'insufficient_position: no shares, no short selling');
 SELECT is((SELECT reject_reason FROM vb_api.place_order(gen_random_uuid(), 'a0000000-0000-0000-0000-0000000000c1', 'ACME', 'sell', 110, 'limit', 1000)), 'insufficient_position', 'insufficient_position: more than held');

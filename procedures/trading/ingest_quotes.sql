@@ -12,9 +12,9 @@
 -- Returns: how many quotes were applied (appended to the history).
 -- Events: one quote.updated per symbol whose latest quote changed (for the quote cache).
 -- Raises: VB001 when p_quotes is not an array, or an element is not an object with a symbol
--- string and a valid ts (as above), has a price or volume that is not an integer ≥ 0, or a bid above its
--- ask; the message names the element (1-based) so an ingester can dead-letter it and retry
--- the rest. Nothing is applied then.
+-- string and a valid ts (as above), has a price or volume that is not an integer ≥ 0, a
+-- price above 10^9 (vb.max_price_minor), or a bid above its ask; the message names the element
+-- (1-based) so an ingester can dead-letter it and retry the rest. Nothing is applied then.
 CREATE OR REPLACE FUNCTION vb_api.ingest_quotes(p_quotes jsonb)
 RETURNS integer
 LANGUAGE plpgsql
@@ -57,8 +57,9 @@ BEGIN
             v_last := v_last || (v_element ->> 'last')::bigint;
             v_volume := v_volume || (v_element ->> 'volume')::bigint;
             IF v_bid[v_position] < 0 OR v_ask[v_position] < 0 OR v_last[v_position] < 0 OR v_volume[v_position] < 0
+                OR greatest(v_bid[v_position], v_ask[v_position], v_last[v_position]) > vb.max_price_minor()
                 OR v_bid[v_position] > v_ask[v_position] THEN
-                RAISE EXCEPTION 'negative price or volume, or bid above ask' USING ERRCODE = '22000';
+                RAISE EXCEPTION 'negative price or volume, a price above 10^9, or bid above ask' USING ERRCODE = '22000';
             END IF;
         END LOOP;
     EXCEPTION WHEN data_exception THEN

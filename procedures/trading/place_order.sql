@@ -9,9 +9,9 @@
 --
 -- Parameters: p_order_id chosen by the caller (idempotency key); p_account_id the trader's cash
 -- account (its asset is the security's currency; its owner's share account settles the shares);
--- p_side 'buy' | 'sell'; p_quantity > 0, a multiple of the lot size; p_order_type 'limit' |
--- 'market'; p_limit_price required for limit (> 0, a multiple of the tick size), null for
--- market; p_time_in_force 'gtc' | 'day' | 'ioc' | 'fok'.
+-- p_side 'buy' | 'sell'; p_quantity 1..10^9 (vb.max_order_quantity), a multiple of the lot
+-- size; p_order_type 'limit' | 'market'; p_limit_price required for limit (1..10^9 minor units,
+-- vb.max_price_minor, a multiple of the tick size), null for market; p_time_in_force 'gtc' | 'day' | 'ioc' | 'fok'.
 -- Returns the order's state: status new | partially_filled (resting) | filled | cancelled |
 -- rejected; filled_quantity; remaining_quantity (0 unless resting); avg_fill_price
 -- (volume-weighted, rounded down; null if nothing filled); reject_reason on rejected (or
@@ -157,9 +157,10 @@ BEGIN
         WHEN p_order_type IS NULL OR p_order_type NOT IN ('limit', 'market') THEN 'invalid_order_type'
         WHEN p_time_in_force IS NULL OR p_time_in_force NOT IN ('gtc', 'day', 'ioc', 'fok')
             THEN 'invalid_time_in_force'
-        WHEN p_quantity IS NULL OR p_quantity <= 0 OR p_quantity % v_security.lot_size <> 0 THEN 'invalid_quantity'
+        WHEN p_quantity IS NULL OR p_quantity <= 0 OR p_quantity > vb.max_order_quantity()
+            OR p_quantity % v_security.lot_size <> 0 THEN 'invalid_quantity'
         WHEN (p_order_type = 'limit' AND (p_limit_price IS NULL OR p_limit_price <= 0
-                OR p_limit_price % v_security.tick_size <> 0))
+                OR p_limit_price > vb.max_price_minor() OR p_limit_price % v_security.tick_size <> 0))
             OR (p_order_type = 'market' AND p_limit_price IS NOT NULL) THEN 'invalid_price'
     END;
     IF v_reason IS NULL THEN

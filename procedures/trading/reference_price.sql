@@ -8,7 +8,8 @@ LANGUAGE sql
 STABLE
 ROWS 1
 AS $$
-    SELECT coalesce(s.last_trade_price, (q.bid + q.ask) / 2), coalesce(s.last_trade_at, q.quoted_at)
+    -- bid + (ask - bid) / 2: the mid rounded down, without a sum that could leave bigint
+    SELECT coalesce(s.last_trade_price, q.bid + (q.ask - q.bid) / 2), coalesce(s.last_trade_at, q.quoted_at)
     FROM vb.securities AS s
     LEFT JOIN vb.quotes AS q ON q.symbol = s.symbol AND q.bid IS NOT NULL AND q.ask IS NOT NULL
     WHERE s.symbol = p_symbol AND (s.last_trade_price IS NOT NULL OR q.symbol IS NOT NULL);

@@ -19,6 +19,8 @@ import uuid
 from dataclasses import dataclass, field
 
 RESTING = ("new", "partially_filled")
+MAX_ORDER_QUANTITY = 10**9  # vb.max_order_quantity()
+MAX_PRICE_MINOR = 10**9  # vb.max_price_minor()
 
 
 def trade_fee(notional: int, bps: int) -> int:
@@ -260,10 +262,10 @@ class Market:
             return "invalid_order_type"
         if time_in_force not in ("gtc", "day", "ioc", "fok"):
             return "invalid_time_in_force"
-        if quantity is None or quantity <= 0 or quantity % security.lot_size:
+        if quantity is None or not 0 < quantity <= MAX_ORDER_QUANTITY or quantity % security.lot_size:
             return "invalid_quantity"
         if order_type == "limit" and (
-            limit_price is None or limit_price <= 0 or limit_price % security.tick_size
+            limit_price is None or not 0 < limit_price <= MAX_PRICE_MINOR or limit_price % security.tick_size
         ):
             return "invalid_price"
         if order_type == "market" and limit_price is not None:
