@@ -1,6 +1,6 @@
 -- Schema privileges, default privileges, and who may touch what.
 BEGIN;
-SELECT plan(16);
+SELECT plan(21);
 
 SELECT schema_privs_are('vb_api', 'vb_app', ARRAY['USAGE'], 'vb_app may use vb_api');
 SELECT schema_privs_are('vb_ops', 'vb_ops', ARRAY['USAGE'], 'vb_ops may use vb_ops');
@@ -30,6 +30,23 @@ SELECT ok(NOT has_table_privilege('vb_readonly', 'vb_report.pgtap_probe', 'INSER
 
 SET LOCAL ROLE vb_app;
 SELECT throws_ok('SELECT vb.pgtap_probe()', '42501', NULL, 'vb_app is refused the vb schema at run time');
+RESET ROLE;
+
+-- advisory locks elect the relay and serialise deploys and passes: the middleware may not take them
+SELECT ok(NOT has_function_privilege('vb_app', 'pg_try_advisory_lock(bigint)', 'EXECUTE'), 'vb_app may not take a session advisory lock (the relay''s key)');
+SELECT ok(NOT has_function_privilege('vb_app', 'pg_advisory_xact_lock(bigint)', 'EXECUTE'), 'nor a transaction advisory lock');
+SELECT ok(
+    (SELECT bool_and(has_function_privilege('vb_ops', p.oid, 'EXECUTE') AND has_function_privilege('vb_owner', p.oid, 'EXECUTE')
+        AND NOT has_function_privilege('public', p.oid, 'EXECUTE'))
+     FROM pg_proc AS p WHERE p.pronamespace = 'pg_catalog'::regnamespace AND p.proname LIKE 'pg\_%advisory\_%'),
+    'every advisory lock function: vb_owner and vb_ops may, PUBLIC may not'
+);
+SET LOCAL ROLE vb_app;
+SELECT throws_ok($$SELECT pg_try_advisory_lock(33322290719252857)$$, '42501', NULL, 'as vb_app, taking the relay''s key is refused');
+SELECT is(
+    vb_api.create_transfer('ad000000-0000-0000-0000-000000000001', 'ad000000-0000-0000-0000-000000000002', 'ad000000-0000-0000-0000-000000000003', 1, 'x'),
+    'from_account_not_found', 'while create_transfer, which locks its id as vb_owner, still works'
+);
 RESET ROLE;
 
 SELECT * FROM finish();
