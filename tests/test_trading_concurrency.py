@@ -133,7 +133,7 @@ def test_concurrent_orders_equal_a_serial_replay_in_commit_order(committing_serv
             conn.execute("SELECT vb_api.set_fees(%s, %s, %s)", (symbol, maker_bps, taker_bps))
             model.securities[symbol] = Security(symbol, 1, 1, maker_bps, taker_bps)
         for index, (owner, deposit) in enumerate(
-            zip(owners, (2_000, 20_000, 1_000_000, 1_000_000), strict=True)
+            zip(owners, (50, 20_000, 1_000_000, 1_000_000), strict=True)
         ):
             conn.execute("SELECT vb_api.create_user(%s, %s)", (owner, f"conc{index}"))
             conn.execute("SELECT vb_api.open_account(%s, 'VBD', %s)", (cash_of[owner], owner))
@@ -214,4 +214,5 @@ def test_concurrent_orders_equal_a_serial_replay_in_commit_order(committing_serv
             o.order_id: (o.status, o.filled, o.filled_notional) for o in model.orders.values()
         }
         assert conn.execute("SELECT count(*) FROM vb_ops.verify_ledger() WHERE NOT ok").fetchone()[0] == 0
-    assert {s[0] for _, _, s in placed} >= {"filled", "rejected"}, "trades and rejections both happened"
+    assert any(state[1] > 0 for _, _, state in placed), "orders traded"
+    assert any(state[0] == "rejected" for _, _, state in placed), "orders were rejected (trader 0 cannot pay)"
