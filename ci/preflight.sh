@@ -26,15 +26,20 @@ missing_packages() {
     if [ "$purpose" = test ]; then
         [ -f /usr/share/postgresql/15/extension/pgtap.control ] || missing+=("pgTAP")
         command -v pg_prove >/dev/null 2>&1 || missing+=("pg_prove")
-        [ -f /usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1 ] || missing+=("libfaketime")
+        compgen -G "/usr/lib/*/faketime/libfaketimeMT.so.1" >/dev/null || missing+=("libfaketime")
     fi
     echo "${missing[*]}"
 }
 
+# the local services, unless the tests are pointed elsewhere (pyvb/testing/services.py's rule)
 services_down() {
     local down=()
-    pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null || down+=("PostgreSQL at 127.0.0.1:5432")
-    redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 || down+=("Redis at 127.0.0.1:6379")
+    if [ -z "${VB_TEST_DATABASE_URL:-}" ]; then
+        pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null || down+=("PostgreSQL at 127.0.0.1:5432")
+    fi
+    if [ -z "${VB_TEST_REDIS_URL:-}" ]; then
+        redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 || down+=("Redis at 127.0.0.1:6379")
+    fi
     echo "${down[*]}"
 }
 

@@ -939,8 +939,8 @@ def dev_mutate(names, profile, timeout_s, list_only) -> None:
         console.print(table)
         return
     baseline = run_mutant(BASELINE, profile, timeout_s)
-    if baseline.killed:
-        fail(f"the unmutated copy fails its tests: {baseline.detail}")
+    if baseline.exit_code != 0:
+        fail(f"the unmutated copy does not pass its tests: {baseline.detail}")
     survivors = 0
     for mutant in chosen:
         result = run_mutant(mutant, profile, timeout_s)

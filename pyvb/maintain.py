@@ -151,8 +151,19 @@ def read_manifest(store, manifest_name: str) -> dict:
             raise ArchiveError(f"{manifest_name} is not a manifest: {error}") from error
 
 
+TABLE_NAME = re.compile(r"[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*")
+
+
 def verify_archive(store, manifest: dict, keep_at: Path | None = None) -> None:
-    """Download the data file; its sha256 and row count must match the manifest."""
+    """Download the data file; its sha256 and row count must match the manifest. The data file
+    must be the one archive_table names for the manifest's table (no other path is read)."""
+    parent, partition = str(manifest.get("parent", "")), str(manifest.get("partition", ""))
+    if not (TABLE_NAME.fullmatch(parent) and TABLE_NAME.fullmatch(partition)):
+        raise ArchiveError(
+            f"the manifest's parent {parent[:80]!r} or partition {partition[:80]!r} is no table name"
+        )
+    if manifest.get("data") != _names(parent, partition)[0]:
+        raise ArchiveError(f"the manifest's data file {str(manifest.get('data'))[:80]!r} is not its table's")
     with tempfile.TemporaryDirectory() as folder:
         path = keep_at or Path(folder) / "data.copy.gz"
         store.get(manifest["data"], path)
@@ -213,9 +224,10 @@ def restore_archive(
     parent, outside the ledger) for an audit. Returns the table and its row count.
 
     The table's columns come from the live parent table, never from the manifest's text: the
-    manifest must name a partitioned table with a policy and list exactly its columns and
-    types, or the restore is refused (ArchiveError) before anything is created."""
-    if not re.fullmatch(r"[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*", str(manifest.get("parent", ""))):
+    manifest must name a partitioned table with a policy and list distinct columns of it with
+    their types (a column added to the parent since is left out), or the restore is refused
+    (ArchiveError) before anything is created."""
+    if not TABLE_NAME.fullmatch(str(manifest.get("parent", ""))):
         raise ArchiveError(f"the manifest's parent {str(manifest.get('parent'))[:80]!r} is no table name")
     rows = conn.execute(
         "SELECT pp.parent::text, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod)"
@@ -227,10 +239,17 @@ def restore_archive(
         raise ArchiveError(
             f"the manifest's parent {str(manifest.get('parent'))[:80]!r} is no partitioned table here"
         )
-    parent = rows[0][0]  # as the catalog prints it: a qualified, quoted-where-needed name
+    # every column the manifest lists must be one of the live parent's, with its type (a column
+    # added to the parent since the archive was made is simply absent from the restored table)
+    live = {name: type_ for _, name, type_ in rows}
     listed = [(c.get("name"), c.get("type")) for c in manifest.get("columns", []) if isinstance(c, dict)]
-    if listed != [(name, type_) for _, name, type_ in rows]:
-        raise ArchiveError(f"the manifest's columns differ from those of {parent}")
+    if (
+        not listed
+        or len(listed) != len(manifest.get("columns", []))
+        or len({name for name, _ in listed}) != len(listed)
+        or any(live.get(n) != t for n, t in listed)
+    ):
+        raise ArchiveError(f"the manifest's columns differ from those of {rows[0][0]}")
     table = str(manifest.get("partition", "")).split(".")[-1]
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "data.copy.gz"
@@ -238,9 +257,10 @@ def restore_archive(
         with conn.transaction():
             conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
             conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(schema, table)))
-            conn.execute(
-                sql.SQL("CREATE TABLE {} (LIKE {})").format(sql.Identifier(schema, table), sql.SQL(parent))
+            columns = sql.SQL(", ").join(  # names quoted, types as the catalog prints them
+                sql.SQL("{} {}").format(sql.Identifier(name), sql.SQL(live[name])) for name, _ in listed
             )
+            conn.execute(sql.SQL("CREATE TABLE {} ({})").format(sql.Identifier(schema, table), columns))
             copy_sql = sql.SQL("COPY {} FROM STDIN").format(sql.Identifier(schema, table))
             with conn.cursor() as cur, gzip.open(path, "rb") as data, cur.copy(copy_sql) as copy:
                 while chunk := data.read(1 << 20):

@@ -133,6 +133,7 @@ class MutantResult:
     killed: bool
     seconds: float
     detail: str
+    exit_code: int | None = None  # pytest's; None when it timed out
 
 
 def copy_project(target: Path, root: Path = PROJECT_ROOT) -> None:
@@ -175,10 +176,14 @@ def run_mutant(mutant: Mutant, profile: str, timeout_s: float) -> MutantResult:
                 text=True,
                 timeout=timeout_s,
             )
-        except subprocess.TimeoutExpired:
+        except subprocess.TimeoutExpired:  # e.g. a mutant that loops: not a verdict of the tests
             return MutantResult(
-                mutant, True, time.monotonic() - started, f"tests timed out after {timeout_s:.0f} s"
+                mutant, False, time.monotonic() - started, f"tests timed out after {timeout_s:.0f} s"
             )
     lines = [line for line in result.stdout.splitlines() if line.strip()]
     summary = lines[-1] if lines else result.stderr.strip()[-200:]
-    return MutantResult(mutant, result.returncode != 0, time.monotonic() - started, summary)
+    # killed only when tests ran and failed (pytest's exit 1); an error of collection, usage or
+    # setup (2-5) says nothing about the tests and is reported as not killed
+    return MutantResult(
+        mutant, result.returncode == 1, time.monotonic() - started, summary, result.returncode
+    )

@@ -214,9 +214,7 @@ def test_cli_seed_unlock_and_rollback_then_migrate(fresh_url):
     assert run_cli("verify", "--database-url", fresh_url).returncode == 0
 
 
-def test_migration_0008_makes_account_scope_keys_canonical_the_newest_spelling_winning(
-    fresh_url, project_copy
-):
+def test_migration_0008_makes_account_scope_keys_canonical_the_row_in_force_winning(fresh_url, project_copy):
     migration = project_copy / "migrations" / "0008_canonical_account_scope_keys.sql"
     rollback = migration.with_suffix(".rollback.sql")
     held = migration.read_text(), rollback.read_text()
@@ -234,8 +232,8 @@ def test_migration_0008_makes_account_scope_keys_canonical_the_newest_spelling_w
         conn.execute(
             "INSERT INTO vb.exposure_limits (scope, scope_key, metric, hard_limit, updated_at) VALUES"
             " ('account', upper(%s), 'order_notional', 5, now() - interval '1 hour'),"
-            " ('account', %s, 'order_notional', 7, now())",
-            (account, account),
+            " ('account', %s, 'order_notional', 7, now()), ('account', upper(%s), 'open_orders', 3, now())",
+            (account, account, account),
         )
     migration.write_text(held[0])
     rollback.write_text(held[1])
@@ -244,5 +242,9 @@ def test_migration_0008_makes_account_scope_keys_canonical_the_newest_spelling_w
     ]
     with psycopg.connect(fresh_url) as conn:
         states = conn.execute("SELECT scope_key, trading_state FROM vb.trading_states").fetchall()
-        limits = conn.execute("SELECT scope_key, hard_limit FROM vb.exposure_limits").fetchall()
-    assert states == [(account, "halted")] and limits == [(account, 7)]
+        limits = conn.execute(
+            "SELECT scope_key, metric, hard_limit FROM vb.exposure_limits ORDER BY 2"
+        ).fetchall()
+    # the canonical rows were the ones in force and stay; a row only in another spelling takes effect
+    assert states == [(account, "reduce_only")]
+    assert limits == [(account, "open_orders", 3), (account, "order_notional", 7)]

@@ -394,6 +394,8 @@ def test_closing_balances_fold_a_deferred_accounts_queued_movements_first(test_d
         ),
         (lambda m: m.update(parent="public.injected"), "is no partitioned table here"),
         (lambda m: m.update(parent="vb.x; DROP TABLE vb.accounts"), "is no table name"),
+        (lambda m: m.update(data="../../../../etc/hostname"), "is not its table's"),
+        (lambda m: m["columns"].append(dict(m["columns"][0])), "columns differ"),
     ],
 )
 def test_restore_takes_columns_from_the_live_parent_and_refuses_a_tampered_manifest(
@@ -424,3 +426,25 @@ def test_restore_takes_columns_from_the_live_parent_and_refuses_a_tampered_manif
         ).fetchone()[0]
         assert made == 0, "nothing was created"
         assert conn.execute("SELECT to_regclass('vb.accounts')").fetchone()[0] is not None
+
+
+def test_restore_of_an_archive_older_than_a_column_the_parent_gained_since(test_db_url, tmp_path):
+    with psycopg.connect(test_db_url, autocommit=True) as conn:
+        conn.execute(
+            "INSERT INTO vb.breach_events (source, kind, created_at) VALUES ('test', 'old', '2019-03-01')"
+        )
+    archive = tmp_path / "archive"
+    assert (
+        run_pyvb("maintain", "run", "--database-url", test_db_url, "--archive-dir", str(archive)).returncode
+        == 0
+    )
+    with psycopg.connect(test_db_url, autocommit=True) as conn:
+        conn.execute("ALTER TABLE vb.breach_events ADD COLUMN reviewed_by text")
+    restored = run_pyvb(
+        "archive", "restore", "--database-url", test_db_url, "--archive-dir", str(archive),
+        "breach_events/breach_events_p201903.manifest.json",
+    )  # fmt: skip
+    assert restored.returncode == 0, restored.stderr
+    with psycopg.connect(test_db_url) as conn:
+        row = conn.execute("SELECT source, kind FROM vb_restore.breach_events_p201903").fetchall()
+    assert row == [("test", "old")]

@@ -22,7 +22,10 @@ import psycopg
 from pyvb.testing.tansu import free_port
 
 PG_BIN = Path(os.environ.get("VB_PG_BIN", "/usr/lib/postgresql/15/bin"))
-FAKETIME_LIBRARY = Path("/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1")
+#: Debian's libfaketime (multi-threaded flavour), wherever the architecture puts it
+FAKETIME_LIBRARY = next(
+    iter(sorted(Path("/usr/lib").glob("*/faketime/libfaketimeMT.so.1"))), Path("/nonexistent")
+)
 #: the user that runs the server when the tests run as root (initdb refuses root)
 SERVER_USER = "postgres"
 DEFAULT_SETTINGS = {
@@ -43,7 +46,7 @@ class ClusterError(Exception):
 def faketime_environment(at: datetime) -> dict[str, str]:
     """Variables that start a process's clock at ``at`` (then real time goes on)."""
     if not FAKETIME_LIBRARY.exists():
-        raise ClusterError(f"{FAKETIME_LIBRARY} is missing: apt-get install libfaketime")
+        raise ClusterError("libfaketimeMT.so.1 is missing: apt-get install libfaketime")
     instant = at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
     return {
         "LD_PRELOAD": str(FAKETIME_LIBRARY),
