@@ -93,7 +93,7 @@ def test_ingest_applies_good_quotes_sets_aside_bad_ones_and_commits_offsets(test
     assert "not UTF-8 JSON" in by_source[f"{topic}/0/1"] and "not UTF-8 JSON" in by_source[f"{topic}/0/2"]
     assert (
         by_source[f"{topic}/0/3#1"]
-        == "rejected by vb_api.ingest_quotes: negative price or volume, or bid above ask"
+        == "rejected by vb_api.ingest_quotes: negative price or volume, a price above 10^9, or bid above ask"
     )
     assert by_source[f"{topic}/0/3#2"].startswith(
         "rejected by vb_api.ingest_quotes: not an object with a symbol"
