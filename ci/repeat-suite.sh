@@ -13,8 +13,8 @@ failed=0
 for i in $(seq 1 "$runs"); do
     started=$(date +%s)
     log="$clone/run-$i.log"
-    PYTHONPATH="$clone" VB_PROJECT_ROOT="$clone" "$top/.venv/bin/python" -m pytest -q -p no:cacheprovider \
-        --rootdir "$clone" "$clone" > "$log" 2>&1
+    (cd "$clone" && PYTHONPATH="$clone" VB_PROJECT_ROOT="$clone" "$top/.venv/bin/python" -m pytest -q \
+        -p no:cacheprovider) > "$log" 2>&1
     rc=$?
     echo "run $i/$runs: exit $rc in $(( $(date +%s) - started )) s: $(tail -1 "$log")"
     if [ "$rc" -ne 0 ]; then
