@@ -385,6 +385,18 @@ def test_closing_balances_fold_a_deferred_accounts_queued_movements_first(test_d
         assert queued.fetchone()[0] == 0
 
 
+def archive_an_old_breach(url: str, tmp_path) -> Path:
+    """One breach event of March 2019, archived (and dropped) by a pass into tmp_path/archive."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(
+            "INSERT INTO vb.breach_events (source, kind, created_at) VALUES ('test', 'old', '2019-03-01')"
+        )
+    archive = tmp_path / "archive"
+    result = run_pyvb("maintain", "run", "--database-url", url, "--archive-dir", str(archive))
+    assert result.returncode == 0, result.stdout + result.stderr
+    return archive
+
+
 @pytest.mark.parametrize(
     ("tamper", "refusal"),
     [
@@ -401,15 +413,7 @@ def test_closing_balances_fold_a_deferred_accounts_queued_movements_first(test_d
 def test_restore_takes_columns_from_the_live_parent_and_refuses_a_tampered_manifest(
     test_db_url, tmp_path, tamper, refusal
 ):
-    with psycopg.connect(test_db_url, autocommit=True) as conn:
-        conn.execute(
-            "INSERT INTO vb.breach_events (source, kind, created_at) VALUES ('test', 'old', '2019-03-01')"
-        )
-    archive = tmp_path / "archive"
-    assert (
-        run_pyvb("maintain", "run", "--database-url", test_db_url, "--archive-dir", str(archive)).returncode
-        == 0
-    )
+    archive = archive_an_old_breach(test_db_url, tmp_path)
     manifest_path = archive / "breach_events" / "breach_events_p201903.manifest.json"
     manifest = json.loads(manifest_path.read_text())
     tamper(manifest)
@@ -429,15 +433,7 @@ def test_restore_takes_columns_from_the_live_parent_and_refuses_a_tampered_manif
 
 
 def test_restore_of_an_archive_older_than_a_column_the_parent_gained_since(test_db_url, tmp_path):
-    with psycopg.connect(test_db_url, autocommit=True) as conn:
-        conn.execute(
-            "INSERT INTO vb.breach_events (source, kind, created_at) VALUES ('test', 'old', '2019-03-01')"
-        )
-    archive = tmp_path / "archive"
-    assert (
-        run_pyvb("maintain", "run", "--database-url", test_db_url, "--archive-dir", str(archive)).returncode
-        == 0
-    )
+    archive = archive_an_old_breach(test_db_url, tmp_path)
     with psycopg.connect(test_db_url, autocommit=True) as conn:
         conn.execute("ALTER TABLE vb.breach_events ADD COLUMN reviewed_by text")
     restored = run_pyvb(
