@@ -9,10 +9,16 @@ transaction itself:
    then finds nothing to do). The lock is released by the server when the session dies,
    so a crashed deploy never leaves it behind.
 2. yoyo's own lock row is inserted *inside* that transaction: a crash rolls it back too.
-3. Pending migrations, then every repeatable file whose sha256 differs from the recorded
-   one (``procedures/**/*.sql``, then ``sql/**/*.sql`` without ``sql/seed/``), are applied
-   and recorded in ``vb_deploy``; any failure rolls the whole deploy back.
-4. The partitions of the current period and those ahead are made (``vb_ops.premake_partitions``
+3. Pending migrations, then the repeatable files of ``procedures/`` whose sha256 differs from
+   the recorded one (all of them after a migration: a migration may drop or change what a file
+   made) are applied in the explicit order of :func:`repeatable_files` and recorded in
+   ``vb_deploy``; records of files that no longer exist are removed. Any failure rolls the whole
+   deploy back.
+4. Function bodies are created with ``check_function_bodies = off`` (as ``pg_dump`` restores
+   do), so no function depends on the order of the files it calls; once every file is in, each
+   sql and plpgsql function of the project's schemas is validated by its language's validator,
+   and a body that names a missing object fails the deploy, naming its file.
+5. The partitions of the current period and those ahead are made (``vb_ops.premake_partitions``
    on the server's clock), so a deploy at any date can take writes before its first
    maintenance pass.
 
@@ -23,6 +29,7 @@ Every file but those whose first line is ``-- pyvb: run-as-deployer`` runs under
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -38,6 +45,21 @@ OWNER_ROLE = "vb_owner"
 RUN_AS_DEPLOYER_MARK = "-- pyvb: run-as-deployer"
 #: Key of the advisory lock that serialises deploys of one database.
 DEPLOY_LOCK_KEY = 0x5642_4445  # "VBDE"
+#: A domain folder of procedures/: its number orders the domains (a domain may use those before it).
+DOMAIN_FOLDER = re.compile(r"[0-9]{2}_[a-z][a-z0-9_]*")
+#: The folders of a domain, in deploy order, and what each holds.
+LAYER_FOLDERS = (
+    "internal",  # schema vb: helpers only the project's own functions call
+    "ops",  # schema vb_ops: maintenance, verification, relay (role vb_ops)
+    "api",  # schema vb_api: what the middleware, back office and feed call
+    "views",  # views over the domain's tables
+    "triggers",  # triggers wiring the domain's functions to its tables
+)
+#: The schemas whose sql and plpgsql functions are validated after the repeatable files.
+PROJECT_SCHEMAS = ("vb", "vb_api", "vb_ops")
+CREATES_FUNCTION = re.compile(
+    r"^\s*CREATE\s+(?:OR\s+REPLACE\s+)?(?:FUNCTION|PROCEDURE)\s+([a-z_]+\.[a-z0-9_]+)", re.I | re.M
+)
 
 META_SCHEMA_SQL = """
 CREATE SCHEMA IF NOT EXISTS vb_deploy;
@@ -126,13 +148,21 @@ def drop_database(server_url: str, name: str) -> None:
 
 
 def repeatable_files(root: Path = PROJECT_ROOT) -> list[RepeatableFile]:
-    """Procedures first, then ``sql/`` without its seed folder, each in path order."""
-    paths = sorted((root / "procedures").rglob("*.sql"))
-    paths += sorted(
-        p for p in (root / "sql").rglob("*.sql") if "seed" not in p.relative_to(root / "sql").parts[:1]
-    )
+    """The files of ``procedures/`` in deploy order: domain folders by number, within a domain the
+    layer folders in :data:`LAYER_FOLDERS` order, within a layer by name. A file anywhere else
+    is refused, so that no file is ordered by accident."""
+    base = root / "procedures"
+    keyed = []
+    for path in base.rglob("*.sql"):
+        parts = path.relative_to(base).parts
+        if len(parts) != 3 or not DOMAIN_FOLDER.fullmatch(parts[0]) or parts[1] not in LAYER_FOLDERS:
+            raise DeployError(
+                f"{path.relative_to(root).as_posix()}: not in procedures/NN_domain/<layer>/ "
+                f"(layers: {', '.join(LAYER_FOLDERS)})"
+            )
+        keyed.append(((parts[0], LAYER_FOLDERS.index(parts[1]), parts[2]), path))
     files = []
-    for path in paths:
+    for _, path in sorted(keyed):
         data = path.read_bytes()
         files.append(
             RepeatableFile(
@@ -193,9 +223,47 @@ class Deployer:
         rows = self._execute(backend, "SELECT path, sha256 FROM vb_deploy.repeatable_file").fetchall()
         return dict(rows)
 
-    def _changed(self, backend) -> list[RepeatableFile]:
+    def _changed(self, backend, files: list[RepeatableFile] | None = None) -> list[RepeatableFile]:
         recorded = self._recorded_shas(backend)
-        return [f for f in repeatable_files(self.root) if recorded.get(f.path) != f.sha256]
+        files = repeatable_files(self.root) if files is None else files
+        return [f for f in files if recorded.get(f.path) != f.sha256]
+
+    def _forget_removed(self, backend, files: list[RepeatableFile]) -> None:
+        """Drop the records of files that were moved or deleted (what they made stays until a
+        migration drops it)."""
+        removed = self._execute(
+            backend,
+            "DELETE FROM vb_deploy.repeatable_file WHERE NOT path = ANY(%s) RETURNING path",
+            ([f.path for f in files],),
+        ).fetchall()
+        for (path,) in removed:
+            self._record(backend, "repeatable_removed", path, None)
+
+    def _validate_functions(self, backend, files: list[RepeatableFile]) -> None:
+        """Check every sql and plpgsql function body of the project's schemas now that all of
+        them exist (they were created with check_function_bodies off); the error names the file
+        that creates the function."""
+        file_of = {name.lower(): f.path for f in files for name in CREATES_FUNCTION.findall(f.text)}
+        functions = self._execute(
+            backend,
+            """
+            SELECT p.oid, n.nspname || '.' || p.proname, l.lanname
+            FROM pg_catalog.pg_proc AS p
+            JOIN pg_catalog.pg_namespace AS n ON n.oid = p.pronamespace
+            JOIN pg_catalog.pg_language AS l ON l.oid = p.prolang
+            WHERE n.nspname = ANY(%s) AND l.lanname IN ('sql', 'plpgsql')
+            ORDER BY 2, 1
+            """,
+            (list(PROJECT_SCHEMAS),),
+        ).fetchall()
+        for oid, name, language in functions:
+            validator = "fmgr_sql_validator" if language == "sql" else "plpgsql_validator"
+            try:
+                with backend.transaction():
+                    self._execute(backend, f"SELECT pg_catalog.{validator}(%s)", (oid,))
+            except psycopg.Error as error:
+                where = file_of.get(name, "a migration")
+                raise DeployError(f"{where}: {name}: {pg_error_line(error)}") from None
 
     @contextmanager
     def _locked_transaction(self, backend):
@@ -233,9 +301,16 @@ class Deployer:
                 backend.mark_one(migration)
                 self._record(backend, "migration_applied", path, None)
                 report.migrations_applied.append(path)
-            for repeatable in self._changed(backend):
+            files = repeatable_files(self.root)
+            pending = files if report.migrations_applied else self._changed(backend, files)
+            self._execute(backend, "SET LOCAL check_function_bodies = off")
+            for repeatable in pending:
                 self._apply_repeatable(backend, repeatable)
                 report.repeatables_applied.append(repeatable.path)
+            self._execute(backend, "SET LOCAL check_function_bodies = on")
+            self._forget_removed(backend, files)
+            if report.repeatables_applied:
+                self._validate_functions(backend, files)
             report.partitions_premade = self._premake(backend)
         return report
 

@@ -20,12 +20,12 @@ from pathlib import Path
 
 from pyvb.config import PROJECT_ROOT
 
-TRADING_TESTS = ("tests/test_trading_model.py", "pgtap/trading/test_orders.sql")
+TRADING_TESTS = ("tests/test_trading_model.py", "pgtap/50_trading/test_orders.sql")
 LEDGER_TESTS = (
     "tests/test_ledger_model.py",
-    "pgtap/ledger/test_transfer_statuses.sql",
-    "pgtap/ledger/test_two_phase_and_limits.sql",
-    "pgtap/ledger/test_idempotency_and_chains.sql",
+    "pgtap/20_ledger/test_transfer_statuses.sql",
+    "pgtap/20_ledger/test_two_phase_and_limits.sql",
+    "pgtap/20_ledger/test_idempotency_and_chains.sql",
 )
 #: what the copy needs to deploy and run the tests
 COPIED = ("migrations", "procedures", "sql", "pgtap", "tests", "conftest.py", "pyproject.toml")
@@ -43,84 +43,84 @@ class Mutant:
 
 MUTANTS = (
     Mutant(
-        "priority-inversion", "procedures/trading/place_order.sql",
+        "priority-inversion", "procedures/50_trading/api/place_order.sql",
         "ORDER BY o.priority_price, o.book_seq;", "ORDER BY o.priority_price, o.book_seq DESC;",
         "time priority reversed: the newest resting order at a price fills first", TRADING_TESTS,
     ),
     Mutant(
-        "trade-at-taker-price", "procedures/trading/place_order.sql",
+        "trade-at-taker-price", "procedures/50_trading/api/place_order.sql",
         "m_price := m_price || v_resting.limit_price;",
         "m_price := m_price || coalesce(p_limit_price, v_resting.limit_price);",
         "a trade at the incoming order's price instead of the resting order's", TRADING_TESTS,
     ),
     Mutant(
-        "no-self-trade-prevention", "procedures/trading/place_order.sql",
+        "no-self-trade-prevention", "procedures/50_trading/api/place_order.sql",
         "IF v_resting.owner_id = v_owner THEN", "IF false THEN",
         "an owner's orders trade with each other", TRADING_TESTS,
     ),
     Mutant(
-        "fok-fills-partially", "procedures/trading/place_order.sql",
+        "fok-fills-partially", "procedures/50_trading/api/place_order.sql",
         "IF v_time_in_force = 'fok' AND v_remaining > 0 THEN", "IF false THEN",
         "fill-or-kill keeps a partial fill", TRADING_TESTS,
     ),
     Mutant(
-        "seller-fee-lost", "procedures/trading/trade_transfers.sql",
+        "seller-fee-lost", "procedures/50_trading/internal/trade_transfers.sql",
         "p_fee_account, v_buyer_fee + v_seller_fee,", "p_fee_account, v_buyer_fee,",
         "the seller's fee never reaches the fee account", TRADING_TESTS,
     ),
     Mutant(
-        "fee-rounded-down", "procedures/trading/trade_fee.sql",
+        "fee-rounded-down", "procedures/50_trading/internal/trade_fee.sql",
         "SELECT ceil(p_notional * p_bps / 10000)::bigint;",
         "SELECT floor(p_notional * p_bps / 10000)::bigint;",
         "fees rounded down instead of up", TRADING_TESTS,
     ),
     Mutant(
-        "reservation-without-slack", "procedures/trading/buy_reservation.sql",
+        "reservation-without-slack", "procedures/50_trading/internal/buy_reservation.sql",
         "+ CASE WHEN p_fee_bps > 0 THEN p_quantity / p_lot_size ELSE 0 END", "+ 0",
         "a resting buy reserves no minor unit per lot for the fees' rounding", TRADING_TESTS,
     ),
     Mutant(
-        "price-priority-inverted", "procedures/trading/place_order.sql",
+        "price-priority-inverted", "procedures/50_trading/api/place_order.sql",
         "ORDER BY o.priority_price, o.book_seq;", "ORDER BY o.priority_price DESC, o.book_seq;",
         "the worst crossing price fills first", TRADING_TESTS,
     ),
     Mutant(
-        "buyer-pays-the-other-sides-rate", "procedures/trading/trade_transfers.sql",
+        "buyer-pays-the-other-sides-rate", "procedures/50_trading/internal/trade_transfers.sql",
         "CASE WHEN v_maker_buys THEN p_maker.maker_fee_bps ELSE p_taker_fee_bps END);",
         "CASE WHEN v_maker_buys THEN p_taker_fee_bps ELSE p_maker.maker_fee_bps END);",
         "the buyer's fee at the seller's rate (maker and taker rates swapped)", TRADING_TESTS,
     ),
     Mutant(
-        "reservations-ignored", "procedures/ledger/check_transfer.sql",
+        "reservations-ignored", "procedures/20_ledger/internal/check_transfer.sql",
         "p_from_balance::numeric - p_from_pending_out - p_req.amount < -p_from_limit::numeric",
         "p_from_balance::numeric - p_req.amount < -p_from_limit::numeric",
         "funds checked without the pending reservations", LEDGER_TESTS,
     ),
     Mutant(
-        "overdraft-off-by-one", "procedures/ledger/check_transfer.sql",
+        "overdraft-off-by-one", "procedures/20_ledger/internal/check_transfer.sql",
         "p_from_balance::numeric - p_from_pending_out - p_req.amount < -p_from_limit::numeric",
         "p_from_balance::numeric - p_from_pending_out - p_req.amount <= -p_from_limit::numeric",
         "a transfer that leaves exactly the overdraft limit is refused", LEDGER_TESTS,
     ),
     Mutant(
-        "post-above-pending", "procedures/ledger/check_transfer.sql",
+        "post-above-pending", "procedures/20_ledger/internal/check_transfer.sql",
         "WHEN p_req.amount > p_pending_amount THEN", "WHEN p_req.amount > p_pending_amount + 1 THEN",
         "a post may exceed its pending amount by one", LEDGER_TESTS,
     ),
     Mutant(
-        "post-after-void", "procedures/ledger/check_transfer.sql",
+        "post-after-void", "procedures/20_ledger/internal/check_transfer.sql",
         "WHEN p_pending_state <> 'pending' THEN 'pending_transfer_not_pending'",
         "WHEN p_pending_state = 'nothing' THEN 'pending_transfer_not_pending'",
         "a posted, voided or expired pending transfer can be posted or voided again", LEDGER_TESTS,
     ),
     Mutant(
-        "double-applied-id", "procedures/ledger/create_transfer.sql",
+        "double-applied-id", "procedures/20_ledger/api/create_transfer.sql",
         "        IF FOUND THEN\n            RETURN CASE\n",
         "        IF FOUND AND false THEN\n            RETURN CASE\n",
         "a replayed transfer id is applied again", LEDGER_TESTS,
     ),
     Mutant(
-        "expiry-inverted", "procedures/ledger/expire_pending_transfers.sql",
+        "expiry-inverted", "procedures/20_ledger/ops/expire_pending_transfers.sql",
         "p.expires_at <= clock_timestamp()", "p.expires_at > clock_timestamp()",
         "expiry releases the pending transfers whose timeout has not passed", LEDGER_TESTS,
     ),

@@ -9,7 +9,7 @@ import psycopg
 import pytest
 
 from pyvb.config import PROJECT_ROOT
-from pyvb.deploy import Deployer, DeployError, repeatable_files
+from pyvb.deploy import CREATES_FUNCTION, Deployer, DeployError, repeatable_files
 from pyvb.testing import run_pyvb as run_cli
 
 
@@ -26,6 +26,24 @@ def history_count(url: str) -> int:
         return conn.execute("SELECT count(*) FROM vb_deploy.deploy_history").fetchone()[0]
 
 
+LAYER_SCHEMA = {"internal": "vb", "ops": "vb_ops", "api": "vb_api"}
+
+
+def test_each_function_file_creates_one_function_named_after_it_in_its_layers_schema():
+    checked = 0
+    for repeatable in repeatable_files():
+        layer, file_name = repeatable.path.split("/")[2:]
+        created = CREATES_FUNCTION.findall(repeatable.text)
+        if layer in ("views", "triggers"):
+            assert not created, f"{repeatable.path}: functions belong in internal/, ops/ or api/"
+            continue
+        assert created == [f"{LAYER_SCHEMA[layer]}.{file_name.removesuffix('.sql')}"], repeatable.path
+        header = repeatable.text.removeprefix("-- CALL ").removeprefix("-- ")  # CALL: a procedure
+        assert header.startswith(f"{created[0]}("), f"{repeatable.path}: its header names the function"
+        checked += 1
+    assert checked > 90
+
+
 def test_migrate_twice_applies_nothing_the_second_time(fresh_url):
     first = Deployer(fresh_url).migrate()
     assert first.migrations_applied, "a fresh database gets every migration"
@@ -35,7 +53,7 @@ def test_migrate_twice_applies_nothing_the_second_time(fresh_url):
 
 
 def test_editing_one_procedure_reapplies_exactly_that_file(fresh_url, project_copy):
-    probe = project_copy / "procedures" / "zz_probe" / "probe_value.sql"
+    probe = project_copy / "procedures" / "99_probe" / "internal" / "probe_value.sql"
     probe.parent.mkdir(parents=True)
     probe.write_text(
         "CREATE OR REPLACE FUNCTION vb.probe_value() RETURNS integer LANGUAGE sql AS 'SELECT 1';\n"
@@ -46,7 +64,7 @@ def test_editing_one_procedure_reapplies_exactly_that_file(fresh_url, project_co
     )
     report = Deployer(fresh_url, project_copy).migrate()
     assert report.migrations_applied == []
-    assert report.repeatables_applied == ["procedures/zz_probe/probe_value.sql"]
+    assert report.repeatables_applied == ["procedures/99_probe/internal/probe_value.sql"]
     with psycopg.connect(fresh_url) as conn:
         assert conn.execute("SELECT vb.probe_value()").fetchone()[0] == 2
         owner = conn.execute(
@@ -58,19 +76,41 @@ def test_editing_one_procedure_reapplies_exactly_that_file(fresh_url, project_co
 def test_broken_procedure_fails_naming_the_file_and_changes_nothing(fresh_url, project_copy):
     Deployer(fresh_url, project_copy).migrate()
     before = history_count(fresh_url)
-    good = project_copy / "procedures" / "zz_probe" / "a_good.sql"
+    good = project_copy / "procedures" / "99_probe" / "internal" / "a_good.sql"
     good.parent.mkdir(parents=True)
     good.write_text("CREATE FUNCTION vb.probe_good() RETURNS integer LANGUAGE sql AS 'SELECT 1';\n")
-    broken = project_copy / "procedures" / "zz_probe" / "b_broken.sql"
+    broken = project_copy / "procedures" / "99_probe" / "internal" / "b_broken.sql"
     broken.write_text("CREATE FUNCTION vb.probe_broken() RETURNS integer LANGUAGE sql AS 'SELECT nope';\n")
     with pytest.raises(DeployError) as raised:
         Deployer(fresh_url, project_copy).migrate()
     message = str(raised.value)
-    assert "procedures/zz_probe/b_broken.sql" in message
+    assert "procedures/99_probe/internal/b_broken.sql: vb.probe_broken:" in message
     assert "nope" in message and "\n" not in message
     with psycopg.connect(fresh_url) as conn:
         assert conn.execute("SELECT to_regprocedure('vb.probe_good()')").fetchone()[0] is None
     assert history_count(fresh_url) == before
+
+
+def test_a_function_may_call_one_of_a_later_file_and_a_file_outside_the_layout_is_refused(
+    fresh_url, project_copy
+):
+    folder = project_copy / "procedures" / "99_probe" / "internal"
+    folder.mkdir(parents=True)
+    (folder / "a_caller.sql").write_text(
+        "CREATE OR REPLACE FUNCTION vb.probe_caller() RETURNS integer LANGUAGE sql"
+        " AS 'SELECT vb.probe_callee() + 1';\n"
+    )
+    (folder / "b_callee.sql").write_text(
+        "CREATE OR REPLACE FUNCTION vb.probe_callee() RETURNS integer LANGUAGE sql AS 'SELECT 41';\n"
+    )
+    Deployer(fresh_url, project_copy).migrate()
+    with psycopg.connect(fresh_url) as conn:
+        assert conn.execute("SELECT vb.probe_caller()").fetchone()[0] == 42
+    stray = project_copy / "procedures" / "probe" / "stray.sql"
+    stray.parent.mkdir()
+    stray.write_text("SELECT 1;\n")
+    with pytest.raises(DeployError, match=r"^procedures/probe/stray.sql: not in procedures/NN_domain/"):
+        Deployer(fresh_url, project_copy).migrate()
 
 
 def test_broken_migration_leaves_the_database_unchanged(fresh_url, project_copy):
@@ -248,3 +288,82 @@ def test_migration_0008_makes_account_scope_keys_canonical_the_row_in_force_winn
     # the canonical rows were the ones in force and stay; a row only in another spelling takes effect
     assert states == [(account, "reduce_only")]
     assert limits == [(account, "open_orders", 3), (account, "order_notional", 7)]
+
+
+#: The last commit of main before the layout step (procedures/NN_domain/<layer>/, migration 0010):
+#: a database deployed from it must upgrade to exactly what a fresh deploy makes.
+RELEASE_BEFORE_LAYOUT = "b69c654"
+RELEASE_FOLDERS = ("migrations", "procedures", "sql", "pyvb")
+
+FUNCTIONS_SQL = """
+SELECT n.nspname, p.proname, pg_get_function_identity_arguments(p.oid), pg_get_function_result(p.oid),
+    l.lanname, p.prosecdef, p.provolatile, p.proconfig, pg_get_userbyid(p.proowner)
+FROM pg_proc AS p
+JOIN pg_namespace AS n ON n.oid = p.pronamespace
+JOIN pg_language AS l ON l.oid = p.prolang
+WHERE n.nspname IN ('vb', 'vb_api', 'vb_ops', 'vb_report')
+ORDER BY 1, 2, 3
+"""
+
+
+def catalog_of(url: str) -> dict[str, list]:
+    with psycopg.connect(url) as conn:
+        return {
+            "functions": conn.execute(FUNCTIONS_SQL).fetchall(),
+            "triggers": conn.execute(
+                "SELECT tgrelid::regclass::text, tgname, tgfoid::regprocedure::text FROM pg_trigger"
+                " WHERE NOT tgisinternal ORDER BY 1, 2"
+            ).fetchall(),
+            "views": conn.execute(
+                "SELECT schemaname, viewname, definition FROM pg_views"
+                " WHERE schemaname IN ('vb', 'vb_report') ORDER BY 1, 2"
+            ).fetchall(),
+        }
+
+
+def test_upgrading_a_database_of_the_release_before_the_layout_gives_a_fresh_deploys_catalog(
+    fresh_url, pg_server_url, tmp_path
+):
+    import os
+    import subprocess
+    import sys
+    import tarfile
+
+    release = tmp_path / "release"
+    archive = subprocess.run(
+        ["git", "-C", str(PROJECT_ROOT), "archive", RELEASE_BEFORE_LAYOUT, *RELEASE_FOLDERS],
+        capture_output=True,
+    )
+    assert archive.returncode == 0, f"needs the history of main (a full clone): {archive.stderr.decode()}"
+    (tmp_path / "release.tar").write_bytes(archive.stdout)
+    with tarfile.open(tmp_path / "release.tar") as tar:
+        tar.extractall(release, filter="data")
+    # that release deploys itself, with its own deploy runner
+    env = {**os.environ, "PYTHONPATH": str(release), "VB_PROJECT_ROOT": str(release)}
+    old = subprocess.run(
+        [sys.executable, "-m", "pyvb.cli", "db", "migrate", "--database-url", fresh_url],
+        cwd=release,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert old.returncode == 0, old.stderr
+    assert "applied procedures/trading/place_order.sql" in old.stdout, "the old layout was deployed"
+
+    upgrade = Deployer(fresh_url).migrate()
+    assert "migrations/0010_repeatable_layout.sql" in upgrade.migrations_applied
+    assert len(upgrade.repeatables_applied) == len(repeatable_files())
+    with psycopg.connect(fresh_url) as conn:
+        recorded = [r[0] for r in conn.execute("SELECT path FROM vb_deploy.repeatable_file ORDER BY 1")]
+    assert recorded == sorted(f.path for f in repeatable_files()), "records of moved files are forgotten"
+
+    fresh = fresh_url.rsplit("/", 1)[0] + "/" + fresh_url.rsplit("/", 1)[1] + "_b"
+    try:
+        Deployer(fresh).migrate()
+        assert catalog_of(fresh_url) == catalog_of(fresh)
+    finally:
+        from pyvb.config import database_name
+        from pyvb.deploy import drop_database
+
+        drop_database(pg_server_url, database_name(fresh))

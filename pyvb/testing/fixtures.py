@@ -127,7 +127,10 @@ def conn(db_url):
 
 @pytest.fixture(scope="session")
 def pgtap_db_url(pg_server_url, template_db) -> str:
+    """A clone of the template with the pgTAP files' shared fixtures (``pgtap/fixtures.sql``)."""
     name, url = _clone(pg_server_url, template_db, "pgtap")
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute((PROJECT_ROOT / "pgtap" / "fixtures.sql").read_text(encoding="utf-8"))
     yield url
     drop_database(pg_server_url, name)
 

@@ -1,0 +1,74 @@
+-- vb_api.open_account(p_account_id, p_asset, p_owner_id, p_kind, p_overdraft_limit, p_metadata) → text
+--
+-- Opens an account holding one asset. Idempotent by p_account_id (chosen by the caller).
+--
+-- Parameters:
+--   p_account_id      uuid, the idempotency key
+--   p_asset           asset code
+--   p_owner_id        a user, or null for system accounts
+--   p_kind            'customer' (default) | 'house' | 'fee' | 'clearing' | 'issuer'
+--   p_overdraft_limit the balance may fall to -p_overdraft_limit; default 0; null = unlimited,
+--                     allowed only for kind 'issuer' (money enters the system only from issuers,
+--                     so the balances of an asset always sum to zero)
+--   p_metadata        jsonb, default '{}'
+-- Returns: 'created' | 'exists' | 'exists_with_different_fields' | 'asset_not_found' |
+--   'owner_not_found' | 'invalid_overdraft_limit' (negative, or unlimited on a non-issuer).
+-- Raises: VB001 when p_account_id or p_asset is null or p_kind is not a known kind.
+-- Events: account.opened.
+-- Kinds other than 'customer' are deferred ("hot") accounts: their movements are folded into
+-- versioned entries later (vb_ops.fold_deferred_entries); see the README.
+CREATE OR REPLACE FUNCTION vb_api.open_account(
+    p_account_id uuid,
+    p_asset text,
+    p_owner_id uuid DEFAULT NULL,
+    p_kind text DEFAULT 'customer',
+    p_overdraft_limit bigint DEFAULT 0,
+    p_metadata jsonb DEFAULT '{}'
+) RETURNS text
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_existing vb.accounts;
+    v_metadata jsonb := coalesce(p_metadata, '{}');
+BEGIN
+    IF p_account_id IS NULL OR p_asset IS NULL THEN
+        RAISE EXCEPTION 'account id and asset are required' USING ERRCODE = 'VB001';
+    END IF;
+    IF p_kind IS NULL OR p_kind NOT IN ('customer', 'house', 'fee', 'clearing', 'issuer') THEN
+        RAISE EXCEPTION 'unknown account kind %', vb.short_quote(p_kind) USING ERRCODE = 'VB001';
+    END IF;
+    SELECT * INTO v_existing FROM vb.accounts WHERE account_id = p_account_id;
+    IF FOUND THEN
+        IF v_existing.asset_code = p_asset
+            AND v_existing.owner_id IS NOT DISTINCT FROM p_owner_id
+            AND v_existing.account_kind = p_kind
+            AND v_existing.overdraft_limit IS NOT DISTINCT FROM p_overdraft_limit
+            AND v_existing.metadata = v_metadata THEN
+            RETURN 'exists';
+        END IF;
+        RETURN 'exists_with_different_fields';
+    END IF;
+    IF NOT EXISTS (SELECT FROM vb.assets WHERE asset_code = p_asset) THEN
+        RETURN 'asset_not_found';
+    END IF;
+    IF p_owner_id IS NOT NULL AND NOT EXISTS (SELECT FROM vb.users WHERE user_id = p_owner_id) THEN
+        RETURN 'owner_not_found';
+    END IF;
+    IF p_overdraft_limit < 0 OR (p_overdraft_limit IS NULL AND p_kind <> 'issuer') THEN
+        RETURN 'invalid_overdraft_limit';
+    END IF;
+    INSERT INTO vb.accounts (account_id, asset_code, owner_id, account_kind, overdraft_limit, metadata)
+    VALUES (p_account_id, p_asset, p_owner_id, p_kind, p_overdraft_limit, v_metadata)
+    ON CONFLICT (account_id) DO NOTHING;
+    IF NOT FOUND THEN
+        -- opened concurrently: report against what the winner recorded
+        RETURN vb_api.open_account(p_account_id, p_asset, p_owner_id, p_kind, p_overdraft_limit, v_metadata);
+    END IF;
+    PERFORM vb.write_events(json_build_array(
+        vb.account_opened_event(p_account_id, p_asset, p_owner_id, p_kind, p_overdraft_limit, v_metadata)
+    ));
+    RETURN 'created';
+END
+$$;
