@@ -24,12 +24,14 @@ transaction itself:
 
 Every file but those whose first line is ``-- pyvb: run-as-deployer`` runs under
 ``SET ROLE vb_owner``, so the objects it creates are owned by ``vb_owner``.
+
+Longer than ~300 lines because every operation on the deployed schema (migrate, rollback, seed,
+status, unlock) shares the one locked transaction and its bookkeeping, which this file keeps in
+one place; what the tree holds and in which order is ``pyvb.layout``.
 """
 
 from __future__ import annotations
 
-import hashlib
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -40,27 +42,14 @@ import yoyo
 from psycopg import sql
 
 from pyvb.config import PROJECT_ROOT, database_name, redact, with_database
+from pyvb.layout import CREATES_FUNCTION, LayoutError, RepeatableFile, repeatable_files, seed_files
 
 OWNER_ROLE = "vb_owner"
 RUN_AS_DEPLOYER_MARK = "-- pyvb: run-as-deployer"
 #: Key of the advisory lock that serialises deploys of one database.
 DEPLOY_LOCK_KEY = 0x5642_4445  # "VBDE"
-#: A domain folder of procedures/: its number orders the domains (a domain may use those before it).
-DOMAIN_FOLDER = re.compile(r"[0-9]{2}_[a-z][a-z0-9_]*")
-#: The folders of a domain, in deploy order, and what each holds.
-LAYER_FOLDERS = (
-    "internal",  # schema vb: helpers only the project's own functions call
-    "ops",  # schema vb_ops: maintenance, verification, relay (role vb_ops)
-    "api",  # schema vb_api: what the middleware, back office and feed call
-    "views",  # views over the domain's tables
-    "triggers",  # triggers wiring the domain's functions to its tables
-)
 #: The schemas whose sql and plpgsql functions are validated after the repeatable files.
 PROJECT_SCHEMAS = ("vb", "vb_api", "vb_ops")
-CREATES_FUNCTION = re.compile(
-    r"^\s*CREATE\s+(?:OR\s+REPLACE\s+)?(?:FUNCTION|PROCEDURE)\s+([a-z_]+\.[a-z0-9_]+)", re.I | re.M
-)
-
 META_SCHEMA_SQL = """
 CREATE SCHEMA IF NOT EXISTS vb_deploy;
 REVOKE ALL ON SCHEMA vb_deploy FROM PUBLIC;
@@ -81,13 +70,6 @@ CREATE TABLE IF NOT EXISTS vb_deploy.deploy_history (
 
 class DeployError(Exception):
     """A deploy step failed; the message is one line naming the file and the cause."""
-
-
-@dataclass
-class RepeatableFile:
-    path: str  # relative to the project root, with forward slashes
-    sha256: str
-    text: str
 
 
 @dataclass
@@ -147,37 +129,6 @@ def drop_database(server_url: str, name: str) -> None:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
-def repeatable_files(root: Path = PROJECT_ROOT) -> list[RepeatableFile]:
-    """The files of ``procedures/`` in deploy order: domain folders by number, within a domain the
-    layer folders in :data:`LAYER_FOLDERS` order, within a layer by name. A file anywhere else
-    is refused, so that no file is ordered by accident."""
-    base = root / "procedures"
-    keyed = []
-    for path in base.rglob("*.sql"):
-        parts = path.relative_to(base).parts
-        if len(parts) != 3 or not DOMAIN_FOLDER.fullmatch(parts[0]) or parts[1] not in LAYER_FOLDERS:
-            raise DeployError(
-                f"{path.relative_to(root).as_posix()}: not in procedures/NN_domain/<layer>/ "
-                f"(layers: {', '.join(LAYER_FOLDERS)})"
-            )
-        keyed.append(((parts[0], LAYER_FOLDERS.index(parts[1]), parts[2]), path))
-    files = []
-    for _, path in sorted(keyed):
-        data = path.read_bytes()
-        files.append(
-            RepeatableFile(
-                path=path.relative_to(root).as_posix(),
-                sha256=hashlib.sha256(data).hexdigest(),
-                text=data.decode("utf-8"),
-            )
-        )
-    return files
-
-
-def seed_files(root: Path = PROJECT_ROOT) -> list[Path]:
-    return sorted((root / "sql" / "seed").rglob("*.sql"))
-
-
 def _runs_as_deployer(path: str) -> bool:
     with open(path, encoding="utf-8") as handle:
         return handle.readline().strip() == RUN_AS_DEPLOYER_MARK
@@ -223,9 +174,15 @@ class Deployer:
         rows = self._execute(backend, "SELECT path, sha256 FROM vb_deploy.repeatable_file").fetchall()
         return dict(rows)
 
+    def _files(self) -> list[RepeatableFile]:
+        try:
+            return repeatable_files(self.root)
+        except LayoutError as error:
+            raise DeployError(str(error)) from None
+
     def _changed(self, backend, files: list[RepeatableFile] | None = None) -> list[RepeatableFile]:
         recorded = self._recorded_shas(backend)
-        files = repeatable_files(self.root) if files is None else files
+        files = self._files() if files is None else files
         return [f for f in files if recorded.get(f.path) != f.sha256]
 
     def _forget_removed(self, backend, files: list[RepeatableFile]) -> None:
@@ -301,7 +258,7 @@ class Deployer:
                 backend.mark_one(migration)
                 self._record(backend, "migration_applied", path, None)
                 report.migrations_applied.append(path)
-            files = repeatable_files(self.root)
+            files = self._files()
             pending = files if report.migrations_applied else self._changed(backend, files)
             self._execute(backend, "SET LOCAL check_function_bodies = off")
             for repeatable in pending:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from pyvb.bench import Run, after_warmup, median_runs, script_text
+from pyvb.bench.harness import Run, after_warmup, median_runs
+from pyvb.bench.ledger import script_text
 from pyvb.testing import run_pyvb
 
 

@@ -9,7 +9,8 @@ import psycopg
 import pytest
 
 from pyvb.config import PROJECT_ROOT
-from pyvb.deploy import CREATES_FUNCTION, Deployer, DeployError, repeatable_files
+from pyvb.deploy import Deployer, DeployError
+from pyvb.layout import CREATES_FUNCTION, repeatable_files
 from pyvb.testing import run_pyvb as run_cli
 
 

@@ -17,11 +17,11 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from pyvb.bench.history import write_history
 from pyvb.maintain import MAINTENANCE_LOCK_KEY, LocalStore, Maintainer
+from pyvb.services.tansu import free_port, wait_for_port
 from pyvb.testing import run_pyvb
-from pyvb.testing.history import write_history
 from pyvb.testing.relay import wait_until
-from pyvb.testing.tansu import free_port, wait_for_port
 
 
 def instants_after_boundary(history) -> list[datetime]:

@@ -16,6 +16,7 @@ import pytest
 import redis
 
 from pyvb.relay import TOPIC_OF_AGGREGATE
+from pyvb.services.tansu import TansuBroker, free_port
 from pyvb.testing import run_pyvb
 from pyvb.testing.relay import (
     RedisServer,
@@ -29,7 +30,6 @@ from pyvb.testing.relay import (
     wait_until,
     write_transfers,
 )
-from pyvb.testing.tansu import TansuBroker, free_port
 
 pytestmark = pytest.mark.kafka
 

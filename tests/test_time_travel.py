@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 import psycopg
 import pytest
 
-from pyvb.simulation import ISSUER, Session
+from pyvb.demo.simulation import ISSUER, Session
 from pyvb.testing import run_pyvb
 from pyvb.testing.cluster import PrivateCluster
 

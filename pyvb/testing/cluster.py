@@ -19,7 +19,7 @@ from pathlib import Path
 
 import psycopg
 
-from pyvb.testing.tansu import free_port
+from pyvb.services.tansu import free_port
 
 PG_BIN = Path(os.environ.get("VB_PG_BIN", "/usr/lib/postgresql/15/bin"))
 #: Debian's libfaketime (multi-threaded flavour), wherever the architecture puts it

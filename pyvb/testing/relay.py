@@ -133,7 +133,7 @@ class RedisServer:
     """A private redis-server on a free port, so a test can stop and restart it."""
 
     def __init__(self):
-        from pyvb.testing.tansu import free_port
+        from pyvb.services.tansu import free_port
 
         self.port = free_port()
         self.process: subprocess.Popen | None = None
@@ -143,7 +143,7 @@ class RedisServer:
         return f"redis://127.0.0.1:{self.port}/0"
 
     def start(self) -> RedisServer:
-        from pyvb.testing.tansu import wait_for_port
+        from pyvb.services.tansu import wait_for_port
 
         self.process = subprocess.Popen(
             [

@@ -1,15 +1,16 @@
 -- vb_ops.relay_status() → table (sink text, last_event_id bigint, lag_events bigint,
 --                                lag_s double precision, delivered_events bigint,
---                                updated_at timestamptz)
+--                                updated_at timestamptz, dead_letters bigint)
 --
 -- Where each registered sink stands. lag_events counts numbered events it has not delivered
 -- plus events still waiting in the outbox; lag_s is the age of the oldest of them (0 when
--- none). For `pyvb relay status` and the relay's metrics.
+-- none); dead_letters counts the events set aside for it. For `pyvb relay status` and the relay's
+-- metrics.
 -- Raises: nothing.
 CREATE OR REPLACE FUNCTION vb_ops.relay_status()
 RETURNS TABLE (
     sink text, last_event_id bigint, lag_events bigint, lag_s double precision, delivered_events bigint,
-    updated_at timestamptz
+    updated_at timestamptz, dead_letters bigint
 )
 LANGUAGE plpgsql
 STABLE
@@ -38,7 +39,8 @@ BEGIN
             v_oldest_waiting
         ))::double precision, 0),
         p.delivered_events,
-        p.updated_at
+        p.updated_at,
+        (SELECT count(*) FROM vb.relay_dead_letters AS d WHERE d.sink = p.sink)
     FROM vb.relay_progress AS p
     ORDER BY p.sink;
 END

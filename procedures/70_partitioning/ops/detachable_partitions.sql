@@ -1,14 +1,18 @@
 -- vb_ops.detachable_partitions()
 --   → table (parent regclass, partition regclass, range_from timestamptz, range_to timestamptz,
---            archive boolean)
+--            archive boolean, needs_archive boolean)
 --
 -- Partitions whose range ended longer ago than their table's retention, oldest first: what a
 -- maintenance pass detaches (and archives, when the policy says so). A partition holding the
 -- current time is never listed. Ledger entries and transfers leave together: an entries
 -- partition is listed only when the transfers of the same range are too (and the other way
--- round), so closing balances and verify_ledger see whole periods.
+-- round), so closing balances and verify_ledger see whole periods. needs_archive: the policy
+-- archives and the partition holds rows (an empty one is dropped without an archive).
 CREATE OR REPLACE FUNCTION vb_ops.detachable_partitions()
-RETURNS TABLE (parent regclass, partition regclass, range_from timestamptz, range_to timestamptz, archive boolean)
+RETURNS TABLE (
+    parent regclass, partition regclass, range_from timestamptz, range_to timestamptz, archive boolean,
+    needs_archive boolean
+)
 LANGUAGE plpgsql
 STABLE
 SECURITY DEFINER
@@ -22,7 +26,8 @@ BEGIN
         CROSS JOIN LATERAL vb.partitions_of(pp.parent) AS p
         WHERE pp.retention IS NOT NULL AND NOT p.is_default AND p.range_to <= now() - pp.retention
     )
-    SELECT d.parent, d.partition, d.range_from, d.range_to, d.archive
+    SELECT d.parent, d.partition, d.range_from, d.range_to, d.archive,
+        d.archive AND vb.partition_holds_rows(d.partition)
     FROM due AS d
     WHERE d.parent NOT IN ('vb.entries'::regclass, 'vb.transfers'::regclass)
         OR EXISTS (

@@ -1,11 +1,8 @@
-"""``pyvb maintain`` and ``pyvb archive``: partitions ahead, rows out of default partitions,
-expiries, retention with archival, statistics — the rules live in ``vb_ops`` functions; this
-module orders the steps, streams detached partitions to an archive store and reads them back.
-
-An archive is two objects per partition in a local directory or an S3-compatible bucket:
-``<parent>/<partition>.copy.gz`` (PostgreSQL's COPY text format, gzip) and
+"""Archives of detached partitions: a local directory or an S3-compatible bucket holds two objects
+per partition, ``<parent>/<partition>.copy.gz`` (PostgreSQL's COPY text format, gzip) and
 ``<parent>/<partition>.manifest.json`` (table, range, row count, sha256 of the compressed file,
-columns). A partition is dropped only after its archive was read back and matched its manifest.
+columns). Written by a maintenance pass, read back and checked before the partition is dropped,
+listed, verified and restored by ``pyvb archive``.
 """
 
 from __future__ import annotations
@@ -18,10 +15,7 @@ import logging
 import os
 import re
 import shutil
-import socket
 import tempfile
-import time
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -30,8 +24,6 @@ import psycopg
 from psycopg import sql
 
 log = logging.getLogger("pyvb.maintain")
-#: pg_try_advisory_lock key of a maintenance pass ('vbmaint' in ASCII)
-MAINTENANCE_LOCK_KEY = 0x7662_6D61_696E_74
 
 
 class ArchiveError(Exception):
@@ -231,7 +223,8 @@ def restore_archive(
         raise ArchiveError(f"the manifest's parent {str(manifest.get('parent'))[:80]!r} is no table name")
     rows = conn.execute(
         "SELECT pp.parent::text, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod)"
-        " FROM vb.partition_policies AS pp JOIN pg_catalog.pg_attribute AS a ON a.attrelid = pp.parent"
+        " FROM (SELECT DISTINCT to_regclass(h.parent) AS parent FROM vb_ops.partition_health() AS h) AS pp"
+        " JOIN pg_catalog.pg_attribute AS a ON a.attrelid = pp.parent"
         " WHERE pp.parent = to_regclass(%s) AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
         (str(manifest.get("parent", "")),),
     ).fetchall()
@@ -269,176 +262,3 @@ def restore_archive(
                 sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(schema, table))
             ).fetchone()[0]
     return f"{schema}.{table}", rows
-
-
-# -- the pass ----------------------------------------------------------------------------------
-@dataclass
-class PassReport:
-    outcome: str = "ok"
-    steps: dict = field(default_factory=dict)
-    errors: list[str] = field(default_factory=list)
-    seconds: float = 0.0
-
-
-class Maintainer:
-    def __init__(self, database_url: str, store=None, lock_timeout_ms: int = 100):
-        self.database_url = database_url
-        self.store = store
-        self.lock_timeout_ms = lock_timeout_ms
-
-    def run_pass(self) -> PassReport:
-        """One pass; skipped (outcome 'skipped') when another pass holds the maintenance lock."""
-        started = time.monotonic()
-        report = PassReport()
-        with psycopg.connect(self.database_url, autocommit=True) as conn:
-            if not conn.execute("SELECT pg_try_advisory_lock(%s)", (MAINTENANCE_LOCK_KEY,)).fetchone()[0]:
-                report.outcome = "skipped"
-                report.errors.append("another maintenance pass holds the lock")
-                self._record(conn, report)
-                return report
-            try:
-                run_id = conn.execute(
-                    "INSERT INTO vb.maintenance_runs (host) VALUES (%s) RETURNING run_id",
-                    (socket.gethostname(),),
-                ).fetchone()[0]
-                for name, step in (
-                    ("premake", self._premake),
-                    ("default_rows", self._default_rows),
-                    ("expire_pending_transfers", self._expire_transfers),
-                    ("expire_day_orders", self._expire_orders),
-                    ("fold_deferred_entries", self._fold),
-                    ("retention", self._retention),
-                    ("analyze", self._analyze),
-                ):
-                    try:
-                        report.steps[name] = step(conn)
-                    except (psycopg.Error, ArchiveError, OSError) as error:
-                        report.outcome = "failed"
-                        report.errors.append(f"{name}: {' '.join(str(error).split())}")
-                        log.error("maintenance step %s failed: %s", name, error)
-                report.seconds = time.monotonic() - started
-                conn.execute(
-                    "UPDATE vb.maintenance_runs SET finished_at = now(), outcome = %s, detail = %s"
-                    " WHERE run_id = %s",
-                    (
-                        report.outcome,
-                        json.dumps({"steps": report.steps, "errors": report.errors}, default=str),
-                        run_id,
-                    ),
-                )
-            finally:
-                conn.execute("SELECT pg_advisory_unlock(%s)", (MAINTENANCE_LOCK_KEY,))
-        return report
-
-    @staticmethod
-    def _record(conn: psycopg.Connection, report: PassReport) -> None:
-        conn.execute(
-            "INSERT INTO vb.maintenance_runs (host, finished_at, outcome, detail) VALUES (%s, now(), %s, %s)",
-            (socket.gethostname(), report.outcome, json.dumps({"errors": report.errors})),
-        )
-
-    @staticmethod
-    def _premake(conn) -> dict:
-        rows = conn.execute(
-            "SELECT parent::text, created, rows_moved FROM vb_ops.premake_partitions()"
-        ).fetchall()
-        return {parent: created for parent, created, _ in rows if created}
-
-    @staticmethod
-    def _default_rows(conn) -> dict:
-        rows = conn.execute(
-            "SELECT parent::text, rows_moved, rows_left FROM vb_ops.move_default_rows()"
-        ).fetchall()
-        return {parent: {"moved": moved, "left": left} for parent, moved, left in rows if moved or left}
-
-    @staticmethod
-    def _expire_transfers(conn) -> int:
-        return conn.execute("SELECT vb_ops.expire_pending_transfers(100000)").fetchone()[0]
-
-    @staticmethod
-    def _expire_orders(conn) -> int:
-        return conn.execute("SELECT vb_ops.expire_day_orders()").fetchone()[0]
-
-    @staticmethod
-    def _fold(conn) -> int:
-        folded = 0
-        while True:
-            step = conn.execute("SELECT vb_ops.fold_deferred_entries(1000)").fetchone()[0]
-            folded += step
-            if step == 0:
-                return folded
-
-    def _retention(self, conn) -> list[str]:
-        """Detach what retention says (oldest first), archive when the policy says so, drop."""
-        done = []
-        due = conn.execute(
-            "SELECT partition::text, archive, vb.partition_holds_rows(partition)"
-            " FROM vb_ops.detachable_partitions()"
-        ).fetchall()
-        for partition, archive, holds_rows in due:
-            if archive and holds_rows and self.store is None:  # stays attached (flagged by the health check)
-                log.warning("%s is due for archival but no archive store was given; left attached", partition)
-                continue
-            conn.execute("CALL vb_ops.detach_partition(%s, %s)", (partition, self.lock_timeout_ms))
-        # every detached partition not yet dropped, including one a crashed pass left behind; an
-        # empty one has nothing to archive and is dropped with or without a store
-        pending = conn.execute(
-            """SELECT ap.parent::text, ap.partition_name, ap.range_from, ap.range_to,
-                      coalesce(pp.archive, true)
-                          AND coalesce(vb.partition_holds_rows(to_regclass(ap.partition_name)), false),
-                      ap.archived_at IS NOT NULL
-               FROM vb.archived_periods AS ap
-               LEFT JOIN vb.partition_policies AS pp ON pp.parent = ap.parent
-               WHERE ap.dropped_at IS NULL ORDER BY ap.range_from"""
-        ).fetchall()
-        failures = []
-        for parent, table, range_from, range_to, archive, archived in pending:
-            if archive and not archived:
-                if self.store is None:
-                    log.warning("%s waits for an archive store before it can be dropped", table)
-                    continue
-                try:
-                    manifest = archive_table(conn, self.store, parent, table, range_from, range_to)
-                except ArchiveError as error:  # the others go on; the next pass tries this one again
-                    failures.append(str(error))
-                    continue
-                location = f"{self.store.location}/{manifest['data']}"
-                conn.execute(
-                    """UPDATE vb.archived_periods
-                       SET location = %s, sha256 = %s, row_count = %s, archived_at = now()
-                       WHERE parent = %s::regclass AND range_from = %s""",
-                    (location, manifest["sha256"], manifest["row_count"], parent, range_from),
-                )
-            conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(*table.split("."))))
-            conn.execute(
-                "UPDATE vb.archived_periods SET dropped_at = now()"
-                " WHERE parent = %s::regclass AND range_from = %s",
-                (parent, range_from),
-            )
-            done.append(table)
-            log.info("%s %s and dropped it", "archived" if archive else "detached", table)
-        if failures:
-            raise ArchiveError(f"{len(failures)} partition(s) not archived, first: {failures[0]}")
-        return done
-
-    @staticmethod
-    def _analyze(conn) -> list[str]:
-        parents = [
-            row[0] for row in conn.execute("SELECT parent::text FROM vb.partition_policies ORDER BY 1")
-        ]
-        for parent in parents:
-            conn.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(*parent.split("."))))
-        return parents
-
-
-def status(conn: psycopg.Connection) -> tuple[list[tuple], tuple | None]:
-    """Partition health rows and the last maintenance run."""
-    health = conn.execute(
-        "SELECT parent, period, partitions, ahead, premake, default_rows, oldest_from, newest_to, detachable,"
-        " retention::text, ok, detail FROM vb_ops.partition_health()"
-    ).fetchall()
-    last = conn.execute(
-        "SELECT run_id, host, started_at, finished_at, outcome, detail FROM vb.maintenance_runs"
-        " ORDER BY run_id DESC LIMIT 1"
-    ).fetchone()
-    return health, last

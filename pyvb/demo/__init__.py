@@ -138,8 +138,8 @@ def run(
             )
         console.print(balances)
 
-    from pyvb import simulation
-    from pyvb.cli import verify_table
+    from pyvb.demo import simulation
+    from pyvb.render import verify_table
 
     with contextlib.ExitStack() as stack:
         delivery = None
@@ -158,11 +158,11 @@ def run(
 
 def maintenance_pass(database_url: str, console: Console) -> None:
     """What `pyvb maintain run` does, with archives in a temporary directory, then partition health."""
-    from pyvb.cli import health_table, print_pass
     from pyvb.maintain import LocalStore, Maintainer, status
+    from pyvb.render import health_table, print_pass
 
     with tempfile.TemporaryDirectory(prefix="vb-demo-archive-") as archive:
-        print_pass(Maintainer(database_url, LocalStore(archive)).run_pass())
+        print_pass(Maintainer(database_url, LocalStore(archive)).run_pass(), console)
     with psycopg.connect(database_url) as conn:
         health, _last = status(conn)
     console.print(health_table(health)[0])
@@ -182,7 +182,7 @@ class Delivery:
 
     def __enter__(self) -> Delivery:
         from pyvb.relay import RelayThread
-        from pyvb.testing.tansu import kafka_or_bundled
+        from pyvb.services.tansu import kafka_or_bundled
 
         self.kafka_bootstrap = self.stack.enter_context(
             kafka_or_bundled(self.kafka_bootstrap, self.console.print)

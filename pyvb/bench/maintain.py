@@ -16,10 +16,11 @@ from dataclasses import dataclass
 
 import psycopg
 
-from pyvb.bench import BenchError, LedgerBench, p50_p99, settle
+from pyvb.bench.harness import BenchError, p50_p99, settle
+from pyvb.bench.history import write_history
+from pyvb.bench.ledger import LedgerBench
 from pyvb.config import with_database
 from pyvb.maintain import LocalStore, Maintainer
-from pyvb.testing.history import write_history
 
 
 @dataclass

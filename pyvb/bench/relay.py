@@ -21,7 +21,8 @@ from datetime import datetime
 
 import psycopg
 
-from pyvb.bench import BenchError, LedgerBench, Run, p50_p99
+from pyvb.bench.harness import BenchError, Run, p50_p99
+from pyvb.bench.ledger import LedgerBench
 from pyvb.config import with_database
 
 #: a transfer between two customer accounts writes transfer.created and two balance.changed
@@ -167,7 +168,7 @@ class RelayBench(LedgerBench):
         milliseconds within a few seconds here, which timed the consumer, not the relay."""
         from confluent_kafka import OFFSET_END, Consumer, TopicPartition
 
-        from pyvb.testing.tansu import free_port
+        from pyvb.services.tansu import free_port
 
         metrics_port = free_port()
         relay = self.start_relay("--metrics-port", str(metrics_port))

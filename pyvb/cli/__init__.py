@@ -1,0 +1,27 @@
+"""The ``pyvb`` command line: one module per command group, the shared options in ``common``."""
+
+from __future__ import annotations
+
+import click
+
+from pyvb.cli import bench, db, demo, dev, ingest, maintain, relay
+
+
+@click.group()
+@click.version_option(package_name="pyvb")
+def main() -> None:
+    """VirtualBank data store core: deploy, verify, relay, maintain, benchmark."""
+
+
+for command in (
+    db.db,
+    db.verify,
+    bench.bench,
+    relay.relay,
+    ingest.ingest,
+    maintain.maintain,
+    maintain.archive,
+    demo.demo,
+    dev.dev,
+):
+    main.add_command(command)

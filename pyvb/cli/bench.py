@@ -1,0 +1,339 @@
+"""``pyvb bench``: ledger, trading, relay and maintenance benchmarks, each with its baseline in
+the same run.
+
+Longer than ~300 lines because each benchmark's options and result table are a screen each and
+belong with the command; the benchmarks themselves are ``pyvb.bench.*``.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from rich.table import Table
+
+from pyvb.cli.common import (
+    bundled_kafka_option,
+    clean_errors,
+    console,
+    database_url_option,
+    fail,
+    redis_url_option,
+)
+
+
+@click.group()
+def bench() -> None:
+    """Benchmarks, each compared with pgbench's simple-update in the same run."""
+
+
+def print_bench_outcome(table: Table, problems: list) -> None:
+    """Print a benchmark's table and the audit that followed it; exit 1 if the audit failed."""
+    console.print(table)
+    console.print(
+        "verify_ledger after the runs: " + ("all checks pass" if not problems else f"FAILED {problems}")
+    )
+    if problems:
+        sys.exit(1)
+
+
+def two_places(value) -> str:
+    return "-" if value is None else f"{value:,.2f}"
+
+
+@bench.command("ledger")
+@database_url_option
+@click.option("--clients", default=20, show_default=True, type=click.IntRange(1, 90))
+@click.option(
+    "--duration", "duration_s", default=30, show_default=True, type=click.IntRange(1), help="Seconds per run."
+)
+@click.option(
+    "--accounts",
+    default=50,
+    show_default=True,
+    type=click.IntRange(2),
+    help="Accounts for the single and hot runs.",
+)
+@click.option("--batch-size", default=100, show_default=True, type=click.IntRange(2, 8000))
+@click.option(
+    "--batch-accounts",
+    default=100000,
+    show_default=True,
+    type=click.IntRange(2),
+    help="Accounts the batch run spreads over (pgbench's own scale 1 has 100,000).",
+)
+@click.option(
+    "--mode",
+    "modes",
+    multiple=True,
+    type=click.Choice(["single", "batch", "hot"]),
+    help="Runs to do (repeatable); default all.",
+)
+@click.option(
+    "--repeat", default=1, show_default=True, type=click.IntRange(1), help="Rounds; the table shows medians."
+)
+@click.option("--jobs", default=2, show_default=True, type=click.IntRange(1), help="pgbench threads.")
+@click.option("--keep", is_flag=True, help="Keep the scratch databases.")
+@clean_errors
+def bench_ledger(
+    database_url, clients, duration_s, accounts, batch_size, batch_accounts, modes, repeat, jobs, keep
+):
+    """Ledger transfers/s and p50/p99 latency against pgbench simple-update on scratch databases
+    of the server named by --database-url. Each round runs the baseline, then the ledger loads;
+    ratios are taken within a round, and the table shows the median of the rounds."""
+    from pyvb.bench.harness import BenchError, machine_size, median_runs
+    from pyvb.bench.ledger import LedgerBench
+
+    modes = modes or ("single", "batch", "hot")
+    rounds = []
+    try:
+        runner = LedgerBench(
+            database_url, clients, duration_s, accounts, batch_size, batch_accounts, jobs, console
+        )
+        try:
+            runner.setup()
+            for number in range(1, repeat + 1):
+                console.print(f"round {number}/{repeat}…")
+                baseline = runner.baseline()
+                runs = [baseline]
+                for mode in modes:
+                    if mode == "single":
+                        runs.extend(runner.single())
+                    else:
+                        runs.append(getattr(runner, mode)())
+                rounds.append(runs)
+            problems = runner.verify()
+        finally:
+            if not keep:
+                runner.teardown()
+    except BenchError as error:
+        fail(str(error))
+    title = f"pyvb bench ledger — {machine_size()}, {duration_s} s per run, median of {repeat} round(s)"
+    table = Table(title=title)
+    for column in ("run", "clients", "tx/s", "transfers/s", "p50 ms", "p99 ms", "× simple-update", "failed"):
+        table.add_column(column, justify="right" if column != "run" else "left")
+
+    for row in median_runs(rounds):
+        table.add_row(
+            row.name,
+            str(row.clients),
+            f"{row.transactions_per_s:,.0f}",
+            f"{row.transfers_per_s:,.0f}",
+            two_places(row.p50_ms),
+            two_places(row.p99_ms),
+            two_places(row.ratio),
+            str(row.failed),
+        )
+    print_bench_outcome(table, problems)
+
+
+@bench.command("trading")
+@database_url_option
+@click.option("--clients", default=16, show_default=True, type=click.IntRange(1, 90))
+@click.option(
+    "--duration", "duration_s", default=30, show_default=True, type=click.IntRange(1), help="Seconds per run."
+)
+@click.option("--symbols", default=20, show_default=True, type=click.IntRange(1, 999))
+@click.option(
+    "--depth", default=5, show_default=True, type=click.IntRange(1, 100), help="Resting levels a side."
+)
+@click.option("--traders", default=200, show_default=True, type=click.IntRange(2))
+@click.option(
+    "--rate", default=500, show_default=True, type=click.IntRange(1), help="Orders/s of the latency run."
+)
+@click.option("--jobs", default=2, show_default=True, type=click.IntRange(1), help="pgbench threads.")
+@click.option("--keep", is_flag=True, help="Keep the scratch database.")
+@clean_errors
+def bench_trading(database_url, clients, duration_s, symbols, depth, traders, rate, jobs, keep):
+    """place_order throughput and latency: over --symbols symbols, on one symbol, and at a fixed
+    --rate (p99 under a steady load), on a scratch database of the server of --database-url."""
+    from pyvb.bench.harness import WARMUP_S, BenchError, machine_size
+    from pyvb.bench.trading import TradingBench
+
+    try:
+        runner = TradingBench(database_url, clients, duration_s, symbols, depth, traders, jobs, console)
+        try:
+            runner.setup()
+            runs = [
+                runner.orders(f"{symbols} symbols", symbols),
+                runner.orders("1 symbol", 1),
+                runner.orders(f"{symbols} symbols at {rate}/s", symbols, rate=rate),
+            ]
+            problems = runner.verify()
+        finally:
+            if not keep:
+                runner.teardown()
+    except BenchError as error:
+        fail(str(error))
+    table = Table(title=f"pyvb bench trading — {machine_size()}, {duration_s} s per run")
+    for column in ("run", "clients", "orders/s", "p50 ms", "p99 ms", "traded", "failed"):
+        table.add_column(column, justify="right" if column != "run" else "left")
+    for run in runs:
+        table.add_row(
+            run.name,
+            str(run.clients),
+            f"{run.transactions_per_s:,.0f}",
+            f"{run.p50_ms:,.2f}",
+            f"{run.p99_ms:,.2f}",
+            f"{run.ratio:.0%}",
+            str(run.failed),
+        )
+    table.caption = (
+        f"each run's first {WARMUP_S} s (new connections compiling the functions) not counted; their p99: "
+        + " / ".join(two_places(run.warmup_p99_ms) for run in runs)
+        + " ms"
+    )
+    print_bench_outcome(table, problems)
+
+
+@bench.command("relay")
+@database_url_option
+@bundled_kafka_option
+@redis_url_option
+@click.option("--clients", default=20, show_default=True, type=click.IntRange(1, 90))
+@click.option(
+    "--duration", "duration_s", default=15, show_default=True, type=click.IntRange(1), help="Seconds per run."
+)
+@click.option("--accounts", default=1000, show_default=True, type=click.IntRange(2))
+@click.option(
+    "--rate", default=1000, show_default=True, type=click.IntRange(3), help="Events/s of the latency run."
+)
+@click.option(
+    "--repeat", default=1, show_default=True, type=click.IntRange(1, 10), help="Rounds; medians shown."
+)
+@click.option("--jobs", default=2, show_default=True, type=click.IntRange(1), help="pgbench threads.")
+@click.option("--keep", is_flag=True, help="Keep the scratch databases.")
+@clean_errors
+def bench_relay(
+    database_url, kafka_bootstrap, redis_url, clients, duration_s, accounts, rate, repeat, jobs, keep
+):
+    """Events/s one relay delivers to Kafka and Redis, commit→Kafka latency at --rate events/s,
+    and single-transfer throughput with and without the relay running, in one run."""
+    import statistics
+
+    from pyvb.bench.harness import BenchError, machine_size
+    from pyvb.bench.relay import RelayBench
+    from pyvb.services.tansu import kafka_or_bundled
+
+    try:
+        with kafka_or_bundled(kafka_bootstrap, console.print) as bootstrap:
+            runner = RelayBench(
+                database_url, bootstrap, redis_url, clients, duration_s, accounts, jobs, console
+            )
+            try:
+                runner.setup()
+                rounds = []
+                for number in range(1, repeat + 1):
+                    console.print(f"round {number}/{repeat}…")
+                    rounds.append(runner.round())
+                console.print(f"latency run at {rate} events/s…")
+                latency = runner.latency(rate)
+                problems = runner.verify()
+            finally:
+                if not keep:
+                    runner.teardown()
+    except BenchError as error:
+        fail(str(error))
+
+    def median(values):
+        return statistics.median(list(values))
+
+    table = Table(
+        title=f"pyvb bench relay — {machine_size()}, {duration_s} s per run, median of {repeat} round(s)"
+    )
+    for column in ("measure", "value", "target"):
+        table.add_column(column, justify="left" if column == "measure" else "right")
+    table.add_row(
+        "pgbench simple-update", f"{median(r.baseline.transactions_per_s for r in rounds):,.0f} tx/s", ""
+    )
+    table.add_row(
+        f"create_transfer, no relay ({clients} clients)",
+        f"{median(r.without_relay.transactions_per_s for r in rounds):,.0f} tx/s",
+        "",
+    )
+    table.add_row(
+        "create_transfer, relay running",
+        f"{median(r.with_relay.transactions_per_s for r in rounds):,.0f} tx/s",
+        "",
+    )
+    table.add_row("  ratio with / without relay", f"{median(r.ratio for r in rounds):.2f}×", "≥ 0.90×")
+    table.add_row(
+        "relay drain to Kafka + Redis",
+        f"{median(r.events_per_s for r in rounds):,.0f} events/s "
+        f"({median(r.drained_events for r in rounds):,.0f} events)",
+        "≥ 20,000",
+    )
+
+    def ms(value):
+        return "-" if value is None else f"{value:,.1f} ms"
+
+    table.add_row(
+        f"commit→Kafka ack p50 at {rate} events/s (relay histogram)", f"≤ {ms(latency.ack_p50_ms)}", ""
+    )
+    table.add_row(
+        f"commit→Kafka ack p99 at {rate} events/s (relay histogram)",
+        f"≤ {ms(latency.ack_p99_ms)}",
+        "≤ 100 ms",
+    )
+    table.add_row(
+        f"commit→consumer p50 / p99 at {rate} events/s", f"{ms(latency.p50_ms)} / {ms(latency.p99_ms)}", ""
+    )
+    table.add_row("  events measured by the consumer", f"{latency.delivered:,}", "")
+    print_bench_outcome(table, problems)
+
+
+@bench.command("maintain")
+@database_url_option
+@click.option("--clients", default=8, show_default=True, type=click.IntRange(1, 90))
+@click.option(
+    "--rate", default=500, show_default=True, type=click.IntRange(1), help="Transfers/s during the run."
+)
+@click.option(
+    "--history",
+    default=80_000,
+    show_default=True,
+    type=click.IntRange(800),
+    help="Dated transfers to retire.",
+)
+@click.option("--passes", default=2, show_default=True, type=click.IntRange(1, 20))
+@click.option("--jobs", default=2, show_default=True, type=click.IntRange(1), help="pgbench threads.")
+@click.option("--keep", is_flag=True, help="Keep the scratch databases.")
+@clean_errors
+def bench_maintain(database_url, clients, rate, history, passes, jobs, keep):
+    """Maintenance passes (the first retires four months of ledger history: closing balances,
+    detach, archive, drop) while pgbench writes single transfers at --rate; prints each pass's
+    duration and transfer latency during the passes against outside them."""
+    from pyvb.bench.harness import BenchError, machine_size
+    from pyvb.bench.maintain import MaintainBench
+
+    try:
+        runner = MaintainBench(database_url, clients, rate, history, passes, jobs, console)
+        try:
+            runner.setup()
+            console.print(f"{passes} pass(es) under {rate} transfers/s…")
+            timings, windows = runner.run()
+            problems = runner.verify()
+        finally:
+            if not keep:
+                runner.teardown()
+    except BenchError as error:
+        fail(str(error))
+    table = Table(title=f"pyvb bench maintain — {machine_size()}, {clients} clients at {rate} transfers/s")
+    for column in ("measure", "value", "target"):
+        table.add_column(column, justify="left" if column == "measure" else "right")
+    for number, timing in enumerate(timings, 1):
+        table.add_row(
+            f"pass {number} ({timing.outcome}, {timing.retention} partitions retired)",
+            f"{timing.seconds:.2f} s",
+            "",
+        )
+
+    def ms(value):
+        return "-" if value is None else f"{value:,.1f} ms"
+
+    for window in windows:
+        target = "≤ 200 ms" if window.name == "during passes" else ""
+        table.add_row(f"transfers {window.name}", f"{window.transfers:,}", "")
+        table.add_row(f"  p50 / p99 {window.name}", f"{ms(window.p50_ms)} / {ms(window.p99_ms)}", "")
+        table.add_row(f"  worst {window.name}", ms(window.max_ms), target)
+    print_bench_outcome(table, problems)

@@ -1,0 +1,95 @@
+"""What every command group shares: the console, one-line errors, the service options."""
+
+from __future__ import annotations
+
+import functools
+import sys
+
+import click
+import psycopg
+from rich.console import Console
+
+from pyvb import config
+from pyvb.deploy import DeployError
+from pyvb.logs import one_line
+
+console = Console(width=None if sys.stdout.isatty() else 140)
+
+
+def fail(message: str) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(1)
+
+
+def clean_errors(command):
+    """Turn the errors an operator can cause (bad URL, server down, failed file) into one line."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except DeployError as error:
+            fail(str(error))
+        except psycopg.Error as error:
+            fail(one_line(error))
+        except OSError as error:
+            fail(f"{error.__class__.__name__}: {error}")
+
+    return wrapper
+
+
+database_url_option = click.option(
+    "--database-url",
+    envvar="VB_DATABASE_URL",
+    default=config.DEFAULT_DATABASE_URL,
+    show_default=True,
+    help="PostgreSQL URL (env VB_DATABASE_URL).",
+)
+kafka_bootstrap_option = click.option(
+    "--kafka-bootstrap",
+    envvar="VB_KAFKA_BOOTSTRAP",
+    default=config.DEFAULT_KAFKA_BOOTSTRAP,
+    show_default=True,
+    help="Kafka bootstrap servers (env VB_KAFKA_BOOTSTRAP).",
+)
+bundled_kafka_option = click.option(
+    "--kafka-bootstrap",
+    envvar="VB_KAFKA_BOOTSTRAP",
+    help="Kafka bootstrap servers (env VB_KAFKA_BOOTSTRAP); default: start the bundled tansu broker.",
+)
+redis_url_option = click.option(
+    "--redis-url",
+    envvar="VB_REDIS_URL",
+    default=config.DEFAULT_REDIS_URL,
+    show_default=True,
+    help="Redis URL (env VB_REDIS_URL).",
+)
+
+
+archive_options = [
+    click.option("--archive-dir", type=click.Path(file_okay=False), help="Archive to this local directory."),
+    click.option("--archive-url", help="Archive to S3-compatible storage: s3://bucket/prefix."),
+    click.option(
+        "--s3-endpoint-url",
+        envvar="VB_S3_ENDPOINT_URL",
+        help="S3 endpoint (MinIO, moto; env VB_S3_ENDPOINT_URL).",
+    ),
+]
+
+
+def with_archive_options(command):
+    for option in reversed(archive_options):
+        command = option(command)
+    return command
+
+
+def archive_store(archive_dir, archive_url, s3_endpoint_url, required: bool):
+    from pyvb.maintain import open_store
+
+    if archive_dir and archive_url:
+        fail("give --archive-dir or --archive-url, not both")
+    if not (archive_dir or archive_url):
+        if required:
+            fail("give --archive-dir or --archive-url")
+        return None
+    return open_store(archive_dir or archive_url, s3_endpoint_url)

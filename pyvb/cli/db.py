@@ -1,0 +1,141 @@
+"""``pyvb db`` (deploy, status, rollback, seed, unlock, lint) and ``pyvb verify``."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+import psycopg
+from rich.table import Table
+
+from pyvb import config
+from pyvb.cli.common import (
+    clean_errors,
+    console,
+    database_url_option,
+    fail,
+)
+from pyvb.deploy import Deployer
+from pyvb.logs import one_line
+from pyvb.render import verify_table
+
+LINT_PATHS = ("migrations", "procedures", "sql", "pgtap")
+
+
+@click.group()
+def db() -> None:
+    """Deploy and inspect the database schema."""
+
+
+@db.command()
+@database_url_option
+@clean_errors
+def migrate(database_url: str) -> None:
+    """Create the database if needed, apply pending migrations and changed repeatable files."""
+    report = Deployer(database_url).migrate()
+    for parent, created in report.partitions_premade.items():
+        click.echo(f"premade {created} partition(s) of {parent}")
+    if report.nothing_applied:
+        click.echo("nothing to apply: the database is up to date")
+        return
+    for path in report.migrations_applied:
+        click.echo(f"applied migration {path}")
+    for path in report.repeatables_applied:
+        click.echo(f"applied {path}")
+    click.echo(
+        f"deployed {len(report.migrations_applied)} migration(s) and "
+        f"{len(report.repeatables_applied)} repeatable file(s)"
+    )
+
+
+@db.command()
+@database_url_option
+@click.option("--recent", default=10, show_default=True, help="How many deploy records to show.")
+@clean_errors
+def status(database_url: str, recent: int) -> None:
+    """Pending migrations, changed repeatable files and recent deploys."""
+    state = Deployer(database_url).status(recent=recent)
+    pending = Table(title="pending")
+    pending.add_column("kind")
+    pending.add_column("path")
+    for path in state.pending_migrations:
+        pending.add_row("migration", path)
+    for path in state.changed_repeatables:
+        pending.add_row("repeatable", path)
+    if not state.pending_migrations and not state.changed_repeatables:
+        pending.add_row("-", "nothing pending: the database is up to date")
+    console.print(pending)
+    history = Table(title="recent deploys")
+    for column in ("deployed at", "action", "path", "sha256"):
+        history.add_column(column)
+    for deployed_at, action, path, sha in state.recent_deploys:
+        history.add_row(f"{deployed_at:%Y-%m-%d %H:%M:%S%z}", action, path, sha)
+    console.print(history)
+
+
+@db.command()
+@database_url_option
+@click.option("--count", default=1, show_default=True, type=click.IntRange(min=1))
+@clean_errors
+def rollback(database_url: str, count: int) -> None:
+    """Roll back the last COUNT migrations with their rollback files."""
+    rolled_back = Deployer(database_url).rollback(count)
+    if not rolled_back:
+        click.echo("nothing to roll back")
+    for path in rolled_back:
+        click.echo(f"rolled back {path}")
+
+
+@db.command()
+@database_url_option
+@clean_errors
+def seed(database_url: str) -> None:
+    """Load sql/seed/ (idempotent)."""
+    for path in Deployer(database_url).seed():
+        click.echo(f"loaded {path}")
+
+
+@db.command()
+@database_url_option
+@clean_errors
+def unlock(database_url: str) -> None:
+    """Remove a yoyo lock left behind by a crashed plain yoyo run."""
+    removed = Deployer(database_url).unlock()
+    click.echo("removed a stale yoyo lock" if removed else "no yoyo lock was held")
+
+
+@db.command()
+@click.argument("paths", nargs=-1)
+def lint(paths: tuple[str, ...]) -> None:
+    """Lint SQL with sqlfluff (dialect postgres) over migrations/ procedures/ sql/ pgtap/."""
+    executable = shutil.which("sqlfluff", path=str(Path(sys.executable).parent)) or shutil.which("sqlfluff")
+    if executable is None:
+        fail("sqlfluff is not installed (pip install 'pyvb[test]')")
+    targets = list(paths) or [
+        str(config.PROJECT_ROOT / p) for p in LINT_PATHS if (config.PROJECT_ROOT / p).exists()
+    ]
+    result = subprocess.run(
+        [executable, "lint", "--dialect", "postgres", "--disable-progress-bar", *targets],
+        cwd=config.PROJECT_ROOT,
+        check=False,
+    )
+    sys.exit(result.returncode)
+
+
+@click.command()
+@database_url_option
+@clean_errors
+def verify(database_url: str) -> None:
+    """Audit the ledger (vb_ops.verify_ledger); exits 1 if any check fails."""
+    try:
+        conn = psycopg.connect(database_url)
+    except psycopg.OperationalError as error:
+        fail(f"cannot connect to {config.redact(database_url)}: {one_line(error)}")
+    with conn:
+        table, all_ok = verify_table(conn)
+    console.print(table)
+    if not all_ok:
+        sys.exit(1)
