@@ -43,24 +43,24 @@ class Mutant:
 
 MUTANTS = (
     Mutant(
-        "priority-inversion", "procedures/50_trading/api/place_order.sql",
+        "priority-inversion", "procedures/50_trading/internal/match_order.sql",
         "ORDER BY o.priority_price, o.book_seq;", "ORDER BY o.priority_price, o.book_seq DESC;",
         "time priority reversed: the newest resting order at a price fills first", TRADING_TESTS,
     ),
     Mutant(
-        "trade-at-taker-price", "procedures/50_trading/api/place_order.sql",
-        "m_price := m_price || v_resting.limit_price;",
-        "m_price := m_price || coalesce(p_limit_price, v_resting.limit_price);",
+        "trade-at-taker-price", "procedures/50_trading/internal/match_order.sql",
+        "prices := prices || v_resting.limit_price;",
+        "prices := prices || coalesce(p_limit_price, v_resting.limit_price);",
         "a trade at the incoming order's price instead of the resting order's", TRADING_TESTS,
     ),
     Mutant(
-        "no-self-trade-prevention", "procedures/50_trading/api/place_order.sql",
-        "IF v_resting.owner_id = v_owner THEN", "IF false THEN",
+        "no-self-trade-prevention", "procedures/50_trading/internal/match_order.sql",
+        "IF v_resting.owner_id = p_owner_id THEN", "IF false THEN",
         "an owner's orders trade with each other", TRADING_TESTS,
     ),
     Mutant(
         "fok-fills-partially", "procedures/50_trading/api/place_order.sql",
-        "IF v_time_in_force = 'fok' AND v_remaining > 0 THEN", "IF false THEN",
+        "IF v_reason IS NULL AND v_time_in_force = 'fok' AND v_plan.remaining > 0 THEN", "IF false THEN",
         "fill-or-kill keeps a partial fill", TRADING_TESTS,
     ),
     Mutant(
@@ -80,7 +80,7 @@ MUTANTS = (
         "a resting buy reserves no minor unit per lot for the fees' rounding", TRADING_TESTS,
     ),
     Mutant(
-        "price-priority-inverted", "procedures/50_trading/api/place_order.sql",
+        "price-priority-inverted", "procedures/50_trading/internal/match_order.sql",
         "ORDER BY o.priority_price, o.book_seq;", "ORDER BY o.priority_price DESC, o.book_seq;",
         "the worst crossing price fills first", TRADING_TESTS,
     ),
