@@ -22,6 +22,29 @@ from pyvb.cli.common import (
 )
 
 
+def clients_option(default: int):
+    return click.option("--clients", default=default, show_default=True, type=click.IntRange(1, 90))
+
+
+def duration_option(default: int):
+    return click.option(
+        "--duration",
+        "duration_s",
+        default=default,
+        show_default=True,
+        type=click.IntRange(1),
+        help="Seconds per run.",
+    )
+
+
+def pgbench_options(command):
+    """--jobs (pgbench threads) and --keep (the scratch databases), shared by every benchmark."""
+    command = click.option("--keep", is_flag=True, help="Keep the scratch databases.")(command)
+    return click.option(
+        "--jobs", default=2, show_default=True, type=click.IntRange(1), help="pgbench threads."
+    )(command)
+
+
 @click.group()
 def bench() -> None:
     """Benchmarks, each compared with pgbench's simple-update in the same run."""
@@ -43,10 +66,8 @@ def two_places(value) -> str:
 
 @bench.command("ledger")
 @database_url_option
-@click.option("--clients", default=20, show_default=True, type=click.IntRange(1, 90))
-@click.option(
-    "--duration", "duration_s", default=30, show_default=True, type=click.IntRange(1), help="Seconds per run."
-)
+@clients_option(20)
+@duration_option(30)
 @click.option(
     "--accounts",
     default=50,
@@ -72,8 +93,7 @@ def two_places(value) -> str:
 @click.option(
     "--repeat", default=1, show_default=True, type=click.IntRange(1), help="Rounds; the table shows medians."
 )
-@click.option("--jobs", default=2, show_default=True, type=click.IntRange(1), help="pgbench threads.")
-@click.option("--keep", is_flag=True, help="Keep the scratch databases.")
+@pgbench_options
 @clean_errors
 def bench_ledger(
     database_url, clients, duration_s, accounts, batch_size, batch_accounts, modes, repeat, jobs, keep
@@ -129,10 +149,8 @@ def bench_ledger(
 
 @bench.command("trading")
 @database_url_option
-@click.option("--clients", default=16, show_default=True, type=click.IntRange(1, 90))
-@click.option(
-    "--duration", "duration_s", default=30, show_default=True, type=click.IntRange(1), help="Seconds per run."
-)
+@clients_option(16)
+@duration_option(30)
 @click.option("--symbols", default=20, show_default=True, type=click.IntRange(1, 999))
 @click.option(
     "--depth", default=5, show_default=True, type=click.IntRange(1, 100), help="Resting levels a side."
@@ -141,8 +159,7 @@ def bench_ledger(
 @click.option(
     "--rate", default=500, show_default=True, type=click.IntRange(1), help="Orders/s of the latency run."
 )
-@click.option("--jobs", default=2, show_default=True, type=click.IntRange(1), help="pgbench threads.")
-@click.option("--keep", is_flag=True, help="Keep the scratch database.")
+@pgbench_options
 @clean_errors
 def bench_trading(database_url, clients, duration_s, symbols, depth, traders, rate, jobs, keep):
     """place_order throughput and latency: over --symbols symbols, on one symbol, and at a fixed
@@ -190,10 +207,8 @@ def bench_trading(database_url, clients, duration_s, symbols, depth, traders, ra
 @database_url_option
 @bundled_kafka_option
 @redis_url_option
-@click.option("--clients", default=20, show_default=True, type=click.IntRange(1, 90))
-@click.option(
-    "--duration", "duration_s", default=15, show_default=True, type=click.IntRange(1), help="Seconds per run."
-)
+@clients_option(20)
+@duration_option(15)
 @click.option("--accounts", default=1000, show_default=True, type=click.IntRange(2))
 @click.option(
     "--rate", default=1000, show_default=True, type=click.IntRange(3), help="Events/s of the latency run."
@@ -201,8 +216,7 @@ def bench_trading(database_url, clients, duration_s, symbols, depth, traders, ra
 @click.option(
     "--repeat", default=1, show_default=True, type=click.IntRange(1, 10), help="Rounds; medians shown."
 )
-@click.option("--jobs", default=2, show_default=True, type=click.IntRange(1), help="pgbench threads.")
-@click.option("--keep", is_flag=True, help="Keep the scratch databases.")
+@pgbench_options
 @clean_errors
 def bench_relay(
     database_url, kafka_bootstrap, redis_url, clients, duration_s, accounts, rate, repeat, jobs, keep
@@ -284,7 +298,7 @@ def bench_relay(
 
 @bench.command("maintain")
 @database_url_option
-@click.option("--clients", default=8, show_default=True, type=click.IntRange(1, 90))
+@clients_option(8)
 @click.option(
     "--rate", default=500, show_default=True, type=click.IntRange(1), help="Transfers/s during the run."
 )
@@ -296,8 +310,7 @@ def bench_relay(
     help="Dated transfers to retire.",
 )
 @click.option("--passes", default=2, show_default=True, type=click.IntRange(1, 20))
-@click.option("--jobs", default=2, show_default=True, type=click.IntRange(1), help="pgbench threads.")
-@click.option("--keep", is_flag=True, help="Keep the scratch databases.")
+@pgbench_options
 @clean_errors
 def bench_maintain(database_url, clients, rate, history, passes, jobs, keep):
     """Maintenance passes (the first retires four months of ledger history: closing balances,

@@ -24,6 +24,7 @@ TOPIC_OF_AGGREGATE = {
 SCHEMA_VERSION = 1
 
 
+@dataclass(frozen=True)
 class Event:
     event_id: int
     outbox_id: int

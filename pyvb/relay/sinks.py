@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import orjson
 import redis
@@ -20,7 +19,6 @@ class SinkUnavailable(Exception):
     """The sink cannot take events now (connection refused, broker down, timeout)."""
 
 
-@dataclass(frozen=True)
 class KafkaSink:
     """Kafka: key = aggregate id, headers event_id and type, topics created when missing.
 
