@@ -17,7 +17,9 @@ transaction itself:
 4. Function bodies are created with ``check_function_bodies = off`` (as ``pg_dump`` restores
    do), so no function depends on the order of the files it calls; once every file is in, each
    sql and plpgsql function of the project's schemas is validated by its language's validator,
-   and a body that names a missing object fails the deploy, naming its file.
+   naming the file of a function that fails: a sql body is checked in full (a missing table,
+   column or function fails the deploy), a plpgsql body for its syntax (its statements are
+   planned when they first run, as PostgreSQL always does).
 5. The partitions of the current period and those ahead are made (``vb_ops.premake_partitions``
    on the server's clock), so a deploy at any date can take writes before its first
    maintenance pass.

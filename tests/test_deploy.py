@@ -341,14 +341,8 @@ def test_upgrading_a_database_of_the_release_before_the_layout_gives_a_fresh_dep
         tar.extractall(release, filter="data")
     # that release deploys itself, with its own deploy runner
     env = {**os.environ, "PYTHONPATH": str(release), "VB_PROJECT_ROOT": str(release)}
-    old = subprocess.run(
-        [sys.executable, "-m", "pyvb.cli", "db", "migrate", "--database-url", fresh_url],
-        cwd=release,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    deploy_release = [sys.executable, "-m", "pyvb.cli", "db", "migrate", "--database-url", fresh_url]
+    old = subprocess.run(deploy_release, cwd=release, env=env, capture_output=True, text=True, timeout=300)
     assert old.returncode == 0, old.stderr
     assert "applied procedures/trading/place_order.sql" in old.stdout, "the old layout was deployed"
 
@@ -363,6 +357,12 @@ def test_upgrading_a_database_of_the_release_before_the_layout_gives_a_fresh_dep
     try:
         Deployer(fresh).migrate()
         assert catalog_of(fresh_url) == catalog_of(fresh)
+        # and back: rolling 0010 back lets that release deploy itself again
+        assert Deployer(fresh_url).rollback(1) == ["migrations/0010_repeatable_layout.sql"]
+        again = subprocess.run(
+            deploy_release, cwd=release, env=env, capture_output=True, text=True, timeout=300
+        )
+        assert again.returncode == 0, again.stderr
     finally:
         from pyvb.config import database_name
         from pyvb.deploy import drop_database

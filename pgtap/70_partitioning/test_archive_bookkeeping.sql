@@ -2,7 +2,7 @@
 -- holds rows and whose policy archives is dropped only after its archive was recorded (VB004
 -- before); malformed records and unknown periods are VB001; a run is started, finished once.
 BEGIN;
-SELECT plan(18);
+SELECT plan(19);
 
 SELECT vb_api.create_asset('VBD', 2::smallint);
 SELECT vb_api.create_security('ACME', 'Acme', 'VBD');
@@ -52,6 +52,10 @@ SELECT throws_ok(
 SELECT throws_ok(
     $$SELECT vb_ops.record_partition_archived('vb.quote_history', '1990-01-01', 'file:///a', repeat('a', 64), 1)$$,
     'VB001', NULL, 'record_partition_archived: a period that was not detached is VB001'
+);
+SELECT throws_ok(
+    $$SELECT vb_ops.record_partition_archived('vb.quote_history', (SELECT range_from FROM oldest), 'file:///a', repeat('a', 64), 0)$$,
+    'VB001', NULL, 'record_partition_archived: an archive of fewer rows than the table holds is VB001'
 );
 SELECT lives_ok(
     $$SELECT vb_ops.record_partition_archived('vb.quote_history', (SELECT range_from FROM oldest), 'file:///a', repeat('a', 64), 1)$$,

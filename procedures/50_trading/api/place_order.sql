@@ -114,13 +114,18 @@ BEGIN
         RAISE EXCEPTION 'p_order_id must not be null' USING ERRCODE = 'VB001';
     END IF;
 
-    -- 1. check: read what the checks need (the account, the security's terms, the fee rates, which
-    --    of the owner's accounts exist), take the book's lock (from here the orders of this symbol
-    --    serialise; the reference price moves with its trades), then every check in one CASE
+    -- 1. check: what does not depend on the book is read and checked before the security's lock,
+    --    to hold it shorter and never for a malformed order (vb.check_order with a market open, no
+    --    reference price and shares held reports only those reasons); then the fee rates, which of
+    --    the owner's accounts exist, the book's lock (from here the orders of this symbol
+    --    serialise; the reference price moves with its trades) and every check again, in order
     SELECT * INTO v_account FROM vb.accounts AS a WHERE a.account_id = p_account_id;
     SELECT * INTO v_security FROM vb.securities AS s WHERE s.symbol = p_symbol;
     v_owner := v_account.owner_id;
-    IF v_owner IS NOT NULL AND v_security.symbol IS NOT NULL THEN
+    v_reason := vb.check_order(
+        v_security, v_account, p_side, p_order_type, p_time_in_force, p_quantity, p_limit_price, NULL, TRUE, TRUE
+    );
+    IF v_reason IS NULL THEN
         v_shares := vb.share_account_uuid(v_owner, p_symbol);
         v_cash_escrow := vb.derived_id('escrow', v_owner::text, v_security.currency);
         v_share_escrow := vb.derived_id('escrow', v_owner::text, p_symbol);
@@ -136,11 +141,11 @@ BEGIN
         IF p_order_type = 'limit' AND v_security.price_band_bps IS NOT NULL THEN
             SELECT r.price INTO v_reference FROM vb.reference_price(p_symbol) AS r;
         END IF;
+        v_reason := vb.check_order(
+            v_security, v_account, p_side, p_order_type, p_time_in_force, p_quantity, p_limit_price, v_reference,
+            vb.market_is_open(v_now), v_shares = ANY (v_open_accounts)
+        );
     END IF;
-    v_reason := vb.check_order(
-        v_security, v_account, p_side, p_order_type, p_time_in_force, p_quantity, p_limit_price, v_reference,
-        vb.market_is_open(v_now), v_shares = ANY (v_open_accounts)
-    );
 
     -- 2. match: the plan against the resting book
     IF v_reason IS NULL THEN

@@ -8,7 +8,9 @@
 -- market is open and whether the owner holds a share account of the symbol (no short selling).
 -- Returns the first reject reason, or null. Trading states and risk limits come after matching
 -- (vb.pre_trade_risk: a market order's notional is known only then), funds at settlement.
--- One SQL CASE with no SET clause, so the planner inlines it into vb_api.place_order.
+-- vb_api.place_order calls it twice: first with a market open, no reference price and shares held
+-- (only the reasons up to invalid_price can fire, before it takes the security's lock), then
+-- with the real state under the lock. One SQL CASE with no SET clause, so the planner inlines it.
 CREATE OR REPLACE FUNCTION vb.check_order(
     p_security vb.securities,
     p_account vb.accounts,
