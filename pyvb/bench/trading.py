@@ -127,5 +127,5 @@ class TradingBench(PgbenchHarness):
     def _trades_and_orders(self) -> tuple[int, int]:
         with psycopg.connect(with_database(self.server_url, self.scratch_db)) as conn:
             return conn.execute(
-                "SELECT count(*) FILTER (WHERE filled_quantity > 0), count(*) FROM vb.orders"
+                "SELECT count(*) FILTER (WHERE filled_quantity > 0), count(*) FROM vb_report.order_flow"
             ).fetchone()

@@ -205,7 +205,7 @@ class Delivery:
         """Every 20 ms, the balances of every player (the list refreshed each second), as a
         websocket layer would poll them."""
         accounts_sql = (
-            "SELECT account_id FROM vb.accounts WHERE account_kind = 'customer' AND asset_code = 'VBD'"
+            "SELECT account_id FROM vb_report.accounts WHERE account_kind = 'customer' AND asset_code = 'VBD'"
         )
         accounts: list = []
         for tick in itertools.count():

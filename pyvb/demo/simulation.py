@@ -19,6 +19,21 @@ ISSUER = uuid.UUID("00000000-0000-4000-8000-000000000001")
 SYMBOLS = {"ACME": 12_000, "BETA": 4_500, "GAMMA": 25_000, "DELTA": 800}  # starting mid, minor units
 TICK = 5
 
+# The summary reads vb_report's views and vb_api, as a reporting job would.
+LAST_TRADE_SQL = "SELECT coalesce(max(trade_id), 0) FROM vb_report.trade_tape"
+ORDER_STATUSES_SQL = (
+    "SELECT order_status, count(*) FROM vb_report.order_flow WHERE created_at >= %s GROUP BY 1 ORDER BY 1"
+)
+TRADE_TOTALS_SQL = (
+    "SELECT count(*), coalesce(sum(quantity), 0), coalesce(sum(notional), 0) FROM vb_report.trade_tape"
+    " WHERE trade_id > %s"
+)
+MOVERS_SQL = """
+    SELECT symbol, (array_agg(price ORDER BY trade_id))[1], (array_agg(price ORDER BY trade_id DESC))[1]
+    FROM vb_report.trade_tape WHERE trade_id > %s GROUP BY symbol"""
+BREACHES_SQL = "SELECT count(*) FROM vb_report.risk_breaches WHERE created_at >= %s"
+ALERTS_SQL = "SELECT count(*) FROM vb_api.list_alerts()"
+
 
 def stable_id(*parts: str) -> uuid.UUID:
     return uuid.uuid5(NAMESPACE, ":".join(parts))
@@ -121,7 +136,7 @@ def run(conn: psycopg.Connection, console: Console, seconds: float, seed: int = 
     """Trade for about ``seconds``; print the summary; return its figures."""
     session = Session(conn, seed)
     started_at = conn.execute("SELECT clock_timestamp()").fetchone()[0]
-    trades_before = conn.execute("SELECT coalesce(max(trade_id), 0) FROM vb.trades").fetchone()[0]
+    trades_before = conn.execute(LAST_TRADE_SQL).fetchone()[0]
     traders = session.setup()
     for trader in traders:
         if trader.maker:
@@ -147,25 +162,11 @@ def run(conn: psycopg.Connection, console: Console, seconds: float, seed: int = 
 
 
 def summarize(conn, console: Console, started_at, trades_before: int, orders_placed: int) -> dict:
-    statuses = conn.execute(
-        "SELECT order_status, count(*) FROM vb.orders WHERE created_at >= %s GROUP BY 1 ORDER BY 1",
-        (started_at,),
-    ).fetchall()
-    trades, volume, notional = conn.execute(
-        "SELECT count(*), coalesce(sum(quantity), 0), coalesce(sum(price * quantity), 0) FROM vb.trades"
-        " WHERE trade_id > %s",
-        (trades_before,),
-    ).fetchone()
-    movers = conn.execute(
-        """SELECT symbol, (array_agg(price ORDER BY trade_id))[1],
-                  (array_agg(price ORDER BY trade_id DESC))[1]
-           FROM vb.trades WHERE trade_id > %s GROUP BY symbol""",
-        (trades_before,),
-    ).fetchall()
-    breaches = conn.execute(
-        "SELECT count(*) FROM vb.breach_events WHERE created_at >= %s", (started_at,)
-    ).fetchone()[0]
-    alerts = conn.execute("SELECT count(*) FROM vb_api.list_alerts()").fetchone()[0]
+    statuses = conn.execute(ORDER_STATUSES_SQL, (started_at,)).fetchall()
+    trades, volume, notional = conn.execute(TRADE_TOTALS_SQL, (trades_before,)).fetchone()
+    movers = conn.execute(MOVERS_SQL, (trades_before,)).fetchall()
+    breaches = conn.execute(BREACHES_SQL, (started_at,)).fetchone()[0]
+    alerts = conn.execute(ALERTS_SQL).fetchone()[0]
 
     table = Table(title="trading session")
     table.add_column("figure")

@@ -37,11 +37,15 @@
 --
 -- How: a one-element array takes the scalar path of vb_api.create_transfer (same checks, shared
 -- through vb.check_transfer). Otherwise the accounts are locked in a fixed order (customer accounts sorted by id, then deferred
--- accounts that must be read, sorted), the batch is evaluated in memory request by request
--- (linked chains restore a snapshot on failure; no SAVEPOINT per item), and the outcome is
--- written set-based in one statement: each account row is updated once (found by the physical
--- row id read when it was locked), and entries / unfolded entries / transfers / registry rows
--- and the call's outbox row are inserted set-based.
+-- accounts that must be read, sorted), the batch is evaluated in memory request by request,
+-- and the outcome is written set-based in one statement: each account row is updated once
+-- (found by the physical row id read when it was locked), and entries / unfolded entries /
+-- transfers / registry rows and the call's outbox row are inserted set-based.
+-- The state in memory is rows, not columns: one vb.batch_account per account, the pending
+-- transfers, the registry, and the transfers and entries to write as arrays of their tables'
+-- row types (each keyed by an array of ids for lookup). A linked chain snapshots the accounts
+-- and pending transfers at its first member and, on failure, restores them and cuts the row
+-- arrays back to their lengths then (no SAVEPOINT per item).
 -- Deferred accounts (kinds house, fee, clearing, issuer) are not locked when only credited, or
 -- debited with an unlimited overdraft: their movements queue in vb.unfolded_entries, so a hot
 -- house or issuer account does not serialise writers.
@@ -70,92 +74,45 @@ DECLARE
     v_to uuid;
     v_amount bigint;
     v_code text;
+    v_expires timestamptz;
+    v_debit vb.batch_account;        -- the request's from account, then to account
+    v_credit vb.batch_account;
+    v_pending vb.pending_transfers;  -- the pending transfer a post/void resolves
+    v_seen vb.transfer_ids;
     f integer;
     t integer;
     p integer;
     x integer;
     i integer;
     j integer;
-    -- requests
+    -- requests, by position in the batch
     r_digest uuid [];
     r_id uuid [];
     r_status text [];
     r_record boolean [];
-    -- accounts held in memory (locked, or deferred and only credited)
+    -- accounts held in memory (locked, or deferred and only credited), keyed by a_id
     a_id uuid [] := '{}';
-    a_asset text [] := '{}';
-    a_deferred boolean [] := '{}';
-    a_locked boolean [] := '{}';
-    a_limit bigint [] := '{}';
-    a_balance bigint [] := '{}';
-    a_pending_out bigint [] := '{}';
-    a_pending_in bigint [] := '{}';
-    a_version bigint [] := '{}';
-    a_dirty boolean [] := '{}';
-    a_row tid [] := '{}';  -- physical row of each locked account: the final update needs no index
+    a_account vb.batch_account [] := '{}';
     v_has_resolutions boolean;
     v_registered bigint;
     v_changed vb.accounts [];
     v_named_accounts integer;
-    -- pending transfers referenced or created by the batch
+    -- pending transfers referenced (the first p_loaded) or opened by the batch, keyed by p_id
     p_id uuid [] := '{}';
-    p_from uuid [] := '{}';
-    p_to uuid [] := '{}';
-    p_asset text [] := '{}';
-    p_amount bigint [] := '{}';
-    p_code text [] := '{}';
-    p_created timestamptz [] := '{}';
-    p_expires timestamptz [] := '{}';
-    p_state text [] := '{}';
-    p_resolved_by uuid [] := '{}';
-    p_is_new boolean [] := '{}';
+    p_pending vb.pending_transfers [] := '{}';
     p_loaded integer := 0;
-    -- idempotency registry: ids seen before or earlier in this batch
+    -- idempotency registry: ids seen before or earlier in this batch, keyed by x_id
     x_id uuid [] := '{}';
-    x_digest uuid [] := '{}';
-    x_status text [] := '{}';
-    -- outputs
-    o_id uuid [] := '{}';
-    o_kind text [] := '{}';
-    o_from uuid [] := '{}';
-    o_to uuid [] := '{}';
-    o_asset text [] := '{}';
-    o_amount bigint [] := '{}';
-    o_code text [] := '{}';
-    o_pending uuid [] := '{}';
-    o_expires timestamptz [] := '{}';
-    o_metadata jsonb [] := '{}';
-    e_account uuid [] := '{}';
-    e_version bigint [] := '{}';
-    e_transfer uuid [] := '{}';
-    e_amount bigint [] := '{}';
-    e_balance bigint [] := '{}';
-    e_code text [] := '{}';
-    e_deferred boolean [] := '{}';
-    -- linked chain bookkeeping
+    x_seen vb.transfer_ids [] := '{}';
+    -- what the batch writes; an entry of a deferred account has a null version (it is queued)
+    o_transfers vb.transfers [] := '{}';
+    e_entries vb.entries [] := '{}';
+    -- linked chain: where it starts, whether it failed, the snapshot taken at its start
     v_chain_start integer;
     v_chain_failed boolean := false;
     v_chain_open boolean;
-    c_from_asset text;
-    c_from_limit bigint;
-    c_from_balance bigint;
-    c_from_pending_out bigint;
-    c_to_asset text;
-    c_to_balance bigint;
-    c_to_pending_in bigint;
-    c_pending_state text;
-    c_pending_from uuid;
-    c_pending_to uuid;
-    c_pending_amount bigint;
-    c_pending_expires timestamptz;
-    s_balance bigint [];
-    s_pending_out bigint [];
-    s_pending_in bigint [];
-    s_version bigint [];
-    s_dirty boolean [];
-    s_state text [];
-    s_resolved_by uuid [];
-    s_p_len integer;
+    s_account vb.batch_account [];
+    s_pending vb.pending_transfers [];
     s_x_len integer;
     s_o_len integer;
     s_e_len integer;
@@ -200,19 +157,15 @@ BEGIN
     INTO r_digest, r_id, v_has_resolutions, v_named_accounts
     FROM unnest(p_transfers) WITH ORDINALITY
         AS r (transfer_id, from_account_id, to_account_id, amount, code, flags, pending_id, timeout_s, metadata, ord);
-    SELECT array_agg(ti.transfer_id), array_agg(ti.request_digest), array_agg(ti.status)
-    INTO x_id, x_digest, x_status
+    SELECT coalesce(array_agg(ti.transfer_id), '{}'), coalesce(array_agg(ti), '{}')
+    INTO x_id, x_seen
     FROM vb.transfer_ids AS ti
     WHERE ti.transfer_id = ANY (r_id);
-    x_id := coalesce(x_id, '{}');
-    x_digest := coalesce(x_digest, '{}');
-    x_status := coalesce(x_status, '{}');
 
     -- 3. Pending transfers referenced by post/void requests (their accounts must be locked too).
     IF v_has_resolutions THEN
-        SELECT coalesce(array_agg(pt.pending_id), '{}'), coalesce(array_agg(pt.from_account_id), '{}'),
-            coalesce(array_agg(pt.to_account_id), '{}')
-        INTO p_id, p_from, p_to
+        SELECT coalesce(array_agg(pt), '{}')
+        INTO p_pending
         FROM vb.pending_transfers AS pt
         WHERE pt.pending_id IN (
             SELECT r.pending_id FROM unnest(p_transfers) AS r
@@ -224,7 +177,8 @@ BEGIN
     WITH wanted AS (
         SELECT r.from_account_id AS account_id FROM unnest(p_transfers) AS r
         UNION SELECT r.to_account_id FROM unnest(p_transfers) AS r
-        UNION SELECT unnest(p_from) UNION SELECT unnest(p_to)
+        UNION SELECT q.from_account_id FROM unnest(p_pending) AS q
+        UNION SELECT q.to_account_id FROM unnest(p_pending) AS q
     ), locked AS (
         SELECT ac.ctid AS row_id, ac.account_id, ac.asset_code, ac.overdraft_limit, ac.balance, ac.pending_out,
             ac.pending_in, ac.version
@@ -233,14 +187,13 @@ BEGIN
         ORDER BY ac.account_id
         FOR NO KEY UPDATE
     )
-    SELECT coalesce(array_agg(l.account_id), '{}'), coalesce(array_agg(l.asset_code), '{}'),
-        coalesce(array_agg(l.overdraft_limit), '{}'), coalesce(array_agg(l.balance), '{}'),
-        coalesce(array_agg(l.pending_out), '{}'), coalesce(array_agg(l.pending_in), '{}'),
-        coalesce(array_agg(l.version), '{}'), coalesce(array_agg(l.row_id), '{}')
-    INTO a_id, a_asset, a_limit, a_balance, a_pending_out, a_pending_in, a_version, a_row
+    SELECT coalesce(array_agg(l.account_id), '{}'),
+        coalesce(array_agg(row(
+            l.account_id, l.asset_code, l.overdraft_limit, l.balance, l.pending_out, l.pending_in, l.version,
+            false, true, false, l.row_id
+        )::vb.batch_account), '{}')
+    INTO a_id, a_account
     FROM locked AS l;
-    a_deferred := array_fill(false, ARRAY[cardinality(a_id)]);
-    a_locked := array_fill(true, ARRAY[cardinality(a_id)]);
 
     -- 5. Deferred accounts: lock (sorted) and read those the batch debits with a finite
     --    overdraft limit or that take part in a two-phase transfer; the rest are only
@@ -251,8 +204,8 @@ BEGIN
             SELECT r.from_account_id AS account_id, r.flags, true AS is_debit, r.pending_id IS NOT NULL AS is_resolve
             FROM unnest(p_transfers) AS r
             UNION ALL SELECT r.to_account_id, r.flags, false, r.pending_id IS NOT NULL FROM unnest(p_transfers) AS r
-            UNION ALL SELECT unnest(p_from), ARRAY['pending'], true, true
-            UNION ALL SELECT unnest(p_to), ARRAY['pending'], false, true
+            UNION ALL SELECT q.from_account_id, ARRAY['pending'], true, true FROM unnest(p_pending) AS q
+            UNION ALL SELECT q.to_account_id, ARRAY['pending'], false, true FROM unnest(p_pending) AS q
         ), deferred AS (
             SELECT ac.account_id, ac.asset_code, ac.overdraft_limit,
                 bool_or(
@@ -273,40 +226,24 @@ BEGIN
             FOR NO KEY UPDATE
         )
         SELECT a_id || coalesce(array_agg(d.account_id ORDER BY d.account_id), '{}'),
-            a_asset || coalesce(array_agg(d.asset_code ORDER BY d.account_id), '{}'),
-            a_limit || coalesce(array_agg(d.overdraft_limit ORDER BY d.account_id), '{}'),
-            a_balance || coalesce(array_agg(l.balance ORDER BY d.account_id), '{}'),
-            a_pending_out || coalesce(array_agg(l.pending_out ORDER BY d.account_id), '{}'),
-            a_pending_in || coalesce(array_agg(l.pending_in ORDER BY d.account_id), '{}'),
-            a_version || coalesce(array_agg(NULL::bigint ORDER BY d.account_id), '{}'),
-            a_deferred || coalesce(array_agg(true ORDER BY d.account_id), '{}'),
-            a_locked || coalesce(array_agg(d.must_lock ORDER BY d.account_id), '{}'),
-            a_row || coalesce(array_agg(l.row_id ORDER BY d.account_id), '{}')
-        INTO a_id, a_asset, a_limit, a_balance, a_pending_out, a_pending_in, a_version, a_deferred, a_locked,
-            a_row
+            a_account || coalesce(array_agg(row(
+                d.account_id, d.asset_code, d.overdraft_limit, l.balance, l.pending_out, l.pending_in, NULL,
+                true, d.must_lock, false, l.row_id
+            )::vb.batch_account ORDER BY d.account_id), '{}')
+        INTO a_id, a_account
         FROM deferred AS d
         LEFT JOIN locked AS l ON l.account_id = d.account_id;
     END IF;
-    a_dirty := array_fill(false, ARRAY[cardinality(a_id)]);
 
     -- 6. Re-read the referenced pending transfers now that their accounts are locked.
     IF v_has_resolutions THEN
         SELECT coalesce(array_agg(pt.pending_id ORDER BY pt.pending_id), '{}'),
-            coalesce(array_agg(pt.from_account_id ORDER BY pt.pending_id), '{}'),
-            coalesce(array_agg(pt.to_account_id ORDER BY pt.pending_id), '{}'),
-            coalesce(array_agg(pt.asset_code ORDER BY pt.pending_id), '{}'),
-            coalesce(array_agg(pt.amount ORDER BY pt.pending_id), '{}'),
-            coalesce(array_agg(pt.code ORDER BY pt.pending_id), '{}'),
-            coalesce(array_agg(pt.created_at ORDER BY pt.pending_id), '{}'),
-            coalesce(array_agg(pt.expires_at ORDER BY pt.pending_id), '{}'),
-            coalesce(array_agg(pt.pending_state ORDER BY pt.pending_id), '{}'),
-            coalesce(array_agg(pt.resolved_by ORDER BY pt.pending_id), '{}')
-        INTO p_id, p_from, p_to, p_asset, p_amount, p_code, p_created, p_expires, p_state, p_resolved_by
+            coalesce(array_agg(pt ORDER BY pt.pending_id), '{}')
+        INTO p_id, p_pending
         FROM vb.pending_transfers AS pt
-        WHERE pt.pending_id = ANY (p_id);
+        WHERE pt.pending_id = ANY (ARRAY(SELECT q.pending_id FROM unnest(p_pending) AS q));
     END IF;
     p_loaded := cardinality(p_id);
-    p_is_new := array_fill(false, ARRAY[p_loaded]);
 
     v_now := clock_timestamp();
 
@@ -321,10 +258,8 @@ BEGIN
             v_chain_start := i;
             v_chain_failed := false;
             IF v_linked THEN
-                s_balance := a_balance; s_pending_out := a_pending_out; s_pending_in := a_pending_in;
-                s_version := a_version; s_dirty := a_dirty; s_state := p_state; s_resolved_by := p_resolved_by;
-                s_p_len := cardinality(p_id); s_x_len := cardinality(x_id);
-                s_o_len := cardinality(o_id); s_e_len := cardinality(e_account);
+                s_account := a_account; s_pending := p_pending;
+                s_x_len := cardinality(x_id); s_o_len := cardinality(o_transfers); s_e_len := cardinality(e_entries);
             END IF;
         END IF;
 
@@ -333,9 +268,10 @@ BEGIN
         ELSIF v_req.transfer_id IS NOT NULL THEN
             x := array_position(x_id, v_req.transfer_id);
             IF x IS NOT NULL THEN
-                IF x_status[x] <> 'created' THEN
+                v_seen := x_seen[x];
+                IF v_seen.status <> 'created' THEN
                     v_status := 'id_already_failed';
-                ELSIF x_digest[x] = r_digest[i] THEN
+                ELSIF v_seen.request_digest = r_digest[i] THEN
                     v_status := 'exists';
                 ELSE
                     v_status := 'exists_with_different_fields';
@@ -346,92 +282,97 @@ BEGIN
         IF v_status IS NULL THEN
             v_kind := vb.transfer_kind(v_flags);
             p := NULL;
+            v_pending := NULL;
             v_from := v_req.from_account_id;
             v_to := v_req.to_account_id;
             IF v_kind IN ('post_pending', 'void_pending') THEN
                 p := array_position(p_id, v_req.pending_id);
-                v_from := coalesce(v_from, p_from[p]);
-                v_to := coalesce(v_to, p_to[p]);
+                v_pending := p_pending[p];
+                v_from := coalesce(v_from, v_pending.from_account_id);
+                v_to := coalesce(v_to, v_pending.to_account_id);
             END IF;
             f := array_position(a_id, v_from);
             t := array_position(a_id, v_to);
-            IF a_limit[f] IS NOT NULL AND NOT a_locked[f] AND v_kind IN ('single', 'pending') THEN
+            v_debit := a_account[f];
+            v_credit := a_account[t];
+            IF v_debit.overdraft_limit IS NOT NULL AND NOT v_debit.is_locked AND v_kind IN ('single', 'pending') THEN
                 RAISE EXCEPTION 'invariant: debit of unlocked account % with a limit', v_from
                     USING ERRCODE = 'VB999';
             END IF;
-            -- scalars, not subscripts, as arguments: vb.check_transfer is inlined only when its
-            -- arguments are cheap (else it would be parsed again on every call)
-            c_from_asset := a_asset[f]; c_from_limit := a_limit[f]; c_from_balance := a_balance[f];
-            c_from_pending_out := a_pending_out[f]; c_to_asset := a_asset[t]; c_to_balance := a_balance[t];
-            c_to_pending_in := a_pending_in[t]; c_pending_state := p_state[p]; c_pending_from := p_from[p];
-            c_pending_to := p_to[p]; c_pending_amount := p_amount[p]; c_pending_expires := p_expires[p];
             v_status := vb.check_transfer(
-                v_req, v_kind, v_from, v_to, c_from_asset, c_from_limit, c_from_balance, c_from_pending_out, c_to_asset,
-                c_to_balance, c_to_pending_in, c_pending_state, c_pending_from, c_pending_to, c_pending_amount,
-                c_pending_expires, v_now
+                v_req, v_kind, v_from, v_to, v_debit.asset_code, v_debit.overdraft_limit, v_debit.balance,
+                v_debit.pending_out, v_credit.asset_code, v_credit.balance, v_credit.pending_in,
+                v_pending.pending_state, v_pending.from_account_id, v_pending.to_account_id, v_pending.amount,
+                v_pending.expires_at, v_now
             );
-            v_amount := CASE WHEN p IS NULL THEN v_req.amount ELSE coalesce(v_req.amount, p_amount[p]) END;
             IF v_status = 'created' THEN
                 v_status := NULL;  -- passes: applied below
             END IF;
         END IF;
 
-        -- apply in memory
+        -- apply in memory (the two accounts differ: check_transfer refused the same account twice)
         IF v_status IS NULL THEN
             v_status := 'created';
-            v_code := coalesce(v_req.code, p_code[p]);
+            v_amount := CASE WHEN p IS NULL THEN v_req.amount ELSE coalesce(v_req.amount, v_pending.amount) END;
+            v_code := coalesce(v_req.code, v_pending.code);
+            v_expires := NULL;
             IF v_kind = 'pending' THEN
-                a_pending_out[f] := a_pending_out[f] + v_amount;
-                a_pending_in[t] := a_pending_in[t] + v_amount;
-                p_id := p_id || v_req.transfer_id; p_from := p_from || v_from; p_to := p_to || v_to;
-                p_asset := p_asset || a_asset[f]; p_amount := p_amount || v_amount; p_code := p_code || v_code;
-                p_created := p_created || v_now;
-                p_expires := p_expires || CASE WHEN v_req.timeout_s > 0
-                    THEN v_now + make_interval(secs => v_req.timeout_s) END;
-                p_state := p_state || 'pending'::text; p_resolved_by := p_resolved_by || NULL::uuid;
-                p_is_new := p_is_new || true;
+                v_expires := CASE WHEN v_req.timeout_s > 0 THEN v_now + make_interval(secs => v_req.timeout_s) END;
+                v_debit.pending_out := v_debit.pending_out + v_amount;
+                v_credit.pending_in := v_credit.pending_in + v_amount;
+                p_id := p_id || v_req.transfer_id;
+                p_pending := p_pending || row(
+                    v_req.transfer_id, v_from, v_to, v_debit.asset_code, v_amount, v_code, v_now, v_expires,
+                    'pending', NULL, NULL
+                )::vb.pending_transfers;
             ELSIF v_kind IN ('post_pending', 'void_pending') THEN
-                a_pending_out[f] := a_pending_out[f] - p_amount[p];
-                a_pending_in[t] := a_pending_in[t] - p_amount[p];
-                p_state[p] := CASE v_kind WHEN 'post_pending' THEN 'posted' ELSE 'voided' END;
-                p_resolved_by[p] := v_req.transfer_id;
+                v_debit.pending_out := v_debit.pending_out - v_pending.amount;
+                v_credit.pending_in := v_credit.pending_in - v_pending.amount;
+                v_pending.pending_state := CASE v_kind WHEN 'post_pending' THEN 'posted' ELSE 'voided' END;
+                v_pending.resolved_at := v_now;
+                v_pending.resolved_by := v_req.transfer_id;
+                p_pending[p] := v_pending;
             END IF;
             IF v_kind <> 'single' THEN
-                a_dirty[f] := true;
-                a_dirty[t] := true;
+                v_debit.is_dirty := true;
+                v_credit.is_dirty := true;
             END IF;
             IF v_kind IN ('single', 'post_pending') THEN
-                FOREACH j IN ARRAY ARRAY[f, t] LOOP
-                    e_account := e_account || a_id[j];
-                    e_transfer := e_transfer || v_req.transfer_id;
-                    e_amount := e_amount || CASE WHEN j = f THEN -v_amount ELSE v_amount END;
-                    e_code := e_code || v_code;
-                    e_deferred := e_deferred || a_deferred[j];
-                    a_balance[j] := a_balance[j] + CASE WHEN j = f THEN -v_amount ELSE v_amount END;
-                    IF a_deferred[j] THEN
-                        e_version := e_version || NULL::bigint;
-                        e_balance := e_balance || NULL::bigint;
-                    ELSE
-                        a_version[j] := a_version[j] + 1;
-                        a_dirty[j] := true;
-                        e_version := e_version || a_version[j];
-                        e_balance := e_balance || a_balance[j];
-                    END IF;
-                END LOOP;
+                v_debit.balance := v_debit.balance - v_amount;
+                v_credit.balance := v_credit.balance + v_amount;
+                IF NOT v_debit.is_deferred THEN
+                    v_debit.version := v_debit.version + 1;
+                    v_debit.is_dirty := true;
+                END IF;
+                IF NOT v_credit.is_deferred THEN
+                    v_credit.version := v_credit.version + 1;
+                    v_credit.is_dirty := true;
+                END IF;
+                -- a deferred account's entry has no version nor balance yet: it is queued
+                e_entries := e_entries
+                    || row(
+                        v_debit.account_id, v_debit.version, v_now, v_req.transfer_id, -v_amount,
+                        CASE WHEN NOT v_debit.is_deferred THEN v_debit.balance END, v_code
+                    )::vb.entries
+                    || row(
+                        v_credit.account_id, v_credit.version, v_now, v_req.transfer_id, v_amount,
+                        CASE WHEN NOT v_credit.is_deferred THEN v_credit.balance END, v_code
+                    )::vb.entries;
             END IF;
-            o_id := o_id || v_req.transfer_id; o_kind := o_kind || v_kind;
-            o_from := o_from || v_from; o_to := o_to || v_to; o_asset := o_asset || a_asset[f];
-            o_amount := o_amount || v_amount; o_code := o_code || v_code;
-            o_pending := o_pending || v_req.pending_id;
-            o_expires := o_expires || CASE WHEN v_kind = 'pending' THEN p_expires[cardinality(p_expires)] END;
-            o_metadata := o_metadata || coalesce(v_req.metadata, '{}');
+            a_account[f] := v_debit;
+            a_account[t] := v_credit;
+            o_transfers := o_transfers || row(
+                v_req.transfer_id, v_now, v_kind, v_from, v_to, v_debit.asset_code, v_amount, v_code,
+                v_req.pending_id, v_expires, coalesce(v_req.metadata, '{}')
+            )::vb.transfers;
         END IF;
 
         r_status[i] := v_status;
         IF v_status NOT IN ('exists', 'exists_with_different_fields', 'id_already_failed', 'linked_event_failed')
             AND v_req.transfer_id IS NOT NULL THEN
             r_record[i] := true;
-            x_id := x_id || v_req.transfer_id; x_digest := x_digest || r_digest[i]; x_status := x_status || v_status;
+            x_id := x_id || v_req.transfer_id;
+            x_seen := x_seen || row(v_req.transfer_id, r_digest[i], v_status, v_now)::vb.transfer_ids;
         END IF;
         IF v_status NOT IN ('created', 'exists') THEN
             v_chain_failed := true;
@@ -441,23 +382,14 @@ BEGIN
             -- the chain ends here, or the batch ends inside it (an open chain)
             v_chain_open := v_linked;
             IF v_chain_open OR (v_chain_failed AND i > v_chain_start) THEN
-                -- undo the chain: restore the snapshot taken at its first member
-                a_balance := s_balance; a_pending_out := s_pending_out; a_pending_in := s_pending_in;
-                a_version := s_version; a_dirty := s_dirty; p_state := s_state; p_resolved_by := s_resolved_by;
-                p_id := p_id[1:s_p_len]; p_from := p_from[1:s_p_len]; p_to := p_to[1:s_p_len];
-                p_asset := p_asset[1:s_p_len]; p_amount := p_amount[1:s_p_len]; p_code := p_code[1:s_p_len];
-                p_created := p_created[1:s_p_len]; p_expires := p_expires[1:s_p_len];
-                p_state := p_state[1:s_p_len]; p_resolved_by := p_resolved_by[1:s_p_len];
-                p_is_new := p_is_new[1:s_p_len];
-                o_id := o_id[1:s_o_len]; o_kind := o_kind[1:s_o_len]; o_from := o_from[1:s_o_len];
-                o_to := o_to[1:s_o_len]; o_asset := o_asset[1:s_o_len]; o_amount := o_amount[1:s_o_len];
-                o_code := o_code[1:s_o_len]; o_pending := o_pending[1:s_o_len];
-                o_expires := o_expires[1:s_o_len]; o_metadata := o_metadata[1:s_o_len];
-                e_account := e_account[1:s_e_len]; e_version := e_version[1:s_e_len];
-                e_transfer := e_transfer[1:s_e_len]; e_amount := e_amount[1:s_e_len];
-                e_balance := e_balance[1:s_e_len]; e_code := e_code[1:s_e_len];
-                e_deferred := e_deferred[1:s_e_len];
-                x_id := x_id[1:s_x_len]; x_digest := x_digest[1:s_x_len]; x_status := x_status[1:s_x_len];
+                -- undo the chain: back to the snapshot taken at its first member
+                a_account := s_account;
+                p_pending := s_pending;
+                p_id := p_id[1:cardinality(s_pending)];
+                x_id := x_id[1:s_x_len];
+                x_seen := x_seen[1:s_x_len];
+                o_transfers := o_transfers[1:s_o_len];
+                e_entries := e_entries[1:s_e_len];
                 FOR j IN v_chain_start..i LOOP
                     IF v_chain_open THEN
                         -- nothing of an open chain is applied or recorded
@@ -470,9 +402,8 @@ BEGIN
                         r_record[j] := false;
                     ELSIF r_record[j] THEN
                         -- the member that failed on its own is recorded as a rejection
-                        x_id := x_id || p_transfers[j].transfer_id;
-                        x_digest := x_digest || r_digest[j];
-                        x_status := x_status || r_status[j];
+                        x_id := x_id || r_id[j];
+                        x_seen := x_seen || row(r_id[j], r_digest[j], r_status[j], v_now)::vb.transfer_ids;
                     END IF;
                 END LOOP;
             END IF;
@@ -494,38 +425,33 @@ BEGIN
             transfer_id, created_at, transfer_kind, from_account_id, to_account_id, asset_code, amount,
             code, pending_id, expires_at, metadata
         )
-        SELECT o.id, v_now, o.kind, o.from_id, o.to_id, o.asset, o.amount, o.code, o.pending, o.expires, o.metadata
-        FROM unnest(o_id, o_kind, o_from, o_to, o_asset, o_amount, o_code, o_pending, o_expires, o_metadata)
-            AS o (id, kind, from_id, to_id, asset, amount, code, pending, expires, metadata)
+        SELECT o.transfer_id, o.created_at, o.transfer_kind, o.from_account_id, o.to_account_id, o.asset_code,
+            o.amount, o.code, o.pending_id, o.expires_at, o.metadata
+        FROM unnest(o_transfers) AS o
     ), pending_opened AS (
         INSERT INTO vb.pending_transfers (
             pending_id, from_account_id, to_account_id, asset_code, amount, code, created_at, expires_at,
             pending_state, resolved_at, resolved_by
         )
-        SELECT p_id[k], p_from[k], p_to[k], p_asset[k], p_amount[k], p_code[k], p_created[k], p_expires[k],
-            p_state[k], CASE WHEN p_state[k] <> 'pending' THEN v_now END, p_resolved_by[k]
-        FROM generate_subscripts(p_id, 1) AS k
-        WHERE p_is_new[k]
+        SELECT q.pending_id, q.from_account_id, q.to_account_id, q.asset_code, q.amount, q.code, q.created_at,
+            q.expires_at, q.pending_state, q.resolved_at, q.resolved_by
+        FROM unnest(p_pending[p_loaded + 1:]) AS q
     ), pending_resolved AS (
         UPDATE vb.pending_transfers AS pt
-        SET pending_state = p_state[array_position(p_id, pt.pending_id)], resolved_at = v_now,
-            resolved_by = p_resolved_by[array_position(p_id, pt.pending_id)]
-        WHERE pt.pending_id = ANY (ARRAY(
-            SELECT p_id[k] FROM generate_subscripts(p_id, 1) AS k
-            WHERE k <= p_loaded AND p_state[k] <> 'pending' AND p_resolved_by[k] IS NOT NULL
-        )) AND pt.pending_state = 'pending'
+        SET pending_state = q.pending_state, resolved_at = q.resolved_at, resolved_by = q.resolved_by
+        FROM unnest(p_pending[1:p_loaded]) AS q
+        WHERE pt.pending_id = q.pending_id AND q.pending_state <> 'pending' AND q.resolved_by IS NOT NULL
+            AND pt.pending_state = 'pending'
     ), entries_written AS (
         INSERT INTO vb.entries (account_id, version, created_at, transfer_id, amount, balance_after, code)
-        SELECT e.account_id, e.version, v_now, e.transfer_id, e.amount, e.balance_after, e.code
-        FROM unnest(e_account, e_version, e_transfer, e_amount, e_balance, e_code, e_deferred)
-            AS e (account_id, version, transfer_id, amount, balance_after, code, is_deferred)
-        WHERE NOT e.is_deferred
+        SELECT e.account_id, e.version, e.created_at, e.transfer_id, e.amount, e.balance_after, e.code
+        FROM unnest(e_entries) AS e
+        WHERE e.version IS NOT NULL
     ), entries_queued AS (
         INSERT INTO vb.unfolded_entries (account_id, created_at, transfer_id, amount, code)
-        SELECT e.account_id, v_now, e.transfer_id, e.amount, e.code
-        FROM unnest(e_account, e_transfer, e_amount, e_code, e_deferred)
-            AS e (account_id, transfer_id, amount, code, is_deferred)
-        WHERE e.is_deferred
+        SELECT e.account_id, e.created_at, e.transfer_id, e.amount, e.code
+        FROM unnest(e_entries) AS e
+        WHERE e.version IS NULL
     ), changed AS (
         UPDATE vb.accounts AS ac
         SET balance = CASE WHEN ac.is_deferred THEN ac.balance ELSE u.balance END,
@@ -533,9 +459,8 @@ BEGIN
             pending_out = u.pending_out,
             pending_in = u.pending_in,
             updated_at = v_now
-        FROM unnest(a_row, a_balance, a_version, a_pending_out, a_pending_in, a_dirty)
-            AS u (row_id, balance, version, pending_out, pending_in, dirty)
-        WHERE u.dirty AND ac.ctid = u.row_id
+        FROM unnest(a_account) AS u
+        WHERE u.is_dirty AND ac.ctid = u.row_id
         RETURNING ac
     )
     SELECT (SELECT count(*) FROM registered), (SELECT array_agg(c.ac) FROM changed AS c)
@@ -549,11 +474,11 @@ BEGIN
     PERFORM vb.write_events(vb.ledger_events(
         ARRAY(
             SELECT vb.transfer_event(
-                o.kind, o.id, o.from_id, o.to_id, o.asset, o.amount, o.code, o.pending, o.expires, o.metadata
+                o.transfer_kind, o.transfer_id, o.from_account_id, o.to_account_id, o.asset_code, o.amount, o.code,
+                o.pending_id, o.expires_at, o.metadata
             )
-            FROM unnest(o_id, o_kind, o_from, o_to, o_asset, o_amount, o_code, o_pending, o_expires, o_metadata)
-                WITH ORDINALITY AS o (id, kind, from_id, to_id, asset, amount, code, pending, expires, metadata, ord)
-            ORDER BY o.ord
+            FROM unnest(o_transfers) WITH ORDINALITY AS o
+            ORDER BY o.ordinality
         ),
         v_changed
     ), v_now);
