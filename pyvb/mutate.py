@@ -114,10 +114,17 @@ MUTANTS = (
         "a posted, voided or expired pending transfer can be posted or voided again", LEDGER_TESTS,
     ),
     Mutant(
-        "double-applied-id", "procedures/20_ledger/api/create_transfer.sql",
-        "        IF FOUND THEN\n            RETURN CASE\n",
-        "        IF FOUND AND false THEN\n            RETURN CASE\n",
-        "a replayed transfer id is applied again", LEDGER_TESTS,
+        "registry-key-ignored", "procedures/20_ledger/api/create_transfer.sql",
+        "        IF NOT FOUND THEN\n            SELECT * INTO v_recorded",
+        "        IF NOT FOUND AND false THEN\n            SELECT * INTO v_recorded",
+        "a caller that lost the race on a transfer id applies it again",
+        (*LEDGER_TESTS, "tests/test_ledger_concurrency.py"),
+    ),
+    Mutant(
+        "replay-ignores-fields", "procedures/20_ledger/internal/replayed_status.sql",
+        "WHEN p_recorded_digest = p_digest THEN 'exists'",
+        "WHEN p_recorded_digest IS NOT NULL THEN 'exists'",
+        "a transfer id replayed with other fields reports exists", LEDGER_TESTS,
     ),
     Mutant(
         "expiry-inverted", "procedures/20_ledger/ops/expire_pending_transfers.sql",

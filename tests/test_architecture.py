@@ -1,10 +1,12 @@
 """The package's structure stays as documented: no import cycle between pyvb's modules (lazy imports
-inside functions count too), no runtime module imports the test plugin ``pyvb.testing``, and no
-file grows past ~300 lines unless its docstring says why."""
+inside functions count too), no runtime module imports the test plugin ``pyvb.testing``, no file
+grows past ~300 lines unless its docstring says why, and the SQL that runtime modules run goes
+through the product's interfaces (vb_api, vb_ops, vb_report), never to the tables of ``vb``."""
 
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -77,3 +79,48 @@ def test_no_file_over_about_300_lines_without_a_reason():
         and LONG_FILE_MARK not in (ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or "")
     }
     assert long == {}
+
+
+#: Modules that may name vb's tables and internal functions in their SQL: the benchmarks build and
+#: observe scratch databases as their owner (a year of fabricated history, the escrow accounts a
+#: market that has been trading would have, a shorter retention, the relay's backlog before any
+#: sink registered), and the test plugin builds fixtures.
+OWNER_LEVEL_PACKAGES = ("pyvb.bench", "pyvb.testing")
+SQL_WORD = re.compile(r"\b(SELECT|INSERT|UPDATE|DELETE|FROM|CALL)\b")
+INTERNAL_NAME = re.compile(r"\bvb\.[a-z_]+")
+
+
+def sql_strings(path: Path) -> list[str]:
+    """String constants that look like SQL (docstrings excluded: they may name a table)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    docstrings = {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+        and isinstance(node.body[0].value, ast.Constant)
+    }
+    return [
+        node.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and id(node) not in docstrings
+        and SQL_WORD.search(node.value)
+    ]
+
+
+def test_runtime_sql_goes_through_the_product_interfaces():
+    found = {
+        name: sorted({m for text in sql_strings(path) for m in INTERNAL_NAME.findall(text)})
+        for name, path in MODULES.items()
+        if not name.startswith(OWNER_LEVEL_PACKAGES)
+    }
+    assert {name: names for name, names in found.items() if names} == {}
+
+
+def test_the_sql_check_sees_an_internal_name(tmp_path):
+    probe = tmp_path / "probe.py"
+    probe.write_text('"""Doc naming vb.accounts."""\nQUERY = "SELECT balance FROM vb.accounts"\n')
+    assert [INTERNAL_NAME.findall(t) for t in sql_strings(probe)] == [["vb.accounts"]]

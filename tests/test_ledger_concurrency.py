@@ -141,6 +141,28 @@ def test_same_id_from_two_connections_applies_once(ledger):
     assert count == 1
 
 
+def test_same_id_between_unlocked_accounts_applies_once(ledger):
+    """issuer → house locks no account (both deferred, the issuer unlimited): the registry's key
+    alone makes the second caller wait, and it reports 'exists' once the first commits, having
+    written nothing."""
+    transfer_id = uuid.uuid4()
+    args = (transfer_id, ISSUER, HOUSE, 3)
+    query = "SELECT vb_api.create_transfer(%s, %s, %s, %s, 'test')"
+    with psycopg.connect(ledger) as a, psycopg.connect(ledger, autocommit=True) as b:
+        assert a.execute(query, args).fetchone()[0] == "created"
+        with ThreadPoolExecutor(1) as pool:
+            pending = pool.submit(lambda: b.execute(query, args).fetchone()[0])
+            wait_until_blocked(ledger, b.info.backend_pid)
+            assert not pending.done()
+            a.commit()
+            assert pending.result(timeout=30) == "exists"
+        queued = b.execute(
+            "SELECT count(*) FROM vb.unfolded_entries WHERE transfer_id = %s", (transfer_id,)
+        ).fetchone()[0]
+    assert queued == 2, "one debit and one credit, once"
+    assert verify(ledger) == []
+
+
 def test_same_id_in_two_batches_applies_once(ledger):
     """Batches take no per-id lock: the loser waits on the registry key, then fails with 40001
     and nothing of its batch stands; retrying reports the id as 'exists'."""

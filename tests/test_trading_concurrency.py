@@ -6,10 +6,12 @@ from __future__ import annotations
 import random
 import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import psycopg
 import pytest
 
+from pyvb.testing import wait_until_blocked
 from pyvb.testing.cluster import PrivateCluster
 from pyvb.testing.databases import create_template
 from pyvb.testing.market_model import Market, Security
@@ -39,6 +41,47 @@ def market(db_url):
             for symbol in SYMBOLS:
                 conn.execute("SELECT vb_api.issue_shares(%s, %s, %s, 10000)", (uuid.uuid4(), symbol, owner))
     return db_url, owners, cash
+
+
+PLACE = "SELECT status, filled_quantity FROM vb_api.place_order(%s, %s, %s, 'buy', 2, 'limit', 7, 'gtc')"
+
+
+def test_same_order_id_from_two_connections_places_once(market):
+    """No lock on the order id: the second caller waits on the book's lock and, once the first
+    commits, reports the first's order; the same id on another symbol at the same moment waits on
+    the orders' key and fails with 40001, nothing of it standing (a retry reports the replay)."""
+    url, _, cash = market
+    order_id = uuid.uuid4()
+    with psycopg.connect(url) as a, psycopg.connect(url, autocommit=True) as b:
+        assert a.execute(PLACE, (order_id, cash[0], "CONA")).fetchone() == ("new", 0)
+        with ThreadPoolExecutor(1) as pool:
+            same = pool.submit(lambda: b.execute(PLACE, (order_id, cash[0], "CONA")).fetchone())
+            wait_until_blocked(url, b.info.backend_pid)
+            a.commit()
+            assert same.result(timeout=30) == ("new", 0)
+    other_id = uuid.uuid4()
+    with psycopg.connect(url) as a, psycopg.connect(url) as b:
+        assert a.execute(PLACE, (other_id, cash[1], "CONA")).fetchone() == ("new", 0)
+        with ThreadPoolExecutor(1) as pool:
+            elsewhere = pool.submit(lambda: b.execute(PLACE, (other_id, cash[1], "CONB")).fetchone())
+            wait_until_blocked(url, b.info.backend_pid)
+            a.commit()
+            with pytest.raises(psycopg.errors.SerializationFailure):
+                elsewhere.result(timeout=30)
+            b.rollback()
+        replay = b.execute(PLACE, (other_id, cash[1], "CONB")).fetchone()
+        assert replay == ("rejected", 0)
+        b.rollback()
+    with psycopg.connect(url) as conn:
+        placed = conn.execute(
+            "SELECT count(*) FROM vb.orders WHERE order_id IN (%s, %s)", (order_id, other_id)
+        ).fetchone()[0]
+        reservations = conn.execute(
+            "SELECT count(*) FROM vb.pending_transfers WHERE pending_state = 'pending'"
+            " AND pending_id IN (SELECT reservation_id FROM vb.orders WHERE order_id IN (%s, %s))",
+            (order_id, other_id),
+        ).fetchone()[0]
+    assert (placed, reservations) == (2, 2)
 
 
 def test_orders_and_transfers_in_parallel_never_deadlock(market):

@@ -8,12 +8,15 @@
 -- This is the scalar one-request path (vb_api.create_transfers uses it for one-element
 -- arrays): the checks are shared with the batch engine through vb.check_transfer, but state is
 -- held in scalars and written with one statement, because a single transfer is the middleware's
--- hottest call. Steps: advisory lock on the id; registry lookup; lock customer accounts
--- (sorted), then the deferred accounts that must be read (sorted); checks; writes.
--- Raises: 40001 (serialization_failure) when a concurrent batch registered the same transfer id
--- between this call's lookup and its commit; retrying reports 'exists'. Two single calls with the
--- same id never race: an advisory lock on the id serialises them, and the second reports the
--- first's outcome.
+-- hottest call. Steps: registry lookup (a replay returns at once, locking nothing); lock customer
+-- accounts (sorted), then the deferred accounts that must be read (sorted); checks; register the
+-- id with its status; writes.
+-- Two callers with the same id never both apply it, and take no per-id lock (a lock per id that
+-- lives to the end of the caller's transaction would let one caller fill the server's lock table):
+-- the registry's unique key decides. The second caller's insert of the id waits for the first's
+-- transaction; if it commits, the second reports the recorded outcome (exists,
+-- exists_with_different_fields or id_already_failed) and writes nothing; if it rolls back, the
+-- second goes on. Raises nothing for this.
 CREATE OR REPLACE FUNCTION vb_api.create_transfer(
     p_transfer_id uuid,
     p_from_account_id uuid,
@@ -58,18 +61,13 @@ DECLARE
     v_unfolded numeric [];  -- per locked account: its unfolded movements (null for a customer account)
     i integer;
     v_account vb.accounts;
-    v_registered bigint;
     v_changed vb.accounts [];
 BEGIN
     IF p_req.transfer_id IS NOT NULL THEN
-        PERFORM pg_advisory_xact_lock(hashtextextended(p_req.transfer_id::text, 7300));
         v_digest := vb.transfer_request_digest(p_req);
         SELECT * INTO v_recorded FROM vb.transfer_ids AS ti WHERE ti.transfer_id = p_req.transfer_id;
         IF FOUND THEN
-            RETURN CASE
-                WHEN v_recorded.status <> 'created' THEN 'id_already_failed'
-                WHEN v_recorded.request_digest = v_digest THEN 'exists'
-                ELSE 'exists_with_different_fields' END;
+            RETURN vb.replayed_status(v_recorded.status, v_recorded.request_digest, v_digest);
         END IF;
     END IF;
     IF 'linked' = ANY (p_req.flags) THEN
@@ -141,16 +139,18 @@ BEGIN
         t.pending_in, v_pending.pending_state, v_pending.from_account_id, v_pending.to_account_id, v_pending.amount,
         v_pending.expires_at, v_now
     );
-    IF v_status <> 'created' THEN
-        IF p_req.transfer_id IS NOT NULL THEN
-            INSERT INTO vb.transfer_ids (transfer_id, request_digest, status, created_at)
-            VALUES (p_req.transfer_id, v_digest, v_status, v_now)
-            ON CONFLICT (transfer_id) DO NOTHING;
-            IF NOT FOUND THEN
-                RAISE EXCEPTION 'transfer id % was registered concurrently; retry', p_req.transfer_id
-                    USING ERRCODE = '40001';
-            END IF;
+    -- register the id with its outcome (a 'created' transfer always has an id): the unique key
+    -- makes a concurrent caller with the same id wait here, and the loser reports the winner's
+    IF p_req.transfer_id IS NOT NULL THEN
+        INSERT INTO vb.transfer_ids (transfer_id, request_digest, status, created_at)
+        VALUES (p_req.transfer_id, v_digest, v_status, v_now)
+        ON CONFLICT (transfer_id) DO NOTHING;
+        IF NOT FOUND THEN
+            SELECT * INTO v_recorded FROM vb.transfer_ids AS ti WHERE ti.transfer_id = p_req.transfer_id;
+            RETURN vb.replayed_status(v_recorded.status, v_recorded.request_digest, v_digest);
         END IF;
+    END IF;
+    IF v_status <> 'created' THEN
         RETURN v_status;
     END IF;
 
@@ -189,11 +189,6 @@ BEGIN
             f.pending_out, f.pending_in),
         (v_to, t.is_deferred, NOT t.is_deferred OR v_kind <> 'single', v_moved, t.balance, t.version,
             t.pending_out, t.pending_in)
-    ), registered AS (
-        INSERT INTO vb.transfer_ids (transfer_id, request_digest, status, created_at)
-        VALUES (p_req.transfer_id, v_digest, 'created', v_now)
-        ON CONFLICT (transfer_id) DO NOTHING
-        RETURNING 1
     ), applied AS (
         INSERT INTO vb.transfers (
             transfer_id, created_at, transfer_kind, from_account_id, to_account_id, asset_code, amount, code,
@@ -219,13 +214,7 @@ BEGIN
         WHERE a.account_id = s.account_id AND s.row_changes
         RETURNING a
     )
-    SELECT (SELECT count(*) FROM registered), (SELECT array_agg(c.a) FROM changed AS c)
-    INTO v_registered, v_changed;
-    IF v_registered <> 1 THEN
-        -- a batch (which takes no per-id lock) registered this id meanwhile: void this call
-        RAISE EXCEPTION 'transfer id % was registered concurrently; retry', p_req.transfer_id
-            USING ERRCODE = '40001';
-    END IF;
+    SELECT array_agg(c.a) INTO v_changed FROM changed AS c;
     PERFORM vb.write_events(vb.ledger_events(
         ARRAY[vb.transfer_event(
             v_kind, p_req.transfer_id, v_from, v_to, f.asset_code, v_amount, v_code, p_req.pending_id, v_expires,

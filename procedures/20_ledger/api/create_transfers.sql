@@ -269,13 +269,7 @@ BEGIN
             x := array_position(x_id, v_req.transfer_id);
             IF x IS NOT NULL THEN
                 v_seen := x_seen[x];
-                IF v_seen.status <> 'created' THEN
-                    v_status := 'id_already_failed';
-                ELSIF v_seen.request_digest = r_digest[i] THEN
-                    v_status := 'exists';
-                ELSE
-                    v_status := 'exists_with_different_fields';
-                END IF;
+                v_status := vb.replayed_status(v_seen.status, v_seen.request_digest, r_digest[i]);
             END IF;
         END IF;
 

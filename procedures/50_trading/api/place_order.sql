@@ -24,7 +24,9 @@
 -- never rests: with gtc or day (the default included) it behaves, and is recorded, as ioc
 -- (trading contract 1.1); it is never rejected for its time in force. A replay with identical parameters returns the current state; with other
 -- parameters 'rejected' / 'exists_with_different_fields' and changes nothing.
--- Raises: VB001 for a null p_order_id; VB999 if a settlement transfer fails for another reason
+-- Raises: VB001 for a null p_order_id; 40001 when the same order id was placed on another symbol
+-- by a transaction that committed while this call ran (nothing of this call stands; retrying
+-- reports exists_with_different_fields); VB999 if a settlement transfer fails for another reason
 -- than funds (a bug).
 --
 -- Reservations: a resting buy holds a pending transfer cash → the owner's escrow account for its
@@ -40,7 +42,10 @@
 -- Locks: the security's row, once the checks that do not depend on the book have passed (orders
 -- of one symbol serialise, other symbols run in parallel), then, in one ledger call
 -- (vb_api.create_transfers, or create_transfer for a lone request), the accounts in the ledger's
--- global order, so orders and plain transfers cannot deadlock.
+-- global order, so orders and plain transfers cannot deadlock. No lock on the order id (a lock
+-- per id held to the end of the caller's transaction would let one caller fill the server's lock
+-- table): a replay is looked for before the checks and again under the book's lock, and the
+-- orders' key decides the rest.
 -- Risk: after its trades, soft limits the account now exceeds raise breach events and alerts
 -- (vb.post_trade_risk), in the same transaction.
 -- Events: order.accepted | order.filled | order.partially_filled | order.cancelled |
@@ -77,7 +82,6 @@ DECLARE
     -- the time in force that applies: a market order's gtc or day is ioc
     v_time_in_force text := CASE
         WHEN p_order_type = 'market' AND p_time_in_force IN ('gtc', 'day') THEN 'ioc' ELSE p_time_in_force END;
-    v_existing vb.orders;
     v_order vb.orders;  -- the incoming order as written
     v_security vb.securities;
     v_account vb.accounts;
@@ -98,16 +102,9 @@ DECLARE
     v_status text;
     v_events json [] := '{}';
 BEGIN
-    -- idempotency: one caller at a time per order id
-    PERFORM pg_advisory_xact_lock(hashtextextended(p_order_id::text, 7301));
-    SELECT * INTO v_existing FROM vb.orders AS o WHERE o.order_id = p_order_id;
+    -- idempotency: a replay reports the order; no lock on the id (see Locks)
+    RETURN QUERY SELECT * FROM vb.replayed_order(p_order_id, v_digest);
     IF FOUND THEN
-        IF v_existing.request_digest = v_digest THEN
-            RETURN QUERY SELECT * FROM vb.order_state(p_order_id);
-        ELSE
-            RETURN QUERY SELECT p_order_id, 'rejected'::text, 0::bigint, 0::bigint, NULL::bigint,
-                'exists_with_different_fields'::text;
-        END IF;
         RETURN;
     END IF;
     IF p_order_id IS NULL THEN
@@ -138,6 +135,11 @@ BEGIN
         INTO v_maker_fee_bps, v_taker_fee_bps, v_open_accounts
         FROM vb.fee_defaults AS d;
         PERFORM FROM vb.securities AS s WHERE s.symbol = p_symbol FOR UPDATE;
+        -- a caller with the same id that held the book before this one has committed: its order
+        RETURN QUERY SELECT * FROM vb.replayed_order(p_order_id, v_digest);
+        IF FOUND THEN
+            RETURN;
+        END IF;
         IF p_order_type = 'limit' AND v_security.price_band_bps IS NOT NULL THEN
             SELECT r.price INTO v_reference FROM vb.reference_price(p_symbol) AS r;
         END IF;
@@ -200,7 +202,13 @@ BEGIN
         v_settled.reservation_id, CASE WHEN v_settled.reservation_id IS NULL THEN 0 ELSE 1 END,
         CASE WHEN v_settled.reservation_id IS NOT NULL THEN nextval('vb.order_book_seq') END, v_now, v_now
     )
+    ON CONFLICT (order_id) DO NOTHING
     RETURNING * INTO v_order;
+    IF NOT FOUND THEN
+        -- the same id placed on another symbol by a transaction that committed while this one
+        -- settled: what this call did cannot stand
+        RAISE EXCEPTION 'order id % was placed concurrently; retry', p_order_id USING ERRCODE = '40001';
+    END IF;
     IF cardinality(v_plan.makers) > 0 THEN
         v_events := vb.apply_fills(
             p_order_id, p_side, v_owner, v_plan.makers, v_plan.prices, v_plan.quantities, v_settled.trade_ids,

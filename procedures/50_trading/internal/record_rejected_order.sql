@@ -4,7 +4,8 @@
 -- request digest) and its order.rejected event. Values out of their documented range are not
 -- stored as given: a quantity or price outside 1..10^9 is stored null, a symbol beyond 12
 -- characters cut to 12 (it keys the event), so no hostile value breaks the row's checks, the
--- book's generated columns or a Kafka key.
+-- book's generated columns or a Kafka key. The orders' key decides between callers with the same
+-- id: the second waits for the first's transaction and, once it committed, reports its order.
 CREATE OR REPLACE FUNCTION vb.record_rejected_order(
     p_order_id uuid, p_digest uuid, p_account_id uuid, p_owner_id uuid, p_symbol text, p_side text,
     p_order_type text, p_time_in_force text, p_quantity bigint, p_limit_price bigint, p_reason text,
@@ -29,7 +30,13 @@ BEGIN
         CASE WHEN p_limit_price BETWEEN 1 AND vb.max_price_minor() THEN p_limit_price END,
         'rejected', p_reason, p_now, p_now
     )
+    ON CONFLICT (order_id) DO NOTHING
     RETURNING * INTO v_order;
+    IF NOT FOUND THEN
+        -- a caller with the same id committed while this one waited on the key: its order
+        RETURN QUERY SELECT * FROM vb.replayed_order(p_order_id, p_digest);
+        RETURN;
+    END IF;
     PERFORM vb.write_events(json_build_array(vb.order_event(v_order, 'order.rejected')));
     RETURN QUERY SELECT * FROM vb.order_state(p_order_id);
 END

@@ -122,6 +122,10 @@ BEGIN
         IF v_failed_status = 'insufficient_funds' AND v_debits[v_failed_idx] IN ('cash', 'shares') THEN
             reject_reason := CASE v_debits[v_failed_idx] WHEN 'cash' THEN 'insufficient_funds'
                 ELSE 'insufficient_position' END;
+        ELSIF v_failed_status IN ('exists', 'exists_with_different_fields', 'id_already_failed') THEN
+            -- the order's reservation id (derived from the order id) was registered by a caller
+            -- that placed the same order id on another symbol and committed meanwhile
+            RAISE EXCEPTION 'order id % was placed concurrently; retry', p_order_id USING ERRCODE = '40001';
         ELSE
             RAISE EXCEPTION 'invariant: settlement transfer % of order % failed with %', v_failed_idx, p_order_id,
                 v_failed_status USING ERRCODE = 'VB999';
