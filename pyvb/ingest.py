@@ -4,14 +4,19 @@ A batch of messages is applied in one database transaction (with its dead letter
 after that commit are the Kafka offsets committed: a crash re-reads the batch, which is
 harmless because ingest_quotes ignores quotes that are not newer and dead letters are keyed
 by topic/partition/offset. Malformed input never stops the stream: a message that is not
-JSON, or a quote that ingest_quotes rejects (VB001 names the element), is set aside in
-``vb.ingest_dead_letters`` with the reason and the rest of the batch is applied.
+JSON, a quote PostgreSQL could not even receive as JSON (a NUL character, a lone surrogate,
+NaN or a number beyond a double), or a quote that ingest_quotes rejects (VB001 names the
+element; any other data error is taken as the element's too) is set aside in
+``vb.ingest_dead_letters`` with the reason, and the rest of the batch is applied. The database
+stays the authority on what a valid quote is: Python only refuses what could not reach it. In
+linear time: after the first rejection of a batch, its quotes are applied one by one.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import math
 import re
 import threading
 import time
@@ -64,29 +69,103 @@ def parse_messages(messages) -> tuple[list[Quote], list[tuple[str, str | None, s
     return quotes, rejected
 
 
-def apply_batch(conn: psycopg.Connection, messages) -> tuple[int, int]:
-    """Apply one batch in the connection's open transaction. Returns (applied, dead letters)."""
-    quotes, rejected = parse_messages(messages)
-    applied = 0
-    while quotes:
+class TryOnly(Exception):
+    """Rolls back the savepoint of a quote tried on its own."""
+
+
+def unsendable(value: object) -> str | None:
+    """Why a decoded JSON value could not be sent to PostgreSQL as jsonb, or None: a NUL character
+    or a lone surrogate in a string (jsonb refuses both), a float that is NaN or infinite (JSON
+    has no such number: Python's decoder accepts NaN and turns 1e400 into inf)."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            return "a string holds a NUL character"
         try:
-            with conn.transaction():  # a savepoint: a rejected call leaves the batch usable
-                applied += conn.execute(
-                    "SELECT vb_api.ingest_quotes(%s)", (Jsonb([quote.value for quote in quotes]),)
-                ).fetchone()[0]
-            break
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return "a string holds a lone surrogate"
+        return None
+    if isinstance(value, float) and not math.isfinite(value):
+        return "a number is NaN or beyond a double"
+    if isinstance(value, dict):
+        return next(filter(None, map(unsendable, [*value.keys(), *value.values()])), None)
+    if isinstance(value, list):
+        return next(filter(None, map(unsendable, value)), None)
+    return None
+
+
+def printable(text: str) -> str:
+    """Text a dead letter can store: NUL characters (which a text column refuses) escaped."""
+    return text.replace("\x00", "\\u0000")
+
+
+def apply_batch(conn: psycopg.Connection, messages) -> tuple[int, int]:
+    """Apply one batch in the connection's open transaction. Returns (applied, dead letters).
+
+    The whole batch in one call first. If ingest_quotes rejects it, each quote is tried on its
+    own in a savepoint that is always rolled back (to find the bad ones), then the good ones go in
+    one call, as the whole batch would have: n bad quotes cost 2n + 1 calls, never n²."""
+    parsed, rejected = parse_messages(messages)
+    quotes = []
+    for quote in parsed:
+        reason = unsendable(quote.value)
+        if reason is None:
+            quotes.append(quote)
+        else:
+            rejected.append((quote.source, quote.key, json.dumps(quote.value)[:10_000], reason))
+    applied = 0
+    try:
+        with conn.transaction():  # a savepoint: a rejected call leaves the batch usable
+            applied = ingest(conn, quotes)
+        quotes = []
+    except psycopg.Error as error:
+        if not refuses_data(error):
+            raise
+        # some quote is bad: one by one below
+    good = []
+    for quote in quotes:
+        try:
+            with conn.transaction():
+                ingest(conn, [quote])
+                raise TryOnly
+        except TryOnly:
+            good.append(quote)
         except psycopg.Error as error:
-            found = MALFORMED_ELEMENT.search(str(error))
-            if error.sqlstate != "VB001" or not found:
+            if not refuses_data(error):
                 raise
-            bad = quotes.pop(int(found.group(1)) - 1)
-            detail = str(error).strip().splitlines()[0][found.end() :].lstrip(": ")
-            reason = f"rejected by vb_api.ingest_quotes: {detail}"
-            rejected.append((bad.source, bad.key, json.dumps(bad.value)[:10_000], reason))
+            rejected.append((quote.source, quote.key, json.dumps(quote.value)[:10_000], rejection(error)))
+    if quotes:
+        applied = ingest(conn, good)
     for source, key, text, reason in rejected:
-        conn.execute("SELECT vb_ops.ingest_dead_letter(%s, %s, %s, %s)", (source, key, text, reason))
+        conn.execute(
+            "SELECT vb_ops.ingest_dead_letter(%s, %s, %s, %s)",
+            (source, printable(key) if key is not None else None, printable(text), printable(reason)),
+        )
         log.warning("set aside %s: %s", source, reason)
     return applied, len(rejected)
+
+
+def ingest(conn: psycopg.Connection, quotes: list[Quote]) -> int:
+    if not quotes:
+        return 0
+    return conn.execute(
+        "SELECT vb_api.ingest_quotes(%s)", (Jsonb([quote.value for quote in quotes]),)
+    ).fetchone()[0]
+
+
+def refuses_data(error: psycopg.Error) -> bool:
+    """ingest_quotes' VB001, or any data exception (SQLSTATE class 22) the server raised."""
+    return error.sqlstate is not None and (error.sqlstate == "VB001" or error.sqlstate.startswith("22"))
+
+
+def rejection(error: psycopg.Error) -> str:
+    """The reason a lone quote was refused: ingest_quotes' own (VB001, "quote 1 is malformed: …"),
+    or any other data error PostgreSQL raised on it."""
+    text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    found = MALFORMED_ELEMENT.search(text)
+    if error.sqlstate == "VB001" and found:
+        return f"rejected by vb_api.ingest_quotes: {text[found.end() :].lstrip(': ')}"
+    return f"refused by PostgreSQL ({error.sqlstate}): {text[:200]}"
 
 
 class QuoteIngester:

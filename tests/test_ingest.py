@@ -109,6 +109,43 @@ def test_ingest_applies_good_quotes_sets_aside_bad_ones_and_commits_offsets(test
     assert committed_offset(kafka_bootstrap, topic, group) == len(messages) + 1
 
 
+def test_hostile_quotes_are_set_aside_one_by_one_and_never_stop_the_ingester(test_db_url, kafka_bootstrap):
+    """What used to crash ingest on every restart (a DataError before any commit): NUL characters,
+    a lone surrogate, NaN, 1e400, a NUL byte in the raw message; and n good then n bad quotes in
+    one message, which used to cost n calls of shrinking arrays (quadratic). Each bad element is
+    a dead letter of its own, every good one is applied, the offsets are committed."""
+    topic, group = new_topic(kafka_bootstrap), f"ingest-{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(test_db_url, autocommit=True) as conn:
+        conn.execute("SELECT vb_api.create_asset('VBD', 2::smallint)")
+        conn.execute("SELECT vb_api.create_security('HOST', 'Host', 'VBD', 1, 1, NULL)")
+    good = [quote("HOST", f"2026-11-26T10:{m:02d}:{s:02d}Z", 100 + s) for m in range(2) for s in range(60)]
+    bad = [quote("HOST", "2026-11-26T11:00:00Z", 100, bid=200, ask=100) for _ in range(120)]
+    messages = [
+        b'{"symbol": "HO\\u0000ST", "bid": 1, "ask": 2, "ts": "2026-11-26T10:00:00Z"}',  # 0: NUL in a string
+        b'{"symbol": "HOST", "bid": 1, "ask": 2, "ts": "2026-11-26T10:00:00\\ud800Z"}',  # 1: lone surrogate
+        b'{"symbol": "HOST", "bid": NaN, "ask": 2, "ts": "2026-11-26T10:00:00Z"}',  # 2: NaN
+        b'{"symbol": "HOST", "bid": 1e400, "ask": 2, "ts": "2026-11-26T10:00:00Z"}',  # 3: infinite
+        b"\x00{not json",  # 4: a NUL byte, not JSON
+        json.dumps(good + bad).encode(),  # 5: 120 good, then 120 bad
+    ]
+    produce(kafka_bootstrap, topic, messages)
+    result = ingest(test_db_url, kafka_bootstrap, topic, group)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    with psycopg.connect(test_db_url) as conn:
+        letters = dict(conn.execute("SELECT source, reason FROM vb.ingest_dead_letters").fetchall())
+        applied = conn.execute("SELECT count(*) FROM vb.quote_history").fetchone()[0]
+    assert applied == len(good)
+    assert letters[f"{topic}/0/0"] == "a string holds a NUL character"
+    assert letters[f"{topic}/0/1"] == "a string holds a lone surrogate"
+    assert letters[f"{topic}/0/2"] == letters[f"{topic}/0/3"] == "a number is NaN or beyond a double"
+    assert letters[f"{topic}/0/4"].startswith("not UTF-8 JSON")
+    assert {source for source in letters if source.startswith(f"{topic}/0/5#")} == {
+        f"{topic}/0/5#{index}" for index in range(len(good), len(good) + len(bad))
+    }
+    assert committed_offset(kafka_bootstrap, topic, group) == len(messages)
+
+
 def test_ingest_with_an_unreachable_database_keeps_the_offsets(kafka_bootstrap):
     topic, group = new_topic(kafka_bootstrap), f"ingest-{uuid.uuid4().hex[:8]}"
     produce(kafka_bootstrap, topic, [json.dumps(quote("ACME", "2026-11-26T10:00:00Z", 100)).encode()])

@@ -1,6 +1,6 @@
 -- Two-phase transfers (reserve, partial post, post all, void, expiry) and overdraft edges.
 BEGIN;
-SELECT plan(25);
+SELECT plan(26);
 
 SELECT vb_test.ledger_accounts(1000);
 SELECT vb_api.open_account('c0000000-0000-0000-0000-000000000001', 'VBD', NULL, 'customer', 500);
@@ -53,10 +53,12 @@ SELECT is((SELECT count(*)::integer FROM vb.outbox_events WHERE event_type = 'tr
 -- overdraft edges
 SELECT is(vb_api.create_transfer('88000000-0000-0000-0000-000000000001', 'c0000000-0000-0000-0000-000000000001', 'b0000000-0000-0000-0000-000000000001', 500, 'p2p'), 'created', 'exactly down to -overdraft_limit is allowed');
 SELECT is(vb_api.create_transfer('88000000-0000-0000-0000-000000000002', 'c0000000-0000-0000-0000-000000000001', 'b0000000-0000-0000-0000-000000000001', 1, 'p2p'), 'insufficient_funds', 'one more is not');
--- an overdraft limit at the top of the bigint range: the funds check cannot overflow
-SELECT vb_api.open_account('d0000000-0000-0000-0000-0000000000f1', 'VBD', NULL, 'customer', 9223372036854775807);
+-- the largest overdraft limit the asset's credit capacity leaves (2^63 - 1 exceeds it): the
+-- funds check cannot overflow
+SELECT is(vb_api.open_account('d0000000-0000-0000-0000-0000000000f0', 'VBD', NULL, 'customer', 9223372036854775807), 'invalid_overdraft_limit', 'a limit of 2^63 - 1 exceeds the asset''s credit capacity');
+SELECT vb_api.open_account('d0000000-0000-0000-0000-0000000000f1', 'VBD', NULL, 'customer', (SELECT (vb.max_credit_capacity() - credit_committed)::bigint FROM vb.assets WHERE asset_code = 'VBD'));
 SELECT vb_api.open_account('d0000000-0000-0000-0000-0000000000f2', 'VBD');
-SELECT is(vb_api.create_transfer('88000000-0000-0000-0000-000000000003', 'd0000000-0000-0000-0000-0000000000f1', 'd0000000-0000-0000-0000-0000000000f2', 9223372036854775807, 'p2p'), 'created', 'down to -(2^63 - 1) with the largest limit');
+SELECT is(vb_api.create_transfer('88000000-0000-0000-0000-000000000003', 'd0000000-0000-0000-0000-0000000000f1', 'd0000000-0000-0000-0000-0000000000f2', (SELECT overdraft_limit FROM vb.accounts WHERE account_id = 'd0000000-0000-0000-0000-0000000000f1'), 'p2p'), 'created', 'down to the largest limit');
 SELECT is(vb_api.create_transfer('88000000-0000-0000-0000-000000000004', 'd0000000-0000-0000-0000-0000000000f1', 'b0000000-0000-0000-0000-000000000001', 5, 'hold', '{pending}'), 'insufficient_funds', 'then a reservation is insufficient_funds, not 22003');
 SELECT is(vb_api.create_transfer('88000000-0000-0000-0000-000000000005', 'd0000000-0000-0000-0000-0000000000f1', 'b0000000-0000-0000-0000-000000000001', 9223372036854775807, 'p2p'), 'insufficient_funds', 'and so is the largest transfer');
 

@@ -16,7 +16,10 @@
 -- the registry's unique key decides. The second caller's insert of the id waits for the first's
 -- transaction; if it commits, the second reports the recorded outcome (exists,
 -- exists_with_different_fields or id_already_failed) and writes nothing; if it rolls back, the
--- second goes on. Raises nothing for this.
+-- second goes on. Raises: 40001 only when the caller's transaction is REPEATABLE READ or
+-- SERIALIZABLE and the winner committed after its snapshot (the winner cannot be read then);
+-- retrying reports its outcome. 40P01 is possible if two transactions use the same id with
+-- different accounts and each goes on to touch the other's accounts (README, SQLSTATEs).
 CREATE OR REPLACE FUNCTION vb_api.create_transfer(
     p_transfer_id uuid,
     p_from_account_id uuid,
@@ -82,9 +85,10 @@ BEGIN
 
     -- Lock and read in one statement, in the ledger's global order (customer accounts by id, then
     -- deferred ones by id): customer accounts always; a deferred account only when it must be read
-    -- or changed (debited with a limit, or in a two-phase transfer, which moves its pending
-    -- amounts). A locked deferred account's balance includes its unfolded movements (funds, and
-    -- overflow, are checked as for the batch path); an unlocked one's is left unread.
+    -- or changed (debited — every account has a limit, an issuer's "unlimited" one being
+    -- vb.max_issuer_supply() — or in a two-phase transfer, which moves its pending amounts). A
+    -- locked deferred account's balance includes its unfolded movements (funds, and overflow, are
+    -- checked as for the batch path); an unlocked one is only credited and its balance left unread.
     SELECT array_agg(a.account), array_agg(a.unfolded) INTO v_accounts, v_unfolded
     FROM (
         SELECT ac AS account,
@@ -93,7 +97,7 @@ BEGIN
             ), 0) END AS unfolded
         FROM vb.accounts AS ac
         WHERE ac.account_id IN (v_from, v_to)
-            AND (NOT ac.is_deferred OR v_kind <> 'single' OR (ac.account_id = v_from AND ac.overdraft_limit IS NOT NULL))
+            AND (NOT ac.is_deferred OR v_kind <> 'single' OR ac.account_id = v_from)
         ORDER BY ac.is_deferred, ac.account_id
         FOR NO KEY UPDATE OF ac
     ) AS a;
@@ -101,6 +105,7 @@ BEGIN
         v_account := v_accounts[i];
         IF v_account.is_deferred THEN
             v_account.balance := v_account.balance + v_unfolded[i];
+            v_account.overdraft_limit := coalesce(v_account.overdraft_limit, vb.max_issuer_supply());
         END IF;
         IF v_account.account_id = v_from THEN
             f := v_account;
@@ -131,8 +136,8 @@ BEGIN
     END IF;
     v_now := clock_timestamp();
 
-    IF f.overdraft_limit IS NOT NULL AND NOT f_locked AND v_kind IN ('single', 'pending') THEN
-        RAISE EXCEPTION 'invariant: debit of unlocked account % with a limit', v_from USING ERRCODE = 'VB999';
+    IF f.account_id IS NOT NULL AND NOT f_locked AND v_kind IN ('single', 'pending') THEN
+        RAISE EXCEPTION 'invariant: debit of unlocked account %', v_from USING ERRCODE = 'VB999';
     END IF;
     v_status := vb.check_transfer(
         p_req, v_kind, v_from, v_to, f.asset_code, f.overdraft_limit, f.balance, f.pending_out, t.asset_code, t.balance,

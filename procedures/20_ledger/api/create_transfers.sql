@@ -46,9 +46,11 @@
 -- row types (each keyed by an array of ids for lookup). A linked chain snapshots the accounts
 -- and pending transfers at its first member and, on failure, restores them and cuts the row
 -- arrays back to their lengths then (no SAVEPOINT per item).
--- Deferred accounts (kinds house, fee, clearing, issuer) are not locked when only credited, or
--- debited with an unlimited overdraft: their movements queue in vb.unfolded_entries, so a hot
--- house or issuer account does not serialise writers.
+-- Deferred accounts (kinds house, fee, clearing, issuer) are not locked when only credited: their
+-- movements queue in vb.unfolded_entries, so a hot house or fee account does not serialise
+-- writers. A debited one is locked and read (an issuer's "unlimited" overdraft is
+-- vb.max_issuer_supply()); the asset's credit capacity (vb.max_credit_capacity()) guarantees an
+-- unread credit can never overflow the account once folded.
 -- Events (one vb.outbox row for the call): transfer.created | transfer.pending | transfer.posted |
 -- transfer.voided per applied request, in order; then balance.changed once per customer account
 -- changed by the call.
@@ -195,9 +197,8 @@ BEGIN
     INTO a_id, a_account
     FROM locked AS l;
 
-    -- 5. Deferred accounts: lock (sorted) and read those the batch debits with a finite
-    --    overdraft limit or that take part in a two-phase transfer; the rest are only
-    --    credited (or debited without limit) and stay unlocked and unread.
+    -- 5. Deferred accounts: lock (sorted) and read those the batch debits or that take part in a
+    --    two-phase transfer; the rest are only credited and stay unlocked and unread.
     --    Skipped when every named account was a customer account already locked.
     IF v_has_resolutions OR cardinality(a_id) < v_named_accounts THEN
         WITH wanted AS (
@@ -210,7 +211,7 @@ BEGIN
             SELECT ac.account_id, ac.asset_code, ac.overdraft_limit,
                 bool_or(
                     w.is_resolve OR w.flags && ARRAY['pending', 'post_pending', 'void_pending']
-                    OR (w.is_debit AND ac.overdraft_limit IS NOT NULL)
+                    OR w.is_debit
                 ) AS must_lock
             FROM vb.accounts AS ac
             JOIN wanted AS w ON w.account_id = ac.account_id
@@ -227,7 +228,8 @@ BEGIN
         )
         SELECT a_id || coalesce(array_agg(d.account_id ORDER BY d.account_id), '{}'),
             a_account || coalesce(array_agg(row(
-                d.account_id, d.asset_code, d.overdraft_limit, l.balance, l.pending_out, l.pending_in, NULL,
+                d.account_id, d.asset_code, coalesce(d.overdraft_limit, vb.max_issuer_supply()), l.balance,
+                l.pending_out, l.pending_in, NULL,
                 true, d.must_lock, false, l.row_id
             )::vb.batch_account ORDER BY d.account_id), '{}')
         INTO a_id, a_account
@@ -289,8 +291,8 @@ BEGIN
             t := array_position(a_id, v_to);
             v_debit := a_account[f];
             v_credit := a_account[t];
-            IF v_debit.overdraft_limit IS NOT NULL AND NOT v_debit.is_locked AND v_kind IN ('single', 'pending') THEN
-                RAISE EXCEPTION 'invariant: debit of unlocked account % with a limit', v_from
+            IF v_debit.account_id IS NOT NULL AND NOT v_debit.is_locked AND v_kind IN ('single', 'pending') THEN
+                RAISE EXCEPTION 'invariant: debit of unlocked account %', v_from
                     USING ERRCODE = 'VB999';
             END IF;
             v_status := vb.check_transfer(
@@ -412,6 +414,7 @@ BEGIN
         SELECT u.transfer_id, u.digest, u.status, v_now
         FROM unnest(r_id, r_digest, r_status, r_record) AS u (transfer_id, digest, status, recorded)
         WHERE u.recorded
+        ORDER BY u.transfer_id  -- one order for every batch: two batches waiting on each other's ids cannot deadlock
         ON CONFLICT (transfer_id) DO NOTHING
         RETURNING 1
     ), applied AS (

@@ -7,12 +7,18 @@
 --   p_asset           asset code
 --   p_owner_id        a user, or null for system accounts
 --   p_kind            'customer' (default) | 'house' | 'fee' | 'clearing' | 'issuer'
---   p_overdraft_limit the balance may fall to -p_overdraft_limit; default 0; null = unlimited,
+--   p_overdraft_limit the balance may fall to -p_overdraft_limit; default 0; null = "unlimited",
 --                     allowed only for kind 'issuer' (money enters the system only from issuers,
---                     so the balances of an asset always sum to zero)
+--                     so the balances of an asset always sum to zero), which means up to
+--                     vb.max_issuer_supply() = 10^18 outstanding
+-- The limits granted to an asset's accounts together (an unlimited issuer counting 10^18) stay
+-- within vb.max_credit_capacity() = 4·10^18, tracked in vb.assets.credit_committed under the
+-- asset's row lock (taken only when a limit is granted): so no balance or pending total of the
+-- asset can leave bigint, and a deferred account cannot overflow when folded.
 --   p_metadata        jsonb, default '{}'
 -- Returns: 'created' | 'exists' | 'exists_with_different_fields' | 'asset_not_found' |
---   'owner_not_found' | 'invalid_overdraft_limit' (negative, or unlimited on a non-issuer).
+--   'owner_not_found' | 'invalid_overdraft_limit' (negative, unlimited on a non-issuer, or beyond
+--   what is left of the asset's credit capacity).
 -- Raises: VB001 when p_account_id or p_asset is null or p_kind is not a known kind.
 -- Events: account.opened.
 -- Kinds other than 'customer' are deferred ("hot") accounts: their movements are folded into
@@ -32,6 +38,7 @@ AS $$
 DECLARE
     v_existing vb.accounts;
     v_metadata jsonb := coalesce(p_metadata, '{}');
+    v_charge bigint := coalesce(p_overdraft_limit, vb.max_issuer_supply());  -- credit granted
 BEGIN
     IF p_account_id IS NULL OR p_asset IS NULL THEN
         RAISE EXCEPTION 'account id and asset are required' USING ERRCODE = 'VB001';
@@ -59,11 +66,20 @@ BEGIN
     IF p_overdraft_limit < 0 OR (p_overdraft_limit IS NULL AND p_kind <> 'issuer') THEN
         RETURN 'invalid_overdraft_limit';
     END IF;
+    IF v_charge > 0 THEN
+        UPDATE vb.assets AS s SET credit_committed = s.credit_committed + v_charge
+        WHERE s.asset_code = p_asset AND s.credit_committed + v_charge <= vb.max_credit_capacity();
+        IF NOT FOUND THEN
+            RETURN 'invalid_overdraft_limit';
+        END IF;
+    END IF;
     INSERT INTO vb.accounts (account_id, asset_code, owner_id, account_kind, overdraft_limit, metadata)
     VALUES (p_account_id, p_asset, p_owner_id, p_kind, p_overdraft_limit, v_metadata)
     ON CONFLICT (account_id) DO NOTHING;
     IF NOT FOUND THEN
-        -- opened concurrently: report against what the winner recorded
+        -- opened concurrently: give the credit back and report against what the winner recorded
+        UPDATE vb.assets AS s SET credit_committed = s.credit_committed - v_charge
+        WHERE s.asset_code = p_asset AND v_charge > 0;
         RETURN vb_api.open_account(p_account_id, p_asset, p_owner_id, p_kind, p_overdraft_limit, v_metadata);
     END IF;
     PERFORM vb.write_events(json_build_array(

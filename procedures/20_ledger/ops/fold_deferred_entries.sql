@@ -3,7 +3,10 @@
 -- Folds queued movements of deferred accounts (kinds house, fee, clearing, issuer) into
 -- versioned entries; run by `pyvb maintain` (and cheaply callable at any time). Accounts are
 -- taken in id order and skipped while another transaction holds them, so a fold never waits
--- on the write path. Returns how many movements were folded.
+-- on the write path. Returns how many movements were folded. Each account folds on its own: one
+-- whose balance would leave bigint (impossible within the assets' credit capacity, see
+-- vb.max_credit_capacity(); possible in data from before it) is skipped with a WARNING naming it
+-- and left unfolded, so it cannot stop the others (vb_ops.verify_ledger reports it).
 -- Why: deferring these accounts lets every transfer credit one house account without all
 -- writers queueing on its row lock; readers stay exact (see vb_api.get_balances).
 -- Raises: VB001 when p_max_accounts is null or < 1.
@@ -23,7 +26,11 @@ BEGIN
     FOR v_account_id IN
         SELECT DISTINCT u.account_id FROM vb.unfolded_entries AS u ORDER BY 1 LIMIT p_max_accounts
     LOOP
-        v_folded := v_folded + vb.fold_account(v_account_id, false);
+        BEGIN
+            v_folded := v_folded + vb.fold_account(v_account_id, false);
+        EXCEPTION WHEN numeric_value_out_of_range THEN
+            RAISE WARNING 'deferred account % not folded: its balance would leave bigint', v_account_id;
+        END;
     END LOOP;
     RETURN v_folded;
 END

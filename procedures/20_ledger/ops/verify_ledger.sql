@@ -9,7 +9,12 @@
 --                                entries (folded or unfolded) that sum to zero and whose
 --                                magnitudes equal the transfer amount
 --   pending_totals_match         pending_out / pending_in = the open pending transfers' totals
---   no_balance_below_limit       no effective balance below -overdraft_limit (unlimited excepted)
+--   no_balance_below_limit       no effective balance below -overdraft_limit (an issuer's
+--                                unlimited one: vb.max_issuer_supply())
+--   balances_in_range            every balance with its unfolded movements fits in bigint (one
+--                                that does not could be neither folded nor read)
+--   credit_within_capacity       per asset, the limits granted (vb.assets.credit_committed) equal
+--                                its accounts' limits and stay within vb.max_credit_capacity()
 -- Archived history (pyvb maintain): balances, versions and entry chains start from each account's
 -- latest closing balance (vb.closing_balances); transfers before the archived boundary are not
 -- checked (their entries left with them).
@@ -149,10 +154,44 @@ BEGIN
         LEFT JOIN (
             SELECT ue.account_id, sum(ue.amount) AS unfolded FROM vb.unfolded_entries AS ue GROUP BY 1
         ) AS u ON u.account_id = a.account_id
-        WHERE a.overdraft_limit IS NOT NULL AND a.balance + coalesce(u.unfolded, 0) < -a.overdraft_limit
+        WHERE a.balance + coalesce(u.unfolded, 0) < -coalesce(a.overdraft_limit, vb.max_issuer_supply())
         LIMIT 10
     ) AS s;
     RETURN QUERY SELECT 'no_balance_below_limit', v_bad IS NULL,
         coalesce(v_bad, 'no balance below its overdraft limit');
+
+    SELECT string_agg(pg_catalog.format('%s: %s (pending out %s, in %s)', s.account_id, s.effective, s.pending_out,
+            s.pending_in), '; ')
+    INTO v_bad
+    FROM (
+        SELECT a.account_id, a.balance + coalesce(u.unfolded, 0) AS effective, a.pending_out, a.pending_in
+        FROM vb.accounts AS a
+        LEFT JOIN (
+            SELECT ue.account_id, sum(ue.amount) AS unfolded FROM vb.unfolded_entries AS ue GROUP BY 1
+        ) AS u ON u.account_id = a.account_id
+        WHERE a.balance + coalesce(u.unfolded, 0) NOT BETWEEN -9223372036854775808 AND 9223372036854775807
+        LIMIT 10
+    ) AS s;
+    RETURN QUERY SELECT 'balances_in_range', v_bad IS NULL,
+        coalesce(v_bad, 'every balance and its unfolded movements fit in bigint');
+
+    SELECT string_agg(pg_catalog.format('%s: committed %s, limits %s', s.asset_code, s.credit_committed, s.limits),
+            '; ')
+    INTO v_bad
+    FROM (
+        SELECT ast.asset_code, ast.credit_committed,
+            coalesce(sum(coalesce(a.overdraft_limit, vb.max_issuer_supply())) FILTER (WHERE a.account_id IS NOT NULL),
+                0) AS limits
+        FROM vb.assets AS ast
+        LEFT JOIN vb.accounts AS a ON a.asset_code = ast.asset_code
+        GROUP BY ast.asset_code, ast.credit_committed
+        HAVING ast.credit_committed <> coalesce(
+            sum(coalesce(a.overdraft_limit, vb.max_issuer_supply())) FILTER (WHERE a.account_id IS NOT NULL), 0
+        )
+            OR ast.credit_committed > vb.max_credit_capacity()
+        LIMIT 10
+    ) AS s;
+    RETURN QUERY SELECT 'credit_within_capacity', v_bad IS NULL,
+        coalesce(v_bad, 'every asset''s granted limits within its credit capacity');
 END
 $$;

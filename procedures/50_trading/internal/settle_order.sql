@@ -122,9 +122,11 @@ BEGIN
         IF v_failed_status = 'insufficient_funds' AND v_debits[v_failed_idx] IN ('cash', 'shares') THEN
             reject_reason := CASE v_debits[v_failed_idx] WHEN 'cash' THEN 'insufficient_funds'
                 ELSE 'insufficient_position' END;
-        ELSIF v_failed_status IN ('exists', 'exists_with_different_fields', 'id_already_failed') THEN
+        ELSIF v_failed_status IN ('exists', 'exists_with_different_fields', 'id_already_failed')
+            AND EXISTS (SELECT FROM vb.orders AS o WHERE o.order_id = p_order_id) THEN
             -- the order's reservation id (derived from the order id) was registered by a caller
-            -- that placed the same order id on another symbol and committed meanwhile
+            -- that placed the same order id on another symbol and committed meanwhile (any other
+            -- taken id is not retryable: VB999 below)
             RAISE EXCEPTION 'order id % was placed concurrently; retry', p_order_id USING ERRCODE = '40001';
         ELSE
             RAISE EXCEPTION 'invariant: settlement transfer % of order % failed with %', v_failed_idx, p_order_id,

@@ -1,0 +1,1 @@
+ALTER TABLE vb.assets DROP COLUMN credit_committed;
