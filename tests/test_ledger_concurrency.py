@@ -163,6 +163,36 @@ def test_same_id_between_unlocked_accounts_applies_once(ledger):
     assert verify(ledger) == []
 
 
+def test_reads_of_a_hot_account_never_write_nor_wait(ledger):
+    """account_entries and balance_at on a deferred account: in a READ ONLY transaction (a report,
+    a standby) they used to fail with 25006 (they folded first), and behind a writer holding the
+    account they waited. Now the movements not yet folded follow the folded entries with a null
+    version, and balance_at adds them."""
+    with psycopg.connect(ledger, autocommit=True) as conn:
+        for amount in (3, 4):
+            conn.execute(
+                "SELECT vb_api.create_transfer(%s, %s, %s, %s, 'fee')",
+                (uuid.uuid4(), ACCOUNTS[7], HOUSE, amount),
+            )
+        balance = conn.execute("SELECT balance FROM vb_api.get_balances(%s)", ([HOUSE],)).fetchone()[0]
+    with psycopg.connect(ledger) as reader:
+        reader.read_only = True
+        rows = reader.execute(
+            "SELECT version, amount, balance_after FROM vb_api.account_entries(%s, 0, 1000)", (HOUSE,)
+        ).fetchall()
+        assert rows[-1][2] == balance, "the last row's running balance is the balance"
+        assert [r[1] for r in rows[-2:]] == [3, 4] and rows[-1][0] is None, "unfolded, without a version"
+        at = reader.execute("SELECT vb_api.balance_at(%s, clock_timestamp())", (HOUSE,)).fetchone()[0]
+        assert at == balance
+    with psycopg.connect(ledger) as writer, psycopg.connect(ledger) as reader:
+        writer.execute("SELECT 1 FROM vb.accounts WHERE account_id = %s FOR UPDATE", (HOUSE,))
+        reader.execute("SET statement_timeout = '5s'")
+        rows = reader.execute("SELECT version FROM vb_api.account_entries(%s, 0, 1000)", (HOUSE,)).fetchall()
+        assert rows[-1][0] is None, "a held hot account is read without folding, not waited for"
+        writer.rollback()
+    assert verify(ledger) == []
+
+
 def test_same_id_in_two_batches_applies_once(ledger):
     """Batches take no per-id lock: the loser waits on the registry key, then fails with 40001
     and nothing of its batch stands; retrying reports the id as 'exists'."""

@@ -327,6 +327,34 @@ def test_a_bad_event_is_dead_lettered_and_the_stream_goes_on(test_db_url, broker
     assert good.count("transfer.created") == 2
 
 
+def test_an_operation_redis_refuses_is_dead_lettered_not_retried_for_ever(
+    test_db_url, broker, redis_client, redis_url
+):
+    """A balance key that holds a list (WRONGTYPE for the cache script) used to make the Redis
+    sink retry the same batch for ever: now that event's operation is a dead letter of the redis
+    sink, every other event is delivered, and Kafka is untouched."""
+    write_transfers(test_db_url, 3)
+    with psycopg.connect(test_db_url) as conn:
+        account = conn.execute(
+            "SELECT aggregate_id FROM vb.outbox_events"
+            " WHERE event_type = 'balance.changed' ORDER BY 1 LIMIT 1"
+        ).fetchone()[0]
+    redis_client.delete(f"vb:balance:{account}")
+    redis_client.rpush(f"vb:balance:{account}", "not a hash")
+    try:
+        with RelayThread(test_db_url, broker.bootstrap, redis_url, stop_when_idle=True) as relay:
+            relay.finish(60)
+        total = count_events(test_db_url)
+        assert progress(test_db_url, "redis") == progress(test_db_url, "kafka") == total
+        with psycopg.connect(test_db_url) as conn:
+            letters = conn.execute("SELECT sink, reason FROM vb.relay_dead_letters").fetchall()
+        assert letters and {sink for sink, _ in letters} == {"redis"}
+        assert all("refused by redis" in reason and "WRONGTYPE" in reason for _, reason in letters)
+        assert len(letters) == 3, "the three balance.changed events of that account, nothing else"
+    finally:
+        redis_client.delete(f"vb:balance:{account}")
+
+
 def test_an_idle_relay_wakes_on_notify_long_before_its_fallback_poll(
     test_db_url, broker, redis_client, redis_url
 ):

@@ -1,7 +1,7 @@
 -- Reads (get_balances, account_entries, balance_at) and deferred (hot) accounts: exact before
 -- and after folding.
 BEGIN;
-SELECT plan(22);
+SELECT plan(24);
 
 SELECT vb_test.ledger_accounts(1000);
 SELECT vb_api.open_account('c0000000-0000-0000-0000-000000000001', 'VBD', NULL, 'house', 0);
@@ -61,6 +61,13 @@ SELECT is(
 SELECT is(vb_api.balance_at('a0000000-0000-0000-0000-000000000001', now() - interval '1 day'), NULL, 'null before the account existed');
 SELECT is(vb_api.balance_at('99000000-0000-0000-0000-000000000001', now()), NULL, 'null for an unknown account');
 SELECT throws_ok($$SELECT vb_api.account_entries(NULL)$$, 'VB001', NULL, 'account_entries(null) is VB001');
+
+-- balance_at counts a deferred account's unfolded movements without folding them (it writes
+-- nothing: a read-only transaction or a standby may ask)
+SELECT vb_api.create_transfer(('12100000-0000-0000-0000-' || lpad(i::text, 12, '0'))::uuid, 'a0000000-0000-0000-0000-000000000001', 'c0000000-0000-0000-0000-000000000001', i, 'fee')
+FROM generate_series(1, 3) AS i;
+SELECT is(vb_api.balance_at('c0000000-0000-0000-0000-000000000001', clock_timestamp()), 6::bigint, 'balance_at of a house account adds its unfolded credits');
+SELECT is((SELECT count(*)::integer FROM vb.unfolded_entries WHERE account_id = 'c0000000-0000-0000-0000-000000000001'), 3, 'and leaves them unfolded');
 
 SELECT * FROM finish();
 ROLLBACK;

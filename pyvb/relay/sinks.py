@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 
 import orjson
@@ -169,6 +170,12 @@ class KafkaSink:
         self.producer = None
 
 
+#: error replies that say Redis cannot work now, not that an operation is wrong: wait and retry
+TRANSIENT_REDIS_ERROR = re.compile(
+    r"\b(OOM|BUSY|LOADING|READONLY|MASTERDOWN|TRYAGAIN|MISCONF|NOREPLICAS|CLUSTERDOWN|NOSCRIPT)\b"
+)
+
+
 class RedisSink:
     """Redis: PUBLISH every event on vb:events:{aggregate}; keep the caches honest —
     balances refreshed by version (compare-and-set), positions invalidated by generation,
@@ -177,6 +184,8 @@ class RedisSink:
     name = "redis"
     #: events per script call: bounds how long one call keeps Redis busy (about a millisecond)
     OPERATIONS_PER_CALL = 500
+    #: and bytes per script call (a call's arguments are held in Redis's memory at once)
+    BYTES_PER_CALL = 1 << 20
 
     def __init__(self, url: str, cache_ttl_s: float = 300.0):
         self.url = url
@@ -193,7 +202,7 @@ class RedisSink:
     def deliver(
         self, events: list[Event], dead_letter: Callable[[Event | BadEvent, str], None]
     ) -> dict[str, int]:
-        operations = []
+        operations: list[tuple[Event, tuple]] = []
         delivered: dict[str, int] = {}
         for event in events:
             channel = f"vb:events:{event.aggregate}"
@@ -216,14 +225,48 @@ class RedisSink:
             except (KeyError, TypeError, ValueError) as error:
                 dead_letter(event, f"cache update impossible: {error!r}")
                 operation = (channel, event.envelope, "", "", "", "")
-            operations.append(operation)
+            operations.append((event, operation))
             delivered[channel] = delivered.get(channel, 0) + 1
+        for chunk in self._chunks(operations):
+            try:
+                self._apply(chunk)
+            except redis.ResponseError:
+                # Redis refused an operation (a key of the wrong type, say): retrying the chunk
+                # would fail for ever, so each operation alone; the refused ones are dead letters
+                for event, operation in chunk:
+                    try:
+                        self._apply([(event, operation)])
+                    except redis.ResponseError as error:
+                        dead_letter(event, f"refused by redis: {error}")
+                        delivered[operation[0]] -= 1
+        return {channel: count for channel, count in delivered.items() if count}
+
+    def _chunks(self, operations: list[tuple[Event, tuple]]):
+        """Runs of at most OPERATIONS_PER_CALL operations and BYTES_PER_CALL bytes (one operation
+        larger than that goes alone)."""
+        chunk: list[tuple[Event, tuple]] = []
+        size = 0
+        for item in operations:
+            item_size = sum(len(field) for field in item[1] if isinstance(field, (str, bytes)))
+            if chunk and (len(chunk) == self.OPERATIONS_PER_CALL or size + item_size > self.BYTES_PER_CALL):
+                yield chunk
+                chunk, size = [], 0
+            chunk.append(item)
+            size += item_size
+        if chunk:
+            yield chunk
+
+    def _apply(self, chunk: list[tuple[Event, tuple]]) -> None:
+        """Raises ResponseError when Redis refused an operation for what it is (WRONGTYPE…), and
+        SinkUnavailable when Redis cannot work now (connection, timeout, OOM, BUSY, LOADING…)."""
         try:
-            for start in range(0, len(operations), self.OPERATIONS_PER_CALL):
-                self.scripts.apply(operations[start : start + self.OPERATIONS_PER_CALL], self.cache_ttl_s)
+            self.scripts.apply([operation for _, operation in chunk], self.cache_ttl_s)
+        except redis.ResponseError as error:
+            if TRANSIENT_REDIS_ERROR.search(str(error)):
+                raise SinkUnavailable(f"redis: {error!r}") from error
+            raise
         except redis.RedisError as error:
             raise SinkUnavailable(f"redis: {error!r}") from error
-        return delivered
 
     def close(self) -> None:
         self.client.close()

@@ -5,7 +5,10 @@
 -- An account's history, ascending by version, after p_after_version; p_limit is capped at
 -- 1000 (null or < 1 means the default 100). amount is signed: + in, - out. An account's first
 -- entry has version 1. For deferred accounts (house, fee, clearing, issuer) movements not yet
--- folded are folded first, so the history is exact at the moment of the call. When entries up
+-- folded are folded first, so the history is exact at the moment of the call — unless the
+-- transaction is read-only (a report, a hot standby) or a writer holds the account (a hot
+-- account is never waited for): then the movements not yet folded follow the folded entries with
+-- a null version (they get theirs when folded), balance_after running on. When entries up
 -- to some version are archived (pyvb maintain), they are reported as one row: that version,
 -- code 'archived', transfer_id and amount null, balance_after the closing balance, created_at
 -- the archive boundary; the attached entries follow.
@@ -20,11 +23,17 @@ SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 #variable_conflict use_column
+DECLARE
+    v_limit integer := least(CASE WHEN p_limit IS NULL OR p_limit < 1 THEN 100 ELSE p_limit END,
+        vb.size_limit('rows_per_page'));
+    v_returned integer;
 BEGIN
     IF p_account_id IS NULL THEN
         RAISE EXCEPTION 'p_account_id must not be null' USING ERRCODE = 'VB001';
     END IF;
-    PERFORM vb.fold_account(p_account_id);
+    IF NOT current_setting('transaction_read_only')::boolean THEN
+        PERFORM vb.fold_account(p_account_id, false);
+    END IF;
     RETURN QUERY
     SELECT h.version, h.transfer_id, h.amount, h.balance_after, h.code, h.created_at
     FROM (
@@ -43,6 +52,18 @@ BEGIN
         ORDER BY e.version
     )
     ORDER BY 1
-    LIMIT least(CASE WHEN p_limit IS NULL OR p_limit < 1 THEN 100 ELSE p_limit END, 1000);
+    LIMIT v_limit;
+    GET DIAGNOSTICS v_returned = ROW_COUNT;
+    IF v_returned < v_limit THEN
+        -- movements not folded (read-only, or the account was held): after the folded entries
+        RETURN QUERY
+        SELECT NULL::bigint, u.transfer_id, u.amount,
+            (a.balance + sum(u.amount) OVER (ORDER BY u.unfolded_entry_id))::bigint, u.code, u.created_at
+        FROM vb.unfolded_entries AS u
+        INNER JOIN vb.accounts AS a ON u.account_id = a.account_id
+        WHERE u.account_id = p_account_id
+        ORDER BY u.unfolded_entry_id
+        LIMIT v_limit - v_returned;
+    END IF;
 END
 $$;

@@ -2,7 +2,9 @@
 --
 -- Posted balance of an account as of p_at: the balance_after of its last entry created at or
 -- before p_at, 0 if it had none yet, null if the account did not exist at p_at (or at all).
--- Deferred accounts are folded first, so the answer is exact. Once entries before a boundary
+-- For a deferred account the movements not yet folded at or before p_at are added, so the answer
+-- is exact without folding: it writes nothing (a read-only transaction or a hot standby may ask)
+-- and never waits for a writer holding a hot account. Once entries before a boundary
 -- are archived (pyvb maintain), an account without entries between the boundary and p_at
 -- answers from its closing balance at the boundary: exact too.
 -- Raises: VB001 when p_at is null; VB003 when p_at falls before the archived boundary (the
@@ -29,7 +31,6 @@ BEGIN
     IF p_at < v_archived_to THEN
         RAISE EXCEPTION 'entries before % are archived', v_archived_to USING ERRCODE = 'VB003';
     END IF;
-    PERFORM vb.fold_account(p_account_id);
     SELECT e.balance_after INTO v_balance
     FROM vb.entries AS e
     WHERE e.account_id = p_account_id AND e.created_at <= p_at
@@ -42,6 +43,8 @@ BEGIN
         ORDER BY c.boundary DESC
         LIMIT 1;
     END IF;
-    RETURN coalesce(v_balance, 0);
+    RETURN coalesce(v_balance, 0) + coalesce((
+        SELECT sum(u.amount) FROM vb.unfolded_entries AS u WHERE u.account_id = p_account_id AND u.created_at <= p_at
+    ), 0);
 END
 $$;

@@ -28,8 +28,9 @@
 --   vb_ops.expire_pending_transfers() releases it; then pending_transfer_not_pending.
 -- * Overflow of a deferred account credited without being read is caught when it is folded.
 --
--- Raises: VB001 for a null array, one of more than one dimension or not indexed from 1, or a
--- null element (nothing is applied); 40001
+-- Raises: VB001 for a null array, one of more than one dimension or not indexed from 1, one of
+-- more than 8,000 requests (vb.size_limit 'transfers_per_batch'), or a null element (nothing is
+-- applied); 40001
 -- (serialization_failure) when another transaction registered one of the batch's transfer ids
 -- between this call's lookup and its commit (the same id sent twice at once): the whole call is
 -- void, and retrying it reports that id as 'exists'. The registry's unique key decides, so a
@@ -128,6 +129,7 @@ BEGIN
     IF n IS NULL OR n = 0 THEN
         RETURN;
     END IF;
+    PERFORM vb.check_size('p_transfers', n, 'transfers_per_batch');
     FOR i IN 1..n LOOP
         IF p_transfers[i] IS NULL THEN
             RAISE EXCEPTION 'p_transfers[%] is null', i USING ERRCODE = 'VB001';

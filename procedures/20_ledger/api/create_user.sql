@@ -6,7 +6,8 @@
 -- p_display_name optional.
 -- Returns: 'created' | 'exists' (same handle and display name) |
 --   'exists_with_different_fields' | 'handle_taken' (another user has the handle).
--- Raises: VB001 when p_user_id or p_handle is null, or the handle is empty or too long.
+-- Raises: VB001 when p_user_id or p_handle is null, the handle is empty or over 64 characters, or
+-- the display name is over 200 characters (vb.size_limit 'key_chars', 'name_chars').
 CREATE OR REPLACE FUNCTION vb_api.create_user(
     p_user_id uuid, p_handle text, p_display_name text DEFAULT NULL
 ) RETURNS text
@@ -17,9 +18,10 @@ AS $$
 DECLARE
     v_existing vb.users;
 BEGIN
-    IF p_user_id IS NULL OR p_handle IS NULL OR length(p_handle) NOT BETWEEN 1 AND 64 THEN
+    IF p_user_id IS NULL OR p_handle IS NULL OR length(p_handle) NOT BETWEEN 1 AND vb.size_limit('key_chars') THEN
         RAISE EXCEPTION 'user id and a handle of 1-64 characters are required' USING ERRCODE = 'VB001';
     END IF;
+    PERFORM vb.check_size('p_display_name', length(p_display_name), 'name_chars');
     SELECT * INTO v_existing FROM vb.users WHERE user_id = p_user_id;
     IF FOUND THEN
         IF v_existing.handle = p_handle AND v_existing.display_name IS NOT DISTINCT FROM p_display_name THEN

@@ -6,17 +6,20 @@
 -- available = balance - pending_out. Exact at every moment: for deferred accounts (house,
 -- fee, clearing, issuer) the balance adds the movements not yet folded, and version is the
 -- folded version (it advances when vb_ops.fold_deferred_entries folds them).
--- Raises: nothing.
+-- Raises: VB001 when p_account_ids holds more than 10,000 ids (vb.size_limit 'ids_per_call').
 CREATE OR REPLACE FUNCTION vb_api.get_balances(p_account_ids uuid [])
 RETURNS TABLE (
     account_id uuid, asset text, balance bigint, pending_out bigint, pending_in bigint, available bigint,
     overdraft_limit bigint, version bigint, updated_at timestamptz
 )
-LANGUAGE sql
+LANGUAGE plpgsql
 STABLE
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
+BEGIN
+    PERFORM vb.check_size('p_account_ids', cardinality(p_account_ids), 'ids_per_call');
+    RETURN QUERY
     SELECT a.account_id, a.asset_code, a.balance + u.unfolded, a.pending_out, a.pending_in,
         a.balance + u.unfolded - a.pending_out, a.overdraft_limit, a.version, a.updated_at
     FROM vb.accounts AS a
@@ -26,4 +29,5 @@ AS $$
         WHERE a.is_deferred AND ue.account_id = a.account_id
     ) AS u
     WHERE a.account_id = ANY (p_account_ids);
+END
 $$;

@@ -19,7 +19,8 @@
 -- Returns: 'created' | 'exists' | 'exists_with_different_fields' | 'asset_not_found' |
 --   'owner_not_found' | 'invalid_overdraft_limit' (negative, unlimited on a non-issuer, or beyond
 --   what is left of the asset's credit capacity).
--- Raises: VB001 when p_account_id or p_asset is null or p_kind is not a known kind.
+-- Raises: VB001 when p_account_id or p_asset is null, p_kind is not a known kind, or p_metadata
+-- is over 8,192 bytes (vb.size_limit 'json_bytes').
 -- Events: account.opened.
 -- Kinds other than 'customer' are deferred ("hot") accounts: their movements are folded into
 -- versioned entries later (vb_ops.fold_deferred_entries); see the README.
@@ -46,6 +47,7 @@ BEGIN
     IF p_kind IS NULL OR p_kind NOT IN ('customer', 'house', 'fee', 'clearing', 'issuer') THEN
         RAISE EXCEPTION 'unknown account kind %', vb.short_quote(p_kind) USING ERRCODE = 'VB001';
     END IF;
+    PERFORM vb.check_size('p_metadata', pg_column_size(p_metadata), 'json_bytes');
     SELECT * INTO v_existing FROM vb.accounts WHERE account_id = p_account_id;
     IF FOUND THEN
         IF v_existing.asset_code = p_asset

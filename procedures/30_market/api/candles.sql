@@ -18,7 +18,7 @@ BEGIN
     IF p_symbol IS NULL OR p_interval IS NULL OR p_from IS NULL OR p_to IS NULL OR p_to < p_from
         OR NOT isfinite(p_from) OR NOT isfinite(p_to) OR NOT isfinite(p_interval)
         OR extract(MONTH FROM p_interval) <> 0 OR extract(YEAR FROM p_interval) <> 0
-        OR p_interval <= INTERVAL '0' OR extract(EPOCH FROM p_to - p_from) / extract(EPOCH FROM p_interval) > 100000 THEN
+        OR p_interval <= INTERVAL '0' OR extract(EPOCH FROM p_to - p_from) / extract(EPOCH FROM p_interval) > vb.size_limit('candles_per_call') THEN
         RAISE EXCEPTION 'candles need a symbol, a positive fixed interval and a range of at most 100000 buckets'
             USING ERRCODE = 'VB001';
     END IF;

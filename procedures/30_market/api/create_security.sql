@@ -10,7 +10,7 @@
 -- p_lot_size > 0 (quantities are multiples); p_price_band_bps > 0, or null for no band.
 -- Returns: 'created' | 'exists' (same fields) | 'exists_with_different_fields' (including a
 --   symbol already used by another asset) | 'currency_not_found'.
--- Raises: VB001 for a null or malformed symbol or name, a tick or lot size < 1, a band < 1.
+-- Raises: VB001 for a null or malformed symbol, a null, empty or over-200-character name, a tick or lot size < 1, a band < 1.
 CREATE OR REPLACE FUNCTION vb_api.create_security(
     p_symbol text,
     p_name text,
@@ -34,6 +34,7 @@ BEGIN
     IF p_name IS NULL OR p_name = '' THEN
         RAISE EXCEPTION 'a security needs a name' USING ERRCODE = 'VB001';
     END IF;
+    PERFORM vb.check_size('p_name', length(p_name), 'name_chars');
     IF p_tick_size IS NULL OR p_tick_size < 1 OR p_lot_size IS NULL OR p_lot_size < 1 OR p_price_band_bps < 1 THEN
         RAISE EXCEPTION 'tick size and lot size must be >= 1 and a price band >= 1 bps' USING ERRCODE = 'VB001';
     END IF;

@@ -11,7 +11,7 @@
 -- quotes for unknown symbols are ignored.
 -- Returns: how many quotes were applied (appended to the history).
 -- Events: one quote.updated per symbol whose latest quote changed (for the quote cache).
--- Raises: VB001 when p_quotes is not an array, or an element is not an object with a symbol
+-- Raises: VB001 when p_quotes is not an array, holds more than 10,000 elements, or an element is not an object with a symbol
 -- string and a valid ts (as above), has a price or volume that is not an integer ≥ 0, a
 -- price above 10^9 (vb.max_price_minor), or a bid above its ask; the message names the element
 -- (1-based) so an ingester can dead-letter it and retry the rest. Nothing is applied then.
@@ -36,6 +36,7 @@ BEGIN
     IF jsonb_typeof(p_quotes) IS DISTINCT FROM 'array' THEN
         RAISE EXCEPTION 'p_quotes must be a json array' USING ERRCODE = 'VB001';
     END IF;
+    PERFORM vb.check_size('p_quotes', jsonb_array_length(p_quotes), 'quotes_per_call');
     -- one exception block around the whole parse (one subtransaction per call, not per quote);
     -- v_position names the element that failed
     BEGIN

@@ -4,7 +4,8 @@
 -- a breach event and, unless one is already open for that account and kind, an alert of
 -- severity p_detail->>'severity' ('info' | 'warning' | 'critical', default 'warning').
 -- Returns the breach id. Events: breach.recorded, alert.raised.
--- Raises: VB001 when p_source or p_kind is null or empty, or the severity is unknown.
+-- Raises: VB001 when p_source or p_kind is null, empty or over 64 characters, p_detail is over
+-- 8,192 bytes, or the severity is unknown.
 CREATE OR REPLACE FUNCTION vb_api.record_breach_event(p_source text, p_account_id uuid, p_kind text, p_detail jsonb)
 RETURNS bigint
 LANGUAGE plpgsql
@@ -17,6 +18,9 @@ BEGIN
     IF coalesce(p_source, '') = '' OR coalesce(p_kind, '') = '' OR v_severity NOT IN ('info', 'warning', 'critical') THEN
         RAISE EXCEPTION 'a breach needs a source, a kind and a known severity' USING ERRCODE = 'VB001';
     END IF;
+    PERFORM vb.check_size('p_source', length(p_source), 'key_chars');
+    PERFORM vb.check_size('p_kind', length(p_kind), 'key_chars');
+    PERFORM vb.check_size('p_detail', pg_column_size(p_detail), 'json_bytes');
     RETURN vb.raise_breach(p_source, p_account_id, p_kind, p_detail, v_severity);
 END
 $$;

@@ -35,7 +35,7 @@ AS $$
             l.level + 1
         FROM levels AS l
         WHERE l.priority_price IS NOT NULL
-            AND l.level < least(CASE WHEN p_depth IS NULL OR p_depth < 1 THEN 10 ELSE p_depth END, 1000)
+            AND l.level < least(CASE WHEN p_depth IS NULL OR p_depth < 1 THEN 10 ELSE p_depth END, vb.size_limit('rows_per_page'))
     )
     SELECT l.side, abs(l.priority_price), sum(o.quantity - o.filled_quantity)::bigint, count(*)::integer
     FROM levels AS l

@@ -1,0 +1,32 @@
+-- vb.size_limit(p_limit text) → integer
+--
+-- Internal. The documented size limits of the API, in one place (README, "Limits"); null for an
+-- unknown name. Every argument a caller sizes is bounded, so no call can hold locks, memory or a
+-- backend for long because of what it was sent:
+--   transfers_per_batch  requests in one vb_api.create_transfers call              8,000
+--   ids_per_call         account ids / symbols in one read (get_balances, get_quotes) 10,000
+--   quotes_per_call      elements of one vb_api.ingest_quotes call                  10,000
+--   json_bytes           a jsonb argument (metadata, breach detail, index weights)   8,192 bytes
+--   name_chars           a display, security or index name                            200 characters
+--   key_chars            a handle, transfer code, breach source or kind                64 characters
+--   rows_per_page        rows one read returns (account_entries, order_book levels)  1,000
+--   candles_per_call     buckets one vb_api.candles call spans                     100,000
+-- Over a limit: VB001 naming the argument (vb.check_size), or for one transfer of a batch the
+-- status invalid_request; nothing is stored.
+-- IMMUTABLE SQL: a call with a constant name folds into the caller's plan.
+CREATE OR REPLACE FUNCTION vb.size_limit(p_limit text)
+RETURNS integer
+LANGUAGE sql
+IMMUTABLE
+AS $$
+    SELECT CASE p_limit
+        WHEN 'transfers_per_batch' THEN 8000
+        WHEN 'ids_per_call' THEN 10000
+        WHEN 'quotes_per_call' THEN 10000
+        WHEN 'json_bytes' THEN 8192
+        WHEN 'name_chars' THEN 200
+        WHEN 'key_chars' THEN 64
+        WHEN 'rows_per_page' THEN 1000
+        WHEN 'candles_per_call' THEN 100000
+    END;
+$$;
