@@ -5,6 +5,17 @@
 -- an asset over its capacity (credit_within_capacity).
 ALTER TABLE vb.assets ADD COLUMN credit_committed numeric NOT NULL DEFAULT 0;
 
+-- A security's issuer may have at most 9·10^9 shares outstanding (vb.max_shares_outstanding()),
+-- so no holding's value (quantity × a price of at most 10^9) overflows; more were never issued
+-- in practice, and if they were, the limit is what was issued (verify_ledger stays green).
+UPDATE vb.accounts AS a
+SET overdraft_limit = greatest(9000000000, -a.balance - coalesce((
+    SELECT sum(u.amount) FROM vb.unfolded_entries AS u WHERE u.account_id = a.account_id
+), 0))::bigint
+FROM vb.assets AS s
+WHERE a.asset_code = s.asset_code AND s.asset_kind = 'security' AND a.account_kind = 'issuer'
+    AND a.overdraft_limit IS NULL;
+
 UPDATE vb.assets AS s
 SET credit_committed = coalesce((
     SELECT sum(coalesce(a.overdraft_limit, 1000000000000000000))

@@ -1,6 +1,6 @@
 -- Securities, share issuance, fees, the calendar and indices.
 BEGIN;
-SELECT plan(34);
+SELECT plan(37);
 
 SELECT vb_api.create_asset('VBD', 2::smallint);
 SELECT vb_api.create_user('00000000-0000-0000-0000-0000000000c1', 'carol');
@@ -15,8 +15,8 @@ SELECT throws_ok($$SELECT vb_api.create_security('acme', 'x', 'VBD')$$, 'VB001',
 SELECT throws_ok($$SELECT vb_api.create_security('GAMMA', 'x', 'VBD', 0)$$, 'VB001', NULL, 'create_security: tick size 0 is VB001');
 SELECT is((SELECT asset_kind FROM vb.assets WHERE asset_code = 'ACME'), 'security', 'the security is a ledger asset');
 SELECT results_eq(
-    $$SELECT a.account_kind, a.overdraft_limit IS NULL FROM vb_api.get_security('ACME') AS s JOIN vb.accounts AS a ON a.account_id = s.issuer_account_id$$,
-    $$VALUES ('issuer', TRUE)$$, 'with an unlimited issuer account'
+    $$SELECT a.account_kind, a.overdraft_limit FROM vb_api.get_security('ACME') AS s JOIN vb.accounts AS a ON a.account_id = s.issuer_account_id$$,
+    $$VALUES ('issuer', 9000000000::bigint)$$, 'with an issuer account whose limit is the most shares outstanding'
 );
 
 SELECT results_eq(
@@ -47,6 +47,11 @@ SELECT results_eq(
     $$VALUES (1000::bigint, '00000000-0000-0000-0000-0000000000c1'::uuid)$$, 'the owner holds the shares in a share account'
 );
 SELECT ok((SELECT bool_and(ok) FROM vb_ops.verify_ledger()), 'shares obey the ledger: verify passes');
+-- at most 9·10^9 shares outstanding, so a holding's value at the highest price fits in bigint
+SELECT is(vb_api.issue_shares('51000000-0000-0000-0000-000000000005', 'ACME', '00000000-0000-0000-0000-0000000000c1', 8999999000), 'created', 'issue_shares: up to 9·10^9 outstanding');
+SELECT is(vb_api.issue_shares('51000000-0000-0000-0000-000000000006', 'ACME', '00000000-0000-0000-0000-0000000000c1', 1), 'insufficient_funds', 'issue_shares: not one more');
+SELECT vb_api.ingest_quotes('[{"symbol": "ACME", "bid": 999999995, "ask": 1000000000, "ts": "2026-11-26T10:00:00Z"}]');
+SELECT lives_ok($$SELECT * FROM vb_api.get_positions('00000000-0000-0000-0000-0000000000c1')$$, 'get_positions of 9·10^9 shares near 10^9 does not overflow');
 
 -- calendar
 SELECT is(vb.market_is_open(now()), TRUE, 'the market is open while the calendar is not enforced');

@@ -66,9 +66,10 @@ class TradingBench(PgbenchHarness):
             )
             conn.execute(
                 "SELECT count(vb_api.issue_shares(gen_random_uuid(), 'S' || lpad(s::text, 3, '0'),"
-                f" {owner}, 1000000000))"
+                f" {owner}, %s))"
                 " FROM generate_series(1, %s) AS n CROSS JOIN generate_series(1, %s) AS s",
-                (self.traders, self.symbols),
+                # plenty for the runs, within a security's 9·10^9 shares outstanding
+                (min(10_000_000, 9_000_000_000 // self.traders), self.traders, self.symbols),
             )
             # the escrow accounts a trader's resting orders reserve into, opened as place_order
             # opens them on a trader's first resting order: the runs measure a market that has been

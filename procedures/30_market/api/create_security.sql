@@ -2,8 +2,10 @@
 --     p_price_band_bps default 1000) → text
 --
 -- Lists a security: registers its ledger asset (scale 0, kind 'security') and opens its issuer
--- account (kind 'issuer', unlimited: shares enter circulation only from it, so the holdings of a
--- symbol always sum to zero with the issuer's balance). Idempotent by symbol.
+-- account (kind 'issuer': shares enter circulation only from it, so the holdings of a symbol
+-- always sum to zero with the issuer's balance), whose overdraft limit is the most shares that may
+-- be outstanding, vb.max_shares_outstanding() = 9·10^9 (so no holding's value overflows; an
+-- issue beyond it is insufficient_funds). Idempotent by symbol.
 --
 -- Parameters: p_symbol 1–12 characters [A-Z0-9._-]; p_name; p_currency an existing currency
 -- asset (prices are in its minor units); p_tick_size > 0 (prices are multiples);
@@ -51,7 +53,9 @@ BEGIN
     IF vb_api.create_asset(p_symbol, 0::smallint, 'security') <> 'created' THEN
         RETURN 'exists_with_different_fields';  -- the symbol names an asset that is not this security
     END IF;
-    PERFORM vb_api.open_account(v_issuer_id, p_symbol, NULL, 'issuer', NULL, json_build_object('symbol', p_symbol)::jsonb);
+    PERFORM vb_api.open_account(
+        v_issuer_id, p_symbol, NULL, 'issuer', vb.max_shares_outstanding(), json_build_object('symbol', p_symbol)::jsonb
+    );
     INSERT INTO vb.securities (
         symbol, security_name, currency, tick_size, lot_size, price_band_bps, issuer_account_id
     ) VALUES (p_symbol, p_name, p_currency, p_tick_size, p_lot_size, p_price_band_bps, v_issuer_id);
