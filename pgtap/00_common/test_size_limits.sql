@@ -3,7 +3,7 @@
 -- is stored. Before, a 32k-transfer batch held account locks for 8.5 s, get_balances took 1M ids,
 -- and 100 MB of metadata or a megabyte of display name were stored.
 BEGIN;
-SELECT plan(22);
+SELECT plan(25);
 
 SELECT vb_test.ledger_accounts(1000);
 
@@ -64,7 +64,7 @@ SELECT is(
 );
 SELECT throws_ok(
     $$SELECT vb_api.record_breach_event('surveillance', NULL, 'wash', jsonb_build_object('x', repeat('x', 9000)))$$,
-    'VB001', 'p_detail: 9017 is over its limit of 8192 (json_bytes)', 'record_breach_event: a detail over 8,192 bytes'
+    'VB001', 'p_detail: 9009 is over its limit of 8192 (json_bytes)', 'record_breach_event: a detail over 8,192 bytes'
 );
 SELECT throws_ok(
     $$SELECT vb_api.record_breach_event('surveillance', NULL, repeat('k', 65), '{}')$$,
@@ -96,6 +96,21 @@ SELECT is(
     'nothing of a refused call is stored'
 );
 SELECT lives_ok($$SELECT * FROM vb_api.order_book('LONG', 2147483647)$$, 'order_book: any depth is cut to 1,000 levels');
+
+-- jsonb is measured as the JSON text it becomes: a number stored in 8 bytes may print as 128 KiB
+SELECT is(
+    vb_api.create_transfer(gen_random_uuid(), 'a0000000-0000-0000-0000-000000000001',
+        'b0000000-0000-0000-0000-000000000001', 1, 'x', '{}', NULL, NULL,
+        (SELECT jsonb_object_agg('k' || n, '1e131071'::numeric) FROM generate_series(1, 500) AS n)),
+    'invalid_request', 'metadata of huge numbers (8 KB stored, 65 MB as text) is invalid_request'
+);
+SELECT throws_ok(
+    $$SELECT vb_api.set_index('IDX1', 'x', '{"LONG": 1e131071}')$$, 'VB001', NULL,
+    'set_index: a weight above 10^6 (index levels would overflow numeric)'
+);
+SELECT throws_ok(
+    $$SELECT vb_api.set_index('IDX1', 'x', '{"LONG": 1e-16383}')$$, 'VB001', NULL, 'set_index: a weight below 10^-12'
+);
 
 SELECT * FROM finish();
 ROLLBACK;

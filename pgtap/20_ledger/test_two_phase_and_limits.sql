@@ -56,7 +56,7 @@ SELECT is(vb_api.create_transfer('88000000-0000-0000-0000-000000000002', 'c00000
 -- the largest overdraft limit the asset's credit capacity leaves (2^63 - 1 exceeds it): the
 -- funds check cannot overflow
 SELECT is(vb_api.open_account('d0000000-0000-0000-0000-0000000000f0', 'VBD', NULL, 'customer', 9223372036854775807), 'invalid_overdraft_limit', 'a limit of 2^63 - 1 exceeds the asset''s credit capacity');
-SELECT vb_api.open_account('d0000000-0000-0000-0000-0000000000f1', 'VBD', NULL, 'customer', (SELECT (vb.max_credit_capacity() - credit_committed)::bigint FROM vb.assets WHERE asset_code = 'VBD'));
+SELECT vb_api.open_account('d0000000-0000-0000-0000-0000000000f1', 'VBD', NULL, 'customer', (SELECT (vb.max_credit_capacity(asset_kind) - credit_committed)::bigint FROM vb.assets WHERE asset_code = 'VBD'));
 SELECT vb_api.open_account('d0000000-0000-0000-0000-0000000000f2', 'VBD');
 SELECT is(vb_api.create_transfer('88000000-0000-0000-0000-000000000003', 'd0000000-0000-0000-0000-0000000000f1', 'd0000000-0000-0000-0000-0000000000f2', (SELECT overdraft_limit FROM vb.accounts WHERE account_id = 'd0000000-0000-0000-0000-0000000000f1'), 'p2p'), 'created', 'down to the largest limit');
 SELECT is(vb_api.create_transfer('88000000-0000-0000-0000-000000000004', 'd0000000-0000-0000-0000-0000000000f1', 'b0000000-0000-0000-0000-000000000001', 5, 'hold', '{pending}'), 'insufficient_funds', 'then a reservation is insufficient_funds, not 22003');

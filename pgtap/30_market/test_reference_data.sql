@@ -1,6 +1,6 @@
 -- Securities, share issuance, fees, the calendar and indices.
 BEGIN;
-SELECT plan(37);
+SELECT plan(40);
 
 SELECT vb_api.create_asset('VBD', 2::smallint);
 SELECT vb_api.create_user('00000000-0000-0000-0000-0000000000c1', 'carol');
@@ -50,7 +50,9 @@ SELECT ok((SELECT bool_and(ok) FROM vb_ops.verify_ledger()), 'shares obey the le
 -- at most 9·10^9 shares outstanding, so a holding's value at the highest price fits in bigint
 SELECT is(vb_api.issue_shares('51000000-0000-0000-0000-000000000005', 'ACME', '00000000-0000-0000-0000-0000000000c1', 8999999000), 'created', 'issue_shares: up to 9·10^9 outstanding');
 SELECT is(vb_api.issue_shares('51000000-0000-0000-0000-000000000006', 'ACME', '00000000-0000-0000-0000-0000000000c1', 1), 'insufficient_funds', 'issue_shares: not one more');
-SELECT vb_api.ingest_quotes('[{"symbol": "ACME", "bid": 999999995, "ask": 1000000000, "ts": "2026-11-26T10:00:00Z"}]');
+SELECT is(vb_api.ingest_quotes('[{"symbol": "ACME", "bid": 999999995, "ask": 1000000000, "ts": "2026-11-26T10:00:00Z"}]'), 1, 'a quote near 10^9');
+SELECT is(vb_api.open_account('f9000000-0000-0000-0000-000000000001', 'ACME', NULL, 'issuer', NULL), 'invalid_overdraft_limit', 'no second issuer of a security: its issuer holds all of its capacity');
+SELECT is(vb_api.open_account('f9000000-0000-0000-0000-000000000002', 'ACME', '00000000-0000-0000-0000-0000000000c1', 'customer', 1), 'invalid_overdraft_limit', 'nor an overdraft in shares');
 SELECT lives_ok($$SELECT * FROM vb_api.get_positions('00000000-0000-0000-0000-0000000000c1')$$, 'get_positions of 9·10^9 shares near 10^9 does not overflow');
 
 -- calendar

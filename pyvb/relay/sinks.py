@@ -171,6 +171,14 @@ class KafkaSink:
 
 
 #: error replies that say Redis cannot work now, not that an operation is wrong: wait and retry
+#: (redis-py strips the OOM / READONLY / NOSCRIPT prefixes into these types; the rest by message)
+TRANSIENT_REDIS_REPLIES = (
+    redis.exceptions.OutOfMemoryError,
+    redis.exceptions.ReadOnlyError,
+    redis.exceptions.NoScriptError,
+    redis.exceptions.TryAgainError,
+    redis.exceptions.ClusterDownError,
+)
 TRANSIENT_REDIS_ERROR = re.compile(
     r"\b(OOM|BUSY|LOADING|READONLY|MASTERDOWN|TRYAGAIN|MISCONF|NOREPLICAS|CLUSTERDOWN|NOSCRIPT)\b"
 )
@@ -262,7 +270,7 @@ class RedisSink:
         try:
             self.scripts.apply([operation for _, operation in chunk], self.cache_ttl_s)
         except redis.ResponseError as error:
-            if TRANSIENT_REDIS_ERROR.search(str(error)):
+            if isinstance(error, TRANSIENT_REDIS_REPLIES) or TRANSIENT_REDIS_ERROR.search(str(error)):
                 raise SinkUnavailable(f"redis: {error!r}") from error
             raise
         except redis.RedisError as error:

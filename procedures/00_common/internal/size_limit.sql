@@ -6,7 +6,8 @@
 --   transfers_per_batch  requests in one vb_api.create_transfers call              8,000
 --   ids_per_call         account ids / symbols in one read (get_balances, get_quotes) 10,000
 --   quotes_per_call      elements of one vb_api.ingest_quotes call                  10,000
---   json_bytes           a jsonb argument (metadata, breach detail, index weights)   8,192 bytes
+--   json_bytes           a jsonb argument as JSON text (metadata, breach detail,     8,192 bytes
+--                        index weights; as text: 1e131071 is 8 bytes stored, 128 KiB written)
 --   name_chars           a display, security or index name                            200 characters
 --   key_chars            a handle, transfer code, breach source or kind                64 characters
 --   rows_per_page        rows one read returns (account_entries, order_book levels)  1,000

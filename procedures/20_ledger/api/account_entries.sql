@@ -8,7 +8,8 @@
 -- folded are folded first, so the history is exact at the moment of the call — unless the
 -- transaction is read-only (a report, a hot standby) or a writer holds the account (a hot
 -- account is never waited for): then the movements not yet folded follow the folded entries with
--- a null version (they get theirs when folded), balance_after running on. When entries up
+-- a null version (they get theirs when folded), balance_after running on; a row with a null
+-- version ends the history (page on versions only: stop there). When entries up
 -- to some version are archived (pyvb maintain), they are reported as one row: that version,
 -- code 'archived', transfer_id and amount null, balance_after the closing balance, created_at
 -- the archive boundary; the attached entries follow.

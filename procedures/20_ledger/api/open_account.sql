@@ -12,9 +12,13 @@
 --                     so the balances of an asset always sum to zero), which means up to
 --                     vb.max_issuer_supply() = 10^18 outstanding
 -- The limits granted to an asset's accounts together (an unlimited issuer counting 10^18) stay
--- within vb.max_credit_capacity() = 4·10^18, tracked in vb.assets.credit_committed under the
--- asset's row lock (taken only when a limit is granted): so no balance or pending total of the
--- asset can leave bigint, and a deferred account cannot overflow when folded.
+-- within vb.max_credit_capacity(kind) — 4·10^18 for a currency, 9·10^9 for a security (its
+-- issuer takes all of it) — tracked in vb.assets.credit_committed under the asset's row lock
+-- (taken only when a limit is granted): so no balance or pending total of the asset can leave
+-- bigint, a deferred account cannot overflow when folded, and no holding's value overflows.
+-- Granting a limit locks the asset's row to the end of the caller's transaction: under
+-- REPEATABLE READ a concurrent grant on the same asset is 40001, and two transactions granting on
+-- two assets in opposite orders can deadlock (40P01); grants are rare, retry them.
 --   p_metadata        jsonb, default '{}'
 -- Returns: 'created' | 'exists' | 'exists_with_different_fields' | 'asset_not_found' |
 --   'owner_not_found' | 'invalid_overdraft_limit' (negative, unlimited on a non-issuer, or beyond
@@ -47,7 +51,7 @@ BEGIN
     IF p_kind IS NULL OR p_kind NOT IN ('customer', 'house', 'fee', 'clearing', 'issuer') THEN
         RAISE EXCEPTION 'unknown account kind %', vb.short_quote(p_kind) USING ERRCODE = 'VB001';
     END IF;
-    PERFORM vb.check_size('p_metadata', pg_column_size(p_metadata), 'json_bytes');
+    PERFORM vb.check_size('p_metadata', octet_length(p_metadata::text), 'json_bytes');
     SELECT * INTO v_existing FROM vb.accounts WHERE account_id = p_account_id;
     IF FOUND THEN
         IF v_existing.asset_code = p_asset
@@ -70,8 +74,12 @@ BEGIN
     END IF;
     IF v_charge > 0 THEN
         UPDATE vb.assets AS s SET credit_committed = s.credit_committed + v_charge
-        WHERE s.asset_code = p_asset AND s.credit_committed + v_charge <= vb.max_credit_capacity();
+        WHERE s.asset_code = p_asset AND s.credit_committed + v_charge <= vb.max_credit_capacity(s.asset_kind);
         IF NOT FOUND THEN
+            IF EXISTS (SELECT FROM vb.accounts AS a WHERE a.account_id = p_account_id) THEN
+                -- a caller opening the same id spent the capacity while this one waited: report it
+                RETURN vb_api.open_account(p_account_id, p_asset, p_owner_id, p_kind, p_overdraft_limit, v_metadata);
+            END IF;
             RETURN 'invalid_overdraft_limit';
         END IF;
     END IF;

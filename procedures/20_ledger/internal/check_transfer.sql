@@ -43,7 +43,7 @@ AS $$
             OR array_position(coalesce(p_req.flags, '{}'), NULL) IS NOT NULL
             OR NOT coalesce(p_req.flags, '{}') <@ ARRAY['linked', 'pending', 'post_pending', 'void_pending']
             OR length(p_req.code) > vb.size_limit('key_chars') OR p_req.code = ''
-            OR pg_column_size(p_req.metadata) > vb.size_limit('json_bytes')
+            OR octet_length(p_req.metadata::text) > vb.size_limit('json_bytes')
             OR p_req.timeout_s < 0
             OR (p_req.timeout_s > 0 AND p_kind <> 'pending')
             OR (p_kind IN ('single', 'pending') AND (

@@ -14,7 +14,7 @@
 --   balances_in_range            every balance with its unfolded movements fits in bigint (one
 --                                that does not could be neither folded nor read)
 --   credit_within_capacity       per asset, the limits granted (vb.assets.credit_committed) equal
---                                its accounts' limits and stay within vb.max_credit_capacity()
+--                                its accounts' limits and stay within vb.max_credit_capacity(kind)
 -- Archived history (pyvb maintain): balances, versions and entry chains start from each account's
 -- latest closing balance (vb.closing_balances); transfers before the archived boundary are not
 -- checked (their entries left with them).
@@ -184,11 +184,11 @@ BEGIN
                 0) AS limits
         FROM vb.assets AS ast
         LEFT JOIN vb.accounts AS a ON a.asset_code = ast.asset_code
-        GROUP BY ast.asset_code, ast.credit_committed
+        GROUP BY ast.asset_code, ast.asset_kind, ast.credit_committed
         HAVING ast.credit_committed <> coalesce(
             sum(coalesce(a.overdraft_limit, vb.max_issuer_supply())) FILTER (WHERE a.account_id IS NOT NULL), 0
         )
-            OR ast.credit_committed > vb.max_credit_capacity()
+            OR ast.credit_committed > vb.max_credit_capacity(ast.asset_kind)
         LIMIT 10
     ) AS s;
     RETURN QUERY SELECT 'credit_within_capacity', v_bad IS NULL,

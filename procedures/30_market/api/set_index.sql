@@ -4,7 +4,7 @@
 -- e.g. {"ACME": 0.4, "BETA": 0.6}.
 -- Returns: 'created' | 'updated' | 'unknown_symbol' (a symbol is not listed; nothing changed).
 -- Raises: VB001 for a null or malformed code (1–12 [A-Z0-9._-]), a null name, weights that are
--- not a non-empty object of positive numbers; a name over 200 characters or weights over 8,192
+-- not a non-empty object of numbers between 10^-12 and 10^6; a name over 200 characters or weights over 8,192
 -- bytes (which bounds the members too).
 CREATE OR REPLACE FUNCTION vb_api.set_index(p_code text, p_name text, p_weights jsonb)
 RETURNS text
@@ -16,12 +16,13 @@ DECLARE
     v_existed boolean;
 BEGIN
     PERFORM vb.check_size('p_name', length(p_name), 'name_chars');
-    PERFORM vb.check_size('p_weights', pg_column_size(p_weights), 'json_bytes');
+    PERFORM vb.check_size('p_weights', octet_length(p_weights::text), 'json_bytes');
     IF p_code IS NULL OR p_code !~ '^[A-Z0-9._-]{1,12}$' OR p_name IS NULL OR p_name = ''
         OR jsonb_typeof(p_weights) IS DISTINCT FROM 'object' OR p_weights = '{}'
         OR EXISTS (
             SELECT FROM jsonb_each(p_weights) AS w
-            WHERE jsonb_typeof(w.value) <> 'number' OR w.value::text::numeric <= 0
+            WHERE jsonb_typeof(w.value) <> 'number'
+                OR w.value::text::numeric NOT BETWEEN 0.000000000001 AND 1000000  -- index levels stay finite
         ) THEN
         RAISE EXCEPTION 'an index needs a code, a name and positive numeric weights per symbol'
             USING ERRCODE = 'VB001';

@@ -20,7 +20,7 @@ BEGIN
     END IF;
     PERFORM vb.check_size('p_source', length(p_source), 'key_chars');
     PERFORM vb.check_size('p_kind', length(p_kind), 'key_chars');
-    PERFORM vb.check_size('p_detail', pg_column_size(p_detail), 'json_bytes');
+    PERFORM vb.check_size('p_detail', octet_length(p_detail::text), 'json_bytes');
     RETURN vb.raise_breach(p_source, p_account_id, p_kind, p_detail, v_severity);
 END
 $$;
