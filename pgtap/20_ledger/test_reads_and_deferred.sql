@@ -1,7 +1,7 @@
 -- Reads (get_balances, account_entries, balance_at) and deferred (hot) accounts: exact before
 -- and after folding.
 BEGIN;
-SELECT plan(24);
+SELECT plan(25);
 
 SELECT vb_test.ledger_accounts(1000);
 SELECT vb_api.open_account('c0000000-0000-0000-0000-000000000001', 'VBD', NULL, 'house', 0);
@@ -68,6 +68,10 @@ SELECT vb_api.create_transfer(('12100000-0000-0000-0000-' || lpad(i::text, 12, '
 FROM generate_series(1, 3) AS i;
 SELECT is(vb_api.balance_at('c0000000-0000-0000-0000-000000000001', clock_timestamp()), 6::bigint, 'balance_at of a house account adds its unfolded credits');
 SELECT is((SELECT count(*)::integer FROM vb.unfolded_entries WHERE account_id = 'c0000000-0000-0000-0000-000000000001'), 3, 'and leaves them unfolded');
+SELECT is(
+    (SELECT version FROM vb_api.get_balances(ARRAY['c0000000-0000-0000-0000-000000000001'::uuid])), 11::bigint + 3,
+    'get_balances: a deferred account''s version counts its unfolded movements (the version folding will give)'
+);
 
 SELECT * FROM finish();
 ROLLBACK;
