@@ -59,7 +59,7 @@ def parse_messages(messages) -> tuple[list[Quote], list[tuple[str, str | None, s
         raw = message.value or b""
         try:
             value = json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError) as error:
+        except (UnicodeDecodeError, ValueError, RecursionError) as error:
             rejected.append((source, key, raw.decode("utf-8", "replace"), f"not UTF-8 JSON: {error}"))
             continue
         if isinstance(value, list):
@@ -73,24 +73,33 @@ class TryOnly(Exception):
     """Rolls back the savepoint of a quote tried on its own."""
 
 
+#: a quote is a flat object; nesting deeper than this is refused before it reaches the database
+MAX_DEPTH = 16
+
+
 def unsendable(value: object) -> str | None:
     """Why a decoded JSON value could not be sent to PostgreSQL as jsonb, or None: a NUL character
     or a lone surrogate in a string (jsonb refuses both), a float that is NaN or infinite (JSON
-    has no such number: Python's decoder accepts NaN and turns 1e400 into inf)."""
-    if isinstance(value, str):
-        if "\x00" in value:
-            return "a string holds a NUL character"
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            return "a string holds a lone surrogate"
-        return None
-    if isinstance(value, float) and not math.isfinite(value):
-        return "a number is NaN or beyond a double"
-    if isinstance(value, dict):
-        return next(filter(None, map(unsendable, [*value.keys(), *value.values()])), None)
-    if isinstance(value, list):
-        return next(filter(None, map(unsendable, value)), None)
+    has no such number: Python's decoder accepts NaN and turns 1e400 into inf), or nesting deeper
+    than MAX_DEPTH (the server's stack, and ours). Walks the value without recursion."""
+    stack = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return "nested too deeply"
+        if isinstance(item, str):
+            if "\x00" in item:
+                return "a string holds a NUL character"
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return "a string holds a lone surrogate"
+        elif isinstance(item, float) and not math.isfinite(item):
+            return "a number is NaN or beyond a double"
+        elif isinstance(item, dict):
+            stack.extend((part, depth + 1) for pair in item.items() for part in pair)
+        elif isinstance(item, list):
+            stack.extend((part, depth + 1) for part in item)
     return None
 
 
@@ -104,7 +113,7 @@ def apply_batch(conn: psycopg.Connection, messages) -> tuple[int, int]:
 
     The whole batch in one call first. If ingest_quotes rejects it, each quote is tried on its
     own in a savepoint that is always rolled back (to find the bad ones), then the good ones go in
-    one call, as the whole batch would have: n bad quotes cost 2n + 1 calls, never n²."""
+    one call, as the whole batch would have: m + 2 calls for a rejected batch of m, never m²."""
     parsed, rejected = parse_messages(messages)
     quotes = []
     for quote in parsed:

@@ -120,6 +120,9 @@ def test_hostile_quotes_are_set_aside_one_by_one_and_never_stop_the_ingester(tes
         conn.execute("SELECT vb_api.create_security('HOST', 'Host', 'VBD', 1, 1, NULL)")
     good = [quote("HOST", f"2026-11-26T10:{m:02d}:{s:02d}Z", 100 + s) for m in range(2) for s in range(60)]
     bad = [quote("HOST", "2026-11-26T11:00:00Z", 100, bid=200, ask=100) for _ in range(120)]
+    deep: object = 1
+    for _ in range(20):
+        deep = [deep]
     messages = [
         b'{"symbol": "HO\\u0000ST", "bid": 1, "ask": 2, "ts": "2026-11-26T10:00:00Z"}',  # 0: NUL in a string
         b'{"symbol": "HOST", "bid": 1, "ask": 2, "ts": "2026-11-26T10:00:00\\ud800Z"}',  # 1: lone surrogate
@@ -127,6 +130,8 @@ def test_hostile_quotes_are_set_aside_one_by_one_and_never_stop_the_ingester(tes
         b'{"symbol": "HOST", "bid": 1e400, "ask": 2, "ts": "2026-11-26T10:00:00Z"}',  # 3: infinite
         b"\x00{not json",  # 4: a NUL byte, not JSON
         json.dumps(good + bad).encode(),  # 5: 120 good, then 120 bad
+        b"[" * 200_000,  # 6: too deep for the decoder (RecursionError)
+        json.dumps([{"symbol": "HOST", "ts": "2026-11-26T10:00:00Z", "x": deep}]).encode(),  # 7: nested
     ]
     produce(kafka_bootstrap, topic, messages)
     result = ingest(test_db_url, kafka_bootstrap, topic, group)
@@ -140,6 +145,8 @@ def test_hostile_quotes_are_set_aside_one_by_one_and_never_stop_the_ingester(tes
     assert letters[f"{topic}/0/1"] == "a string holds a lone surrogate"
     assert letters[f"{topic}/0/2"] == letters[f"{topic}/0/3"] == "a number is NaN or beyond a double"
     assert letters[f"{topic}/0/4"].startswith("not UTF-8 JSON")
+    assert letters[f"{topic}/0/6"].startswith("not UTF-8 JSON")
+    assert letters[f"{topic}/0/7#0"] == "nested too deeply"
     assert {source for source in letters if source.startswith(f"{topic}/0/5#")} == {
         f"{topic}/0/5#{index}" for index in range(len(good), len(good) + len(bad))
     }
