@@ -5,7 +5,7 @@
 CREATE TYPE vb.batch_account AS (
     account_id uuid,
     asset_code text,
-    overdraft_limit bigint,   -- null = unlimited
+    overdraft_limit bigint,   -- an issuer's "unlimited" one as vb.max_issuer_supply()
     balance bigint,           -- null for a deferred account the batch does not read
     pending_out bigint,
     pending_in bigint,

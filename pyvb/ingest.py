@@ -9,7 +9,8 @@ NaN or a number beyond a double), or a quote that ingest_quotes rejects (VB001 n
 element; any other data error is taken as the element's too) is set aside in
 ``vb.ingest_dead_letters`` with the reason, and the rest of the batch is applied. The database
 stays the authority on what a valid quote is: Python only refuses what could not reach it. In
-linear time: after the first rejection of a batch, its quotes are applied one by one.
+linear time: after the first rejection of a batch, each quote is tried alone to find the bad
+ones, then the good ones are applied together.
 """
 
 from __future__ import annotations
@@ -38,6 +39,10 @@ class Quote:
     source: str
     key: str | None
     value: object
+
+    def dead_letter(self, reason: str) -> tuple[str, str | None, str, str]:
+        """(source, key, text, reason) for vb_ops.ingest_dead_letter; the text cut at 10,000."""
+        return self.source, self.key, json.dumps(self.value)[:10_000], reason
 
 
 @dataclass
@@ -121,7 +126,7 @@ def apply_batch(conn: psycopg.Connection, messages) -> tuple[int, int]:
         if reason is None:
             quotes.append(quote)
         else:
-            rejected.append((quote.source, quote.key, json.dumps(quote.value)[:10_000], reason))
+            rejected.append(quote.dead_letter(reason))
     applied = 0
     try:
         with conn.transaction():  # a savepoint: a rejected call leaves the batch usable
@@ -142,7 +147,7 @@ def apply_batch(conn: psycopg.Connection, messages) -> tuple[int, int]:
         except psycopg.Error as error:
             if not refuses_data(error):
                 raise
-            rejected.append((quote.source, quote.key, json.dumps(quote.value)[:10_000], rejection(error)))
+            rejected.append(quote.dead_letter(rejection(error)))
     if quotes:
         applied = ingest(conn, good)
     for source, key, text, reason in rejected:

@@ -19,7 +19,8 @@ DECLARE
     v_existing vb.users;
 BEGIN
     IF p_user_id IS NULL OR p_handle IS NULL OR length(p_handle) NOT BETWEEN 1 AND vb.size_limit('key_chars') THEN
-        RAISE EXCEPTION 'user id and a handle of 1-64 characters are required' USING ERRCODE = 'VB001';
+        RAISE EXCEPTION 'user id and a handle of 1-% characters are required', vb.size_limit('key_chars')
+            USING ERRCODE = 'VB001';
     END IF;
     PERFORM vb.check_size('p_display_name', length(p_display_name), 'name_chars');
     SELECT * INTO v_existing FROM vb.users WHERE user_id = p_user_id;

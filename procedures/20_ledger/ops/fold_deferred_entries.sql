@@ -5,7 +5,7 @@
 -- taken in id order and skipped while another transaction holds them, so a fold never waits
 -- on the write path. Returns how many movements were folded. Each account folds on its own: one
 -- whose balance would leave bigint (impossible within the assets' credit capacity, see
--- vb.max_credit_capacity(); possible in data from before it) is skipped with a WARNING naming it
+-- vb.max_credit_capacity(kind); possible in data from before it) is skipped with a WARNING naming it
 -- and left unfolded, so it cannot stop the others (vb_ops.verify_ledger reports it).
 -- Why: deferring these accounts lets every transfer credit one house account without all
 -- writers queueing on its row lock; readers stay exact (see vb_api.get_balances).

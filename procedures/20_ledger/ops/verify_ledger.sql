@@ -179,18 +179,13 @@ BEGIN
             '; ')
     INTO v_bad
     FROM (
-        SELECT ast.asset_code, ast.credit_committed,
-            coalesce(sum(coalesce(a.overdraft_limit, vb.max_issuer_supply())) FILTER (WHERE a.account_id IS NOT NULL),
-                0) AS limits
+        SELECT ast.asset_code, ast.asset_kind, ast.credit_committed, coalesce((
+            SELECT sum(coalesce(a.overdraft_limit, vb.max_issuer_supply())) FROM vb.accounts AS a
+            WHERE a.asset_code = ast.asset_code
+        ), 0) AS limits
         FROM vb.assets AS ast
-        LEFT JOIN vb.accounts AS a ON a.asset_code = ast.asset_code
-        GROUP BY ast.asset_code, ast.asset_kind, ast.credit_committed
-        HAVING ast.credit_committed <> coalesce(
-            sum(coalesce(a.overdraft_limit, vb.max_issuer_supply())) FILTER (WHERE a.account_id IS NOT NULL), 0
-        )
-            OR ast.credit_committed > vb.max_credit_capacity(ast.asset_kind)
-        LIMIT 10
-    ) AS s;
+    ) AS s
+    WHERE s.credit_committed <> s.limits OR s.credit_committed > vb.max_credit_capacity(s.asset_kind);
     RETURN QUERY SELECT 'credit_within_capacity', v_bad IS NULL,
         coalesce(v_bad, 'every asset''s granted limits within its credit capacity');
 END

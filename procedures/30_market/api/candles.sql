@@ -19,8 +19,8 @@ BEGIN
         OR NOT isfinite(p_from) OR NOT isfinite(p_to) OR NOT isfinite(p_interval)
         OR extract(MONTH FROM p_interval) <> 0 OR extract(YEAR FROM p_interval) <> 0
         OR p_interval <= INTERVAL '0' OR extract(EPOCH FROM p_to - p_from) / extract(EPOCH FROM p_interval) > vb.size_limit('candles_per_call') THEN
-        RAISE EXCEPTION 'candles need a symbol, a positive fixed interval and a range of at most 100000 buckets'
-            USING ERRCODE = 'VB001';
+        RAISE EXCEPTION 'candles need a symbol, a positive fixed interval and a range of at most % buckets',
+            vb.size_limit('candles_per_call') USING ERRCODE = 'VB001';
     END IF;
     RETURN QUERY
     SELECT c.bucket,
