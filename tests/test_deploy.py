@@ -296,6 +296,14 @@ def test_migration_0008_makes_account_scope_keys_canonical_the_row_in_force_winn
 RELEASE_BEFORE_LAYOUT = "b69c654"
 RELEASE_FOLDERS = ("migrations", "procedures", "sql", "pyvb")
 
+#: A user holding shares of a security, made through the old release's API.
+LEGACY_HOLDINGS_SQL = """
+SELECT vb_api.create_asset('VBD', 2::smallint);
+SELECT vb_api.create_user('00000000-0000-0000-0000-0000000000a1', 'usera1');
+SELECT vb_api.create_security('ACME', 'Acme', 'VBD', 1, 1, NULL);
+SELECT vb_api.issue_shares(gen_random_uuid(), 'ACME', '00000000-0000-0000-0000-0000000000a1', 100);
+"""
+
 FUNCTIONS_SQL = """
 SELECT n.nspname, p.proname, pg_get_function_identity_arguments(p.oid), pg_get_function_result(p.oid),
     l.lanname, p.prosecdef, p.provolatile, p.proconfig, pg_get_userbyid(p.proowner)
@@ -345,6 +353,8 @@ def test_upgrading_a_database_of_the_release_before_the_layout_gives_a_fresh_dep
     old = subprocess.run(deploy_release, cwd=release, env=env, capture_output=True, text=True, timeout=300)
     assert old.returncode == 0, old.stderr
     assert "applied procedures/trading/place_order.sql" in old.stdout, "the old layout was deployed"
+    with psycopg.connect(fresh_url, autocommit=True) as conn:  # it trades: derived accounts exist
+        conn.execute(LEGACY_HOLDINGS_SQL)
 
     upgrade = Deployer(fresh_url).migrate()
     assert "migrations/0010_repeatable_layout.sql" in upgrade.migrations_applied
@@ -352,6 +362,14 @@ def test_upgrading_a_database_of_the_release_before_the_layout_gives_a_fresh_dep
     with psycopg.connect(fresh_url) as conn:
         recorded = [r[0] for r in conn.execute("SELECT path FROM vb_deploy.repeatable_file ORDER BY 1")]
     assert recorded == sorted(f.path for f in repeatable_files()), "records of moved files are forgotten"
+    with psycopg.connect(fresh_url) as conn:
+        keys = dict(conn.execute("SELECT purpose, octet_length(derivation_key) FROM vb.derivation_keys"))
+        positions = conn.execute(
+            "SELECT symbol, quantity FROM vb_api.get_positions('00000000-0000-0000-0000-0000000000a1')"
+        ).fetchall()
+    # migration 0014: transfer ids take a key; account ids keep the md5 scheme their accounts have
+    assert keys == {"transfer": 32, "account": None}
+    assert positions == [("ACME", 100)], "the share account issued before is still found by derivation"
 
     fresh = fresh_url.rsplit("/", 1)[0] + "/" + fresh_url.rsplit("/", 1)[1] + "_b"
     try:

@@ -109,7 +109,7 @@ SELECT results_eq(
     'the buyer paid notional + fees, the seller got notional − fees'
 );
 SELECT is(
-    (SELECT balance FROM vb_api.get_balances(ARRAY[md5('vb:fees:VBD')::uuid])), 420::bigint, 'the house fee account got all four fees'
+    (SELECT balance FROM vb_api.get_balances(ARRAY[vb.derived_id('fees', 'VBD')])), 420::bigint, 'the house fee account got all four fees'
 );
 
 -- IOC, FOK, market orders, self-trade prevention

@@ -15,7 +15,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_issuer_id uuid;
-    v_account_id uuid := vb.share_account_uuid(p_owner_id, p_symbol);
+    v_account_id uuid := vb.share_account_uuid(vb.derivation_key('account'), p_owner_id, p_symbol);
 BEGIN
     SELECT s.issuer_account_id INTO v_issuer_id FROM vb.securities AS s WHERE s.symbol = p_symbol;
     IF NOT FOUND THEN

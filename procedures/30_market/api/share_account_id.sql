@@ -13,6 +13,6 @@ AS $$
     SELECT (
         SELECT a.account_id
         FROM vb.accounts AS a
-        WHERE a.account_id = vb.share_account_uuid(p_owner_id, p_symbol) AND a.asset_code = p_symbol
+        WHERE a.account_id = vb.share_account_uuid(vb.derivation_key('account'), p_owner_id, p_symbol) AND a.asset_code = p_symbol
     );
 $$;

@@ -14,7 +14,7 @@ STABLE
 AS $$
     WITH held AS (
         SELECT coalesce((
-            SELECT b.balance FROM vb_api.get_balances(ARRAY[vb.share_account_uuid(p_owner_id, p_symbol)]) AS b
+            SELECT b.balance FROM vb_api.get_balances(ARRAY[vb.share_account_uuid(vb.derivation_key('account'), p_owner_id, p_symbol)]) AS b
         ), 0) AS shares,
         coalesce((
             SELECT sum(o.quantity - o.filled_quantity) FROM vb.orders AS o

@@ -23,7 +23,7 @@ BEGIN
     SELECT s.symbol, a.balance, a.balance - a.pending_out, c.avg_cost, r.price, a.balance * r.price,
         (r.price - c.avg_cost) * a.balance
     FROM vb.securities AS s
-    JOIN vb.accounts AS a ON a.account_id = vb.share_account_uuid(p_owner_id, s.symbol)  -- customer kind: no unfolded
+    JOIN vb.accounts AS a ON a.account_id = vb.share_account_uuid(vb.derivation_key('account'), p_owner_id, s.symbol)  -- customer kind: no unfolded
     LEFT JOIN LATERAL (
         SELECT floor(sum(t.price::numeric * t.quantity) / sum(t.quantity))::bigint AS avg_cost
         FROM vb.trades AS t

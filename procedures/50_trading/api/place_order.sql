@@ -96,6 +96,8 @@ DECLARE
     v_cash_escrow uuid;
     v_share_escrow uuid;
     v_fee_account uuid;
+    v_transfer_key bytea;  -- the secret keys of derived ids (vb.keyed_id), read once
+    v_account_key bytea;
     v_plan record;  -- vb.match_order's plan
     v_settled record;  -- vb.settle_order's outcome
     v_rest bigint;  -- what rests in the book, reserved
@@ -123,14 +125,23 @@ BEGIN
         v_security, v_account, p_side, p_order_type, p_time_in_force, p_quantity, p_limit_price, NULL, TRUE, TRUE
     );
     IF v_reason IS NULL THEN
-        v_shares := vb.share_account_uuid(v_owner, p_symbol);
-        v_cash_escrow := vb.derived_id('escrow', v_owner::text, v_security.currency);
-        v_share_escrow := vb.derived_id('escrow', v_owner::text, p_symbol);
-        v_fee_account := vb.derived_id('fees', v_security.currency);
+        SELECT t.derivation_key, a.derivation_key INTO v_transfer_key, v_account_key
+        FROM vb.derivation_keys AS t, vb.derivation_keys AS a
+        WHERE t.purpose = 'transfer' AND a.purpose = 'account';
+        v_shares := vb.share_account_uuid(v_account_key, v_owner, p_symbol);
+        v_cash_escrow := vb.keyed_id(v_account_key, 'escrow', v_owner::text, v_security.currency);
+        v_share_escrow := vb.keyed_id(v_account_key, 'escrow', v_owner::text, p_symbol);
+        v_fee_account := vb.keyed_id(v_account_key, 'fees', v_security.currency);
         SELECT coalesce(v_security.maker_fee_bps, d.maker_fee_bps), coalesce(v_security.taker_fee_bps, d.taker_fee_bps),
             ARRAY(
+                -- open, and what they should be: where account ids are not keyed (migration 0014),
+                -- a caller may have opened one first; settlement then refuses the order (VB999)
+                -- rather than reserve into an account of another owner
                 SELECT a.account_id FROM vb.accounts AS a
                 WHERE a.account_id IN (v_shares, v_cash_escrow, v_share_escrow, v_fee_account)
+                    AND a.owner_id IS NOT DISTINCT FROM CASE WHEN a.account_id = v_fee_account THEN NULL ELSE v_owner END
+                    AND a.account_kind = CASE WHEN a.account_id = v_fee_account THEN 'fee'
+                        WHEN a.account_id = v_shares THEN 'customer' ELSE 'clearing' END
             )
         INTO v_maker_fee_bps, v_taker_fee_bps, v_open_accounts
         FROM vb.fee_defaults AS d;
@@ -174,7 +185,7 @@ BEGIN
         SELECT * INTO v_settled FROM vb.settle_order(
             p_order_id, p_side, v_owner, p_account_id, v_security, v_plan.makers, v_plan.prices, v_plan.quantities,
             v_plan.rests, v_rest, p_limit_price, v_maker_fee_bps, v_taker_fee_bps, v_shares, v_cash_escrow,
-            v_share_escrow, v_fee_account, v_open_accounts
+            v_share_escrow, v_fee_account, v_open_accounts, v_transfer_key, v_account_key
         );
         v_reason := v_settled.reject_reason;
     END IF;
@@ -212,7 +223,7 @@ BEGIN
     IF cardinality(v_plan.makers) > 0 THEN
         v_events := vb.apply_fills(
             p_order_id, p_side, v_owner, v_plan.makers, v_plan.prices, v_plan.quantities, v_settled.trade_ids,
-            v_settled.buyer_fees, v_settled.seller_fees, p_symbol, v_now
+            v_settled.buyer_fees, v_settled.seller_fees, p_symbol, v_now, v_transfer_key
         );
         IF EXISTS (SELECT FROM vb.exposure_limits AS l WHERE l.soft_limit IS NOT NULL) THEN
             PERFORM vb.post_trade_risk(p_order_id);

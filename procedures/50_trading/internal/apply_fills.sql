@@ -1,16 +1,17 @@
 -- vb.apply_fills(p_taker_order_id, p_taker_side, p_taker_owner, p_makers, p_prices, p_quantities,
---     p_trade_ids, p_buyer_fees, p_seller_fees, p_symbol, p_now) → json[]
+--     p_trade_ids, p_buyer_fees, p_seller_fees, p_symbol, p_now, p_transfer_key) → json[]
 --
 -- Internal. After the settlement transfers of an incoming order went into the ledger (same
 -- transaction): records the trades, advances each maker (filled quantity and notional, status,
 -- its new reservation) and keeps the security's last trade price. p_makers are the resting
 -- orders as matching read them, fees as settlement computed them. Returns the events to write —
 -- each maker's order event and trade.executed per trade — for the caller's single outbox row.
+-- A maker's next reservation id derives from p_transfer_key (vb.keyed_id), as trade_transfers'.
 -- The makers need no row lock: every change to a symbol's orders holds the security's row lock.
 CREATE OR REPLACE FUNCTION vb.apply_fills(
     p_taker_order_id uuid, p_taker_side text, p_taker_owner uuid, p_makers vb.orders [], p_prices bigint [],
     p_quantities bigint [], p_trade_ids bigint [], p_buyer_fees bigint [], p_seller_fees bigint [], p_symbol text,
-    p_now timestamptz
+    p_now timestamptz, p_transfer_key bytea
 ) RETURNS json []
 LANGUAGE plpgsql
 AS $$
@@ -41,7 +42,7 @@ BEGIN
             order_status = CASE WHEN o.filled_quantity + p_quantities[i] = o.quantity THEN 'filled'
                 ELSE 'partially_filled' END,
             reservation_id = CASE WHEN o.filled_quantity + p_quantities[i] = o.quantity THEN NULL
-                ELSE vb.derived_id('reserve', o.order_id::text, (o.reservation_count + 1)::text) END,
+                ELSE vb.keyed_id(p_transfer_key, 'reserve', o.order_id::text, (o.reservation_count + 1)::text) END,
             reservation_count = o.reservation_count + 1,
             updated_at = p_now
         WHERE o.order_id = v_maker.order_id

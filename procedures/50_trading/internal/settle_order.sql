@@ -1,6 +1,7 @@
 -- vb.settle_order(p_order_id, p_side, p_owner_id, p_account_id, p_security, p_makers, p_prices,
 --     p_quantities, p_rests, p_rest_quantity, p_rest_limit_price, p_maker_fee_bps, p_taker_fee_bps,
---     p_shares_id, p_cash_escrow_id, p_share_escrow_id, p_fee_account_id, p_open_accounts)
+--     p_shares_id, p_cash_escrow_id, p_share_escrow_id, p_fee_account_id, p_open_accounts,
+--     p_transfer_key, p_account_key)
 --   → table (trade_ids bigint[], buyer_fees bigint[], seller_fees bigint[], filled_notional numeric,
 --            reservation_id uuid, reject_reason text), one row
 --
@@ -11,7 +12,7 @@
 -- reserves cash for vb.buy_reservation, a sell its shares, into the owner's escrow). Opens the
 -- accounts settlement needs that p_open_accounts does not list (fee account, the buyer's share
 -- account, the escrow). A lone request goes to vb_api.create_transfer, as create_transfers would
--- send it, without the batch wrapper.
+-- send it, without the batch wrapper. The keys derive the settlement's ids (vb.keyed_id).
 -- Returns the trade ids, each trade's fees, the filled notional and the reservation's id; or,
 -- when the trader's cash or shares do not cover the chain, reject_reason insufficient_funds /
 -- insufficient_position (the chain then applied nothing).
@@ -34,7 +35,9 @@ CREATE OR REPLACE FUNCTION vb.settle_order(
     p_cash_escrow_id uuid,
     p_share_escrow_id uuid,
     p_fee_account_id uuid,
-    p_open_accounts uuid []
+    p_open_accounts uuid [],
+    p_transfer_key bytea,
+    p_account_key bytea
 ) RETURNS TABLE (
     trade_ids bigint [], buyer_fees bigint [], seller_fees bigint [], filled_notional numeric, reservation_id uuid,
     reject_reason text
@@ -70,7 +73,7 @@ BEGIN
         FROM vb.trade_transfers(
             trade_ids[i], p_prices[i], p_quantities[i], p_side, p_owner_id, p_account_id, p_shares_id, p_makers[i],
             p_rests[i], p_taker_fee_bps, p_fee_account_id, p_security.currency, p_security.symbol,
-            p_security.lot_size
+            p_security.lot_size, p_transfer_key, p_account_key
         ) AS r;
         v_requests := v_requests || v_result.requests;
         v_debits := v_debits || v_result.debits;
@@ -81,7 +84,7 @@ BEGIN
 
     -- a rest that rests is reserved
     IF p_rest_quantity > 0 THEN
-        reservation_id := vb.derived_id('reserve', p_order_id::text, '1');
+        reservation_id := vb.keyed_id(p_transfer_key, 'reserve', p_order_id::text, '1');
         IF p_side = 'buy' THEN
             IF NOT p_cash_escrow_id = ANY (p_open_accounts) THEN
                 PERFORM vb.ensure_account(p_cash_escrow_id, p_security.currency, p_owner_id, 'clearing');
