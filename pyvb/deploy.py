@@ -47,6 +47,8 @@ from pyvb.config import PROJECT_ROOT, database_name, redact, with_database
 from pyvb.layout import CREATES_FUNCTION, LayoutError, RepeatableFile, repeatable_files, seed_files
 
 OWNER_ROLE = "vb_owner"
+#: The role seed files act as: reference data is the back office's (contract identity.md).
+SEED_ROLE = "vb_admin"
 RUN_AS_DEPLOYER_MARK = "-- pyvb: run-as-deployer"
 #: Key of the advisory lock that serialises deploys of one database.
 DEPLOY_LOCK_KEY = 0x5642_4445  # "VBDE"
@@ -234,9 +236,9 @@ class Deployer:
                 yield
 
     @contextmanager
-    def _as_owner(self, backend, enabled: bool = True):
+    def _acting_as(self, backend, enabled: bool = True, role: str = OWNER_ROLE):
         if enabled:
-            self._execute(backend, sql.SQL("SET ROLE {}").format(sql.Identifier(OWNER_ROLE)))
+            self._execute(backend, sql.SQL("SET ROLE {}").format(sql.Identifier(role)))
         try:
             yield
         finally:
@@ -253,7 +255,7 @@ class Deployer:
             for migration in backend.to_apply(self._migrations()):
                 path = self._migration_path(migration)
                 try:
-                    with self._as_owner(backend, not _runs_as_deployer(migration.path)):
+                    with self._acting_as(backend, not _runs_as_deployer(migration.path)):
                         migration.process_steps(backend, "apply")
                 except psycopg.Error as error:
                     raise DeployError(f"{path}: {pg_error_line(error)}") from None
@@ -281,7 +283,7 @@ class Deployer:
         if self._execute(backend, exists).fetchone()[0] is None:  # rolled back below 0007
             return {}
         try:
-            with self._as_owner(backend), backend.transaction():
+            with self._acting_as(backend), backend.transaction():
                 rows = self._execute(backend, "SELECT parent::text, created FROM vb_ops.premake_partitions()")
                 rows = rows.fetchall()
         except psycopg.Error as error:
@@ -290,7 +292,7 @@ class Deployer:
 
     def _apply_repeatable(self, backend, repeatable: RepeatableFile) -> None:
         try:
-            with self._as_owner(backend), backend.transaction():
+            with self._acting_as(backend), backend.transaction():
                 self._execute(backend, repeatable.text)
         except psycopg.Error as error:
             raise DeployError(f"{repeatable.path}: {pg_error_line(error)}") from None
@@ -323,14 +325,15 @@ class Deployer:
         return rolled_back
 
     def seed(self) -> list[str]:
-        """Load ``sql/seed/`` in path order, in one transaction, as the owner. Seed files call
-        the idempotent ``vb_api`` functions, so loading twice changes nothing."""
+        """Load ``sql/seed/`` in path order, in one transaction, as ``vb_admin`` (the back office:
+        opening the issuer is not the middleware's to do). Seed files call the idempotent
+        ``vb_api`` functions, so loading twice changes nothing."""
         loaded = []
         with self._backend() as backend, self._locked_transaction(backend):
             for path in seed_files(self.root):
                 relative = path.relative_to(self.root).as_posix()
                 try:
-                    with self._as_owner(backend), backend.transaction():
+                    with self._acting_as(backend, role=SEED_ROLE), backend.transaction():
                         self._execute(backend, path.read_text(encoding="utf-8"))
                 except psycopg.Error as error:
                     raise DeployError(f"{relative}: {pg_error_line(error)}") from None

@@ -3,7 +3,7 @@
 ``procedures/NN_domain/<layer>/name.sql`` — the domain's number orders the domains (a domain may
 use those before it), the layer says who may call what the file creates (``internal`` → schema
 ``vb``, ``ops`` → ``vb_ops``, ``api`` → ``vb_api``; ``views`` and ``triggers`` wire them to the
-tables). ``sql/seed/`` holds the optional seed data.
+tables; ``grants`` says who may execute them). ``sql/seed/`` holds the optional seed data.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ LAYER_FOLDERS = (
     "api",  # schema vb_api: what the middleware, back office and feed call
     "views",  # views over the domain's tables
     "triggers",  # triggers wiring the domain's functions to its tables
+    "grants",  # who may execute the functions (procedures/99_access: every domain's, last)
 )
 CREATES_FUNCTION = re.compile(
     r"^\s*CREATE\s+(?:OR\s+REPLACE\s+)?(?:FUNCTION|PROCEDURE)\s+([a-z_]+\.[a-z0-9_]+)", re.I | re.M

@@ -1,10 +1,11 @@
 """Hostile input as normal input (issue "Hardening", item 7): every ``vb_api`` function, found in
-the catalog (a new function is covered without touching this file), called as ``vb_app`` with
-generated hostile values for each argument — nulls, bounds, ±2^63, empty, huge, multi-dimensional
-and non-1-based arrays, long and odd unicode strings, odd jsonb shapes, extreme timestamps and
-intervals. A call may return anything or raise a SQLSTATE the README's table documents (the
-table is the oracle, parsed here); never an internal error, an overflow, a constraint violation,
-a feature-not-supported, VB999 (a failed invariant) or a statement that runs past its bound.
+the catalog (a new function is covered without touching this file), called with generated hostile
+values for each argument, as the least role it is granted to (``vb_app``, else ``vb_admin``, else
+``vb_feed``) — nulls, bounds, ±2^63, empty, huge, multi-dimensional and non-1-based arrays, long
+and odd unicode strings, odd jsonb shapes, extreme timestamps and intervals. A call may return
+anything or raise a SQLSTATE the README's table documents (the table is the oracle, parsed here);
+never an internal error, an overflow, a constraint violation, a feature-not-supported, VB999 (a
+failed invariant) or a statement that runs past its bound.
 After each call the ledger verifies, folding works, and a normal transfer and order succeed.
 
 Each example runs in one transaction rolled back at its end, on a small world (an asset, an
@@ -43,13 +44,18 @@ def documented_sqlstates() -> set[str]:
     return set(re.findall(r"^\| `([0-9A-Z]{5})` \|", section, flags=re.MULTILINE)) - NEVER
 
 
-def vb_api_functions(url: str) -> list[tuple[str, list[str]]]:
+def vb_api_functions(url: str) -> list[tuple[str, str, list[str]]]:
+    """Each vb_api function: its name, the least role granted it, its argument types."""
     with psycopg.connect(url) as conn:
         rows = conn.execute(
-            """SELECT p.proname, array(SELECT format_type(t, NULL) FROM unnest(p.proargtypes) AS t)
-               FROM pg_proc AS p WHERE p.pronamespace = 'vb_api'::regnamespace ORDER BY 1, 2"""
+            """SELECT p.proname,
+                   (SELECT r FROM unnest(ARRAY['vb_app', 'vb_admin', 'vb_feed']) WITH ORDINALITY AS g (r, o)
+                    WHERE has_function_privilege(r, p.oid, 'EXECUTE') ORDER BY o LIMIT 1),
+                   array(SELECT format_type(t, NULL) FROM unnest(p.proargtypes) AS t)
+               FROM pg_proc AS p WHERE p.pronamespace = 'vb_api'::regnamespace ORDER BY 1, 3"""
         ).fetchall()
-    return [(name, list(types)) for name, types in rows]
+    assert all(role for _, role, _ in rows), "every vb_api function is granted to a caller role"
+    return [(name, role, list(types)) for name, role, types in rows]
 
 
 # -- hostile values per type: (sql text, parameter) — the text is a cast of a placeholder, or a
@@ -222,31 +228,31 @@ def world(db_url):
     return db_url
 
 
-FUNCTIONS: list[tuple[str, list[str]]] = []
+FUNCTIONS: list[tuple[str, str, list[str]]] = []
 
 
 def call_strategy():
     return st.sampled_from(FUNCTIONS).flatmap(
-        lambda fn: st.tuples(st.just(fn[0]), st.tuples(*[value_for(t) for t in fn[1]]))
+        lambda fn: st.tuples(st.just(fn[0]), st.just(fn[1]), st.tuples(*[value_for(t) for t in fn[2]]))
     )
 
 
 @contextlib.contextmanager
-def as_app(conn: psycopg.Connection):
-    """A savepoint in which the session acts as vb_app (a released savepoint keeps SET LOCAL, so
+def as_app(conn: psycopg.Connection, role: str = "vb_app"):
+    """A savepoint in which the session acts as the role (a released savepoint keeps SET LOCAL, so
     the role is reset before it is released)."""
     with conn.transaction():
-        conn.execute("SET LOCAL ROLE vb_app")
+        conn.execute(f"SET LOCAL ROLE {role}")
         yield
         conn.execute("RESET ROLE")
 
 
-def run_call(conn: psycopg.Connection, name: str, arguments) -> str | None:
-    """Call as vb_app in a savepoint; return the SQLSTATE raised, or None."""
+def run_call(conn: psycopg.Connection, name: str, role: str, arguments) -> str | None:
+    """Call as the role in a savepoint; return the SQLSTATE raised, or None."""
     sql = f"SELECT * FROM vb_api.{name}({', '.join(a[0] for a in arguments)})"
     params = [p for a in arguments for p in a[1]]
     try:
-        with as_app(conn):
+        with as_app(conn, role):
             conn.execute(f"SET LOCAL statement_timeout = '{CALL_TIMEOUT}'")
             conn.execute(sql, params).fetchall()
             conn.execute("SET LOCAL statement_timeout = 0")
@@ -289,10 +295,10 @@ def test_every_vb_api_function_takes_hostile_input(world):
     )
     @given(call=call_strategy())
     def one_call(call):
-        name, arguments = call
+        name, role, arguments = call
         with psycopg.connect(world) as conn:
             conn.execute("SELECT 1")  # the example's transaction: each call below is a savepoint in it
-            sqlstate = run_call(conn, name, arguments)
+            sqlstate = run_call(conn, name, role, arguments)
             if sqlstate is not None:
                 seen[(name, sqlstate)] = seen.get((name, sqlstate), 0) + 1
                 assert sqlstate in allowed, (

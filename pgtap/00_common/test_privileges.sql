@@ -11,8 +11,9 @@ SELECT schema_privs_are('vb', 'vb_readonly', ARRAY[]::text [], 'vb_readonly has 
 SELECT schema_privs_are('vb_ops', 'vb_app', ARRAY[]::text [], 'vb_app has no privilege on vb_ops');
 SELECT schema_privs_are('vb_api', 'public', ARRAY[]::text [], 'PUBLIC has no privilege on vb_api');
 
--- Default privileges: a function created by vb_owner is closed to PUBLIC and opened to the
--- schema's role; proven by creating one of each here (rolled back at the end).
+-- Default privileges: a function created by vb_owner is closed to PUBLIC; a vb_ops function is
+-- opened to vb_ops, a vb_api function to nobody until procedures/99_access/grants decides
+-- (migration 0015); proven by creating one of each here (rolled back at the end).
 SET LOCAL ROLE vb_owner;
 CREATE FUNCTION vb_api.pgtap_probe() RETURNS integer LANGUAGE sql AS 'SELECT 1';
 CREATE FUNCTION vb_ops.pgtap_probe() RETURNS integer LANGUAGE sql AS 'SELECT 1';
@@ -20,7 +21,7 @@ CREATE FUNCTION vb.pgtap_probe() RETURNS integer LANGUAGE sql AS 'SELECT 1';
 CREATE VIEW vb_report.pgtap_probe AS SELECT 1 AS one;
 RESET ROLE;
 
-SELECT ok(has_function_privilege('vb_app', 'vb_api.pgtap_probe()', 'EXECUTE'), 'vb_app may execute a new vb_api function');
+SELECT ok(NOT has_function_privilege('vb_app', 'vb_api.pgtap_probe()', 'EXECUTE'), 'a new vb_api function is closed to vb_app until its grant is decided');
 SELECT ok(NOT has_function_privilege('vb_ops', 'vb_api.pgtap_probe()', 'EXECUTE'), 'vb_ops may not execute a vb_api function');
 SELECT ok(has_function_privilege('vb_ops', 'vb_ops.pgtap_probe()', 'EXECUTE'), 'vb_ops may execute a new vb_ops function');
 SELECT ok(NOT has_function_privilege('vb_app', 'vb_ops.pgtap_probe()', 'EXECUTE'), 'vb_app may not execute a vb_ops function');

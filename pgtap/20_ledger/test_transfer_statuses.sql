@@ -95,7 +95,7 @@ SELECT is(
         row(gen_random_uuid(), 'a0000000-0000-0000-0000-000000000001', 'b0000000-0000-0000-0000-000000000001', 10,
             'x', '{}', NULL, NULL, NULL)::vb_api.transfer_request,
         'single', 'a0000000-0000-0000-0000-000000000001', 'b0000000-0000-0000-0000-000000000001',
-        'VBD', 0, 100, 0, 'VBD', 9223372036854775800, 0, NULL, NULL, NULL, NULL, NULL, now()
+        'VBD', 0, 100, 0, 'VBD', 9223372036854775800, 0, NULL, NULL, NULL, NULL, NULL, now(), FALSE
     ),
     'overflow', 'overflow: a credit past bigint'
 );
@@ -104,7 +104,7 @@ SELECT is(
         row(gen_random_uuid(), 'a0000000-0000-0000-0000-000000000001', 'b0000000-0000-0000-0000-000000000001', 10,
             'x', '{pending}', NULL, NULL, NULL)::vb_api.transfer_request,
         'pending', 'a0000000-0000-0000-0000-000000000001', 'b0000000-0000-0000-0000-000000000001',
-        'VBD', 0, 100, 0, 'VBD', 0, 9223372036854775800, NULL, NULL, NULL, NULL, NULL, now()
+        'VBD', 0, 100, 0, 'VBD', 0, 9223372036854775800, NULL, NULL, NULL, NULL, NULL, now(), FALSE
     ),
     'overflow', 'overflow: a pending total past bigint'
 );

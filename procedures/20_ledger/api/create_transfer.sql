@@ -142,7 +142,7 @@ BEGIN
     v_status := vb.check_transfer(
         p_req, v_kind, v_from, v_to, f.asset_code, f.overdraft_limit, f.balance, f.pending_out, t.asset_code, t.balance,
         t.pending_in, v_pending.pending_state, v_pending.from_account_id, v_pending.to_account_id, v_pending.amount,
-        v_pending.expires_at, v_now
+        v_pending.expires_at, v_now, CASE WHEN f.account_kind = 'issuer' THEN NOT vb.caller_is_admin() ELSE false END
     );
     -- register the id with its outcome (a 'created' transfer always has an id): the unique key
     -- makes a concurrent caller with the same id wait here, and the loser reports the winner's

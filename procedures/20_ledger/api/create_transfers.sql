@@ -7,7 +7,7 @@
 --   created | exists | exists_with_different_fields | id_already_failed | linked_event_failed |
 --   linked_event_chain_open | flags_are_mutually_exclusive | invalid_request |
 --   amount_must_be_positive | accounts_must_be_different | from_account_not_found |
---   to_account_not_found | asset_mismatch | pending_transfer_not_found |
+--   to_account_not_found | asset_mismatch | not_permitted | pending_transfer_not_found |
 --   pending_transfer_not_pending | pending_transfer_expired |
 --   pending_transfer_has_different_accounts | exceeds_pending_amount | insufficient_funds | overflow
 --
@@ -27,6 +27,9 @@
 -- * A pending transfer whose timeout has passed reports pending_transfer_expired until
 --   vb_ops.expire_pending_transfers() releases it; then pending_transfer_not_pending.
 -- * Overflow of a deferred account credited without being read is caught when it is folded.
+-- * not_permitted (contract identity.md): a request debiting an issuer account (money or share
+--   creation, or a post/void of a pending one) from a caller that does not hold vb_admin
+--   (vb.caller_is_admin: the connection's role, never this function's definer).
 --
 -- Raises: VB001 for a null array, one of more than one dimension or not indexed from 1, one of
 -- more than 8,000 requests (vb.size_limit 'transfers_per_batch'), or a null element (nothing is
@@ -100,6 +103,8 @@ DECLARE
     v_registered bigint;
     v_changed vb.accounts [];
     v_named_accounts integer;
+    v_issuer_ids uuid [] := '{}';  -- issuer accounts named by the batch (debiting one needs vb_admin)
+    v_caller_is_admin boolean := true;  -- asked only when the batch names an issuer account
     -- pending transfers referenced (the first p_loaded) or opened by the batch, keyed by p_id
     p_id uuid [] := '{}';
     p_pending vb.pending_transfers [] := '{}';
@@ -210,7 +215,7 @@ BEGIN
             UNION ALL SELECT q.from_account_id, ARRAY['pending'], true, true FROM unnest(p_pending) AS q
             UNION ALL SELECT q.to_account_id, ARRAY['pending'], false, true FROM unnest(p_pending) AS q
         ), deferred AS (
-            SELECT ac.account_id, ac.asset_code, ac.overdraft_limit,
+            SELECT ac.account_id, ac.asset_code, ac.overdraft_limit, ac.account_kind = 'issuer' AS is_issuer,
                 bool_or(
                     w.is_resolve OR w.flags && ARRAY['pending', 'post_pending', 'void_pending']
                     OR w.is_debit
@@ -218,7 +223,7 @@ BEGIN
             FROM vb.accounts AS ac
             JOIN wanted AS w ON w.account_id = ac.account_id
             WHERE ac.is_deferred
-            GROUP BY ac.account_id, ac.asset_code, ac.overdraft_limit
+            GROUP BY ac.account_id, ac.asset_code, ac.overdraft_limit, ac.account_kind
         ), locked AS (
             SELECT ac.ctid AS row_id, ac.account_id, ac.balance + coalesce((
                 SELECT sum(u.amount) FROM vb.unfolded_entries AS u WHERE u.account_id = ac.account_id
@@ -233,10 +238,14 @@ BEGIN
                 d.account_id, d.asset_code, coalesce(d.overdraft_limit, vb.max_issuer_supply()), l.balance,
                 l.pending_out, l.pending_in, NULL,
                 true, d.must_lock, false, l.row_id
-            )::vb.batch_account ORDER BY d.account_id), '{}')
-        INTO a_id, a_account
+            )::vb.batch_account ORDER BY d.account_id), '{}'),
+            coalesce(array_agg(d.account_id) FILTER (WHERE d.is_issuer), '{}')
+        INTO a_id, a_account, v_issuer_ids
         FROM deferred AS d
         LEFT JOIN locked AS l ON l.account_id = d.account_id;
+        IF cardinality(v_issuer_ids) > 0 THEN
+            v_caller_is_admin := vb.caller_is_admin();
+        END IF;
     END IF;
 
     -- 6. Re-read the referenced pending transfers now that their accounts are locked.
@@ -301,7 +310,7 @@ BEGIN
                 v_req, v_kind, v_from, v_to, v_debit.asset_code, v_debit.overdraft_limit, v_debit.balance,
                 v_debit.pending_out, v_credit.asset_code, v_credit.balance, v_credit.pending_in,
                 v_pending.pending_state, v_pending.from_account_id, v_pending.to_account_id, v_pending.amount,
-                v_pending.expires_at, v_now
+                v_pending.expires_at, v_now, v_from = ANY (v_issuer_ids) AND NOT v_caller_is_admin
             );
             IF v_status = 'created' THEN
                 v_status := NULL;  -- passes: applied below

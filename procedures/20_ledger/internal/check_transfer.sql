@@ -12,8 +12,10 @@
 -- given, else the pending transfer's); each account's asset (null = not found), the debited
 -- account's overdraft limit (null = unlimited), balance and pending_out; the credited account's
 -- balance (null = not read: a deferred account) and pending_in; the pending transfer's state
--- (null = not found), accounts, amount and expiry; and the time of the call. The callers assert
--- that a debited account with a limit is locked.
+-- (null = not found), accounts, amount and expiry; the time of the call; and whether the caller
+-- may not debit the from account (an issuer's, and the caller does not hold vb_admin:
+-- 'not_permitted', contract identity.md). The callers assert that a debited account with a limit
+-- is locked.
 CREATE OR REPLACE FUNCTION vb.check_transfer(
     p_req vb_api.transfer_request,
     p_kind text,
@@ -31,7 +33,8 @@ CREATE OR REPLACE FUNCTION vb.check_transfer(
     p_pending_to uuid,
     p_pending_amount bigint,
     p_pending_expires timestamptz,
-    p_now timestamptz
+    p_now timestamptz,
+    p_not_permitted boolean
 ) RETURNS text
 LANGUAGE sql
 STABLE
@@ -57,6 +60,7 @@ AS $$
         WHEN p_from_id IS NOT NULL AND p_from_asset IS NULL THEN 'from_account_not_found'
         WHEN p_to_id IS NOT NULL AND p_to_asset IS NULL THEN 'to_account_not_found'
         WHEN p_from_asset <> p_to_asset THEN 'asset_mismatch'
+        WHEN p_not_permitted THEN 'not_permitted'
         WHEN p_kind IN ('post_pending', 'void_pending') THEN CASE
             WHEN p_pending_state IS NULL THEN 'pending_transfer_not_found'
             WHEN p_pending_state <> 'pending' THEN 'pending_transfer_not_pending'

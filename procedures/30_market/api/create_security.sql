@@ -53,7 +53,7 @@ BEGIN
     IF vb_api.create_asset(p_symbol, 0::smallint, 'security') <> 'created' THEN
         RETURN 'exists_with_different_fields';  -- the symbol names an asset that is not this security
     END IF;
-    PERFORM vb_api.open_account(
+    PERFORM vb.open_account(
         v_issuer_id, p_symbol, NULL, 'issuer', vb.max_shares_outstanding(), json_build_object('symbol', p_symbol)::jsonb
     );
     INSERT INTO vb.securities (

@@ -25,7 +25,7 @@ BEGIN
         RETURN 'owner_not_found';
     END IF;
     IF p_quantity > 0 THEN
-        PERFORM vb_api.open_account(v_account_id, p_symbol, p_owner_id, 'customer', 0,
+        PERFORM vb.open_account(v_account_id, p_symbol, p_owner_id, 'customer', 0,
             json_build_object('symbol', p_symbol)::jsonb);
     END IF;
     RETURN vb_api.create_transfer(p_transfer_id, v_issuer_id, v_account_id, p_quantity, 'issue');

@@ -18,7 +18,7 @@ BEGIN
     ) THEN
         RETURN;
     END IF;
-    v_status := vb_api.open_account(p_account_id, p_asset, p_owner_id, p_kind, 0, '{}');
+    v_status := vb.open_account(p_account_id, p_asset, p_owner_id, p_kind, 0, '{}');
     IF v_status NOT IN ('created', 'exists') THEN
         RAISE EXCEPTION 'invariant: account % could not be opened: %', p_account_id, v_status USING ERRCODE = 'VB999';
     END IF;
