@@ -25,6 +25,8 @@ BALANCE_KEY = "vb:balance:{}"
 POSITIONS_KEY = "vb:positions:{}"
 POSITIONS_GENERATION_KEY = "vb:positions:gen:{}"
 QUOTE_KEY = "vb:quote:{}"
+#: a validated session, by its token's sha256 in hex (contract identity.md)
+SESSION_KEY = "vb:session:{}"
 BOOK_KEY = "vb:book:{}"
 #: Generation counters outlive any cached value; they only need to outlast one slow read.
 GENERATION_TTL_S = 86_400

@@ -37,6 +37,7 @@ EVERY_TYPE = {
     "account.opened", "balance.changed", "transfer.created", "transfer.pending", "transfer.posted",
     "transfer.voided", "transfer.expired", "order.accepted", "order.filled", "order.partially_filled",
     "order.cancelled", "order.rejected", "trade.executed", "breach.recorded", "alert.raised", "quote.updated",
+    "session.started", "session.refreshed", "session.ended", "user.updated",
 }  # fmt: skip
 
 
@@ -47,10 +48,11 @@ def broker(tmp_path):
         yield private
 
 
-def add_every_kind_of_event(url: str) -> None:
+def add_every_kind_of_event(url: str) -> list[str]:
     """Every event type, whatever the random demo session produced: transfers of each two-phase
     outcome, orders resting, partly and wholly filled, cancelled and rejected, a trade, a soft
-    limit's breach and alert, a quote."""
+    limit's breach and alert, a quote, sessions started, refreshed and ended, a role change.
+    Returns the token hashes of the sessions that ended or whose user changed."""
     seller, buyer = uuid.uuid4(), uuid.uuid4()
     sell_cash, buy_cash = uuid.uuid4(), uuid.uuid4()
     with psycopg.connect(url, autocommit=True) as conn:
@@ -112,15 +114,28 @@ def add_every_kind_of_event(url: str) -> None:
             (holds[2],),
         )
         assert conn.execute("SELECT vb_ops.expire_pending_transfers()").fetchone()[0] == 1
+        ended, changed = (
+            conn.execute("SELECT session_id FROM vb_api.start_session(%s)", (owner,)).fetchone()[0]
+            for owner in (seller, buyer)
+        )
+        assert conn.execute("SELECT vb_api.refresh_session(%s)", (ended,)).fetchone()[0] == "refreshed"
+        assert conn.execute("SELECT vb_api.end_session(%s)", (ended,)).fetchone()[0] == "ended"
+        assigned = conn.execute("SELECT vb_api.assign_role(%s, 'moderator')", (buyer,)).fetchone()[0]
+        assert assigned == "assigned"
+        hashes = "SELECT encode(token_sha256, 'hex') FROM vb.sessions WHERE session_id = %s"
+        return [conn.execute(hashes, (s,)).fetchone()[0] for s in (ended, changed)]
 
 
 def test_every_event_reaches_kafka_with_its_topic_key_headers_and_envelope(
     fresh_url, broker, redis_client, redis_url
 ):
     assert run_pyvb("demo", "--database-url", fresh_url, "--seconds", "2", "--no-relay").returncode == 0
-    add_every_kind_of_event(fresh_url)
+    revoked = add_every_kind_of_event(fresh_url)
+    for token_sha256 in revoked:  # as a session cache would hold them
+        redis_client.set(f"vb:session:{token_sha256}", "cached", ex=300)
     with RelayThread(fresh_url, broker.bootstrap, redis_url, stop_when_idle=True) as relay:
         relay.finish(120)
+    assert [redis_client.exists(f"vb:session:{h}") for h in revoked] == [0, 0], "ended or roles changed"
     events = all_events(fresh_url)
     assert {event_type for _, event_type, *_ in events} == EVERY_TYPE
     delivered = read_topics(broker.bootstrap, expect=len(events))

@@ -71,16 +71,16 @@ SELECT throws_ok(
     'VB001', NULL, 'record_breach_event: a kind over 64 characters'
 );
 
--- names: 200 characters; handles: 64
-SELECT is(vb_api.create_user('00000000-0000-0000-0000-0000000000d1', 'dora', repeat('D', 200)), 'created',
-    'a display name of 200 characters');
-SELECT throws_ok(
-    $$SELECT vb_api.create_user('00000000-0000-0000-0000-0000000000d2', 'dora2', repeat('D', 1000000))$$,
-    'VB001', 'p_display_name: 1000000 is over its limit of 200 (name_chars)', 'a megabyte of display name is VB001'
+-- users' names and handles follow identity.md (statuses, pgtap/15_identity): 64 and 32 characters
+SELECT is(vb_api.create_user('00000000-0000-0000-0000-0000000000d1', 'dora', repeat('D', 64)), 'created',
+    'a display name of 64 characters');
+SELECT is(
+    vb_api.create_user('00000000-0000-0000-0000-0000000000d2', 'dora2', repeat('D', 1000000)), 'invalid_display_name',
+    'a megabyte of display name is invalid_display_name'
 );
-SELECT throws_ok(
-    $$SELECT vb_api.create_user('00000000-0000-0000-0000-0000000000d3', repeat('h', 65))$$,
-    'VB001', NULL, 'a handle of 65 characters is VB001'
+SELECT is(
+    vb_api.create_user('00000000-0000-0000-0000-0000000000d3', repeat('h', 65)), 'invalid_handle',
+    'a handle of 65 characters is invalid_handle'
 );
 SELECT throws_ok(
     $$SELECT vb_api.create_security('LONG', repeat('N', 201), 'VBD')$$,

@@ -56,6 +56,7 @@ class Maintainer:
                     ("default_rows", self._default_rows),
                     ("expire_pending_transfers", self._expire_transfers),
                     ("expire_day_orders", self._expire_orders),
+                    ("expire_sessions", self._expire_sessions),
                     ("fold_deferred_entries", self._fold),
                     ("retention", self._retention),
                     ("analyze", self._analyze),
@@ -110,6 +111,10 @@ class Maintainer:
     @staticmethod
     def _expire_orders(conn) -> int:
         return conn.execute("SELECT vb_ops.expire_day_orders()").fetchone()[0]
+
+    @staticmethod
+    def _expire_sessions(conn) -> int:
+        return conn.execute("SELECT vb_ops.expire_sessions(100000)").fetchone()[0]
 
     @staticmethod
     def _fold(conn) -> int:

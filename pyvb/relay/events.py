@@ -20,7 +20,11 @@ TOPIC_OF_AGGREGATE = {
     "risk": "risk",
     "account": "accounts",
     "quote": "quotes",
+    "session": "sessions",
+    "user": "sessions",
 }
+#: aggregates whose events are not PUBLISHed for the websocket layer (events contract)
+NOT_PUBLISHED = frozenset({"session", "user"})
 SCHEMA_VERSION = 1
 
 

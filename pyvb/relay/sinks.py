@@ -10,8 +10,8 @@ from collections.abc import Callable
 import orjson
 import redis
 
-from pyvb.cache import QUOTE_KEY, CacheScripts
-from pyvb.relay.events import TOPIC_OF_AGGREGATE, BadEvent, Event
+from pyvb.cache import QUOTE_KEY, SESSION_KEY, CacheScripts
+from pyvb.relay.events import NOT_PUBLISHED, TOPIC_OF_AGGREGATE, BadEvent, Event
 
 log = logging.getLogger("pyvb.relay")
 
@@ -184,10 +184,15 @@ TRANSIENT_REDIS_ERROR = re.compile(
 )
 
 
+#: what the Redis sink counts session and user events under (they are not PUBLISHed)
+SESSIONS_LABEL = "cache:sessions"
+
+
 class RedisSink:
-    """Redis: PUBLISH every event on vb:events:{aggregate}; keep the caches honest —
-    balances refreshed by version (compare-and-set), positions invalidated by generation,
-    quote and book keys deleted."""
+    """Redis: PUBLISH every event on vb:events:{aggregate} (session and user events excepted: not
+    for players' screens); keep the caches honest — balances refreshed by version
+    (compare-and-set), positions invalidated by generation, quote and book keys deleted, a
+    session's key deleted when it ends or its user's status or roles change."""
 
     name = "redis"
     #: events per script call: bounds how long one call keeps Redis busy (about a millisecond)
@@ -215,6 +220,15 @@ class RedisSink:
         for event in events:
             channel = f"vb:events:{event.aggregate}"
             payload = event.payload
+            if event.aggregate in NOT_PUBLISHED:
+                try:
+                    session_operations = self._session_operations(event)
+                except (KeyError, TypeError, ValueError) as error:
+                    dead_letter(event, f"cache update impossible: {error!r}")
+                    continue
+                operations.extend((event, operation) for operation in session_operations)
+                delivered[SESSIONS_LABEL] = delivered.get(SESSIONS_LABEL, 0) + 1
+                continue
             try:
                 if event.type == "balance.changed":
                     operation = self.scripts.balance_operation(
@@ -246,8 +260,20 @@ class RedisSink:
                         self._apply([(event, operation)])
                     except redis.ResponseError as error:
                         dead_letter(event, f"refused by redis: {error}")
-                        delivered[operation[0]] -= 1
+                        delivered[operation[0] or SESSIONS_LABEL] -= 1
         return {channel: count for channel, count in delivered.items() if count}
+
+    @staticmethod
+    def _session_operations(event: Event) -> list[tuple]:
+        """Delete the cached session of a session.ended, and every live session of a
+        user.updated (its roles or status changed); nothing is PUBLISHed (empty channel)."""
+        if event.type == "session.ended":
+            hashes = [str(event.payload["token_sha256"])]
+        elif event.type == "user.updated":
+            hashes = [str(h) for h in event.payload["live_token_sha256s"]]
+        else:
+            hashes = []
+        return [("", "", "d", SESSION_KEY.format(h), "", "") for h in hashes] or [("", "", "", "", "", "")]
 
     def _chunks(self, operations: list[tuple[Event, tuple]]):
         """Runs of at most OPERATIONS_PER_CALL operations and BYTES_PER_CALL bytes (one operation

@@ -9,9 +9,10 @@
 --   json_bytes           a jsonb argument as JSON text (metadata, breach detail,     8,192 bytes
 --                        index weights; as text: 1e131071 is 8 bytes stored, 128 KiB written)
 --   name_chars           a display, security or index name                            200 characters
---   key_chars            a handle, transfer code, breach source or kind                64 characters
+--   key_chars            a transfer code, breach source or kind                        64 characters
 --   rows_per_page        rows one read returns (account_entries, order_book levels)  1,000
 --   candles_per_call     buckets one vb_api.candles call spans                     100,000
+--   client_bytes         a session's client metadata (start_session) as JSON text   4,096 bytes
 -- Over a limit: VB001 naming the argument (vb.check_size), or for one transfer of a batch the
 -- status invalid_request; nothing is stored.
 -- IMMUTABLE SQL: a call with a constant name folds into the caller's plan.
@@ -29,5 +30,6 @@ AS $$
         WHEN 'key_chars' THEN 64
         WHEN 'rows_per_page' THEN 1000
         WHEN 'candles_per_call' THEN 100000
+        WHEN 'client_bytes' THEN 4096
     END;
 $$;

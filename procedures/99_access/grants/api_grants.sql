@@ -27,6 +27,12 @@ DECLARE
         "place_order": ["vb_app"],
         "record_breach_event": ["vb_app"],
         "share_account_id": ["vb_app"],
+        "get_user": ["vb_app"],
+        "start_session": ["vb_app"],
+        "validate_session": ["vb_app"],
+        "refresh_session": ["vb_app"],
+        "end_session": ["vb_app"],
+        "end_user_sessions": ["vb_app"],
 
         "ack_alert": ["vb_admin"],
         "create_asset": ["vb_admin"],
@@ -39,6 +45,9 @@ DECLARE
         "set_index": ["vb_admin"],
         "set_market_session": ["vb_admin"],
         "set_trading_state": ["vb_admin"],
+        "set_user_status": ["vb_admin"],
+        "assign_role": ["vb_admin"],
+        "revoke_role": ["vb_admin"],
 
         "ingest_quotes": ["vb_feed"]
     }';
