@@ -91,6 +91,8 @@ def test_a_pass_while_another_holds_the_lock_is_skipped_and_recorded(test_db_url
     with psycopg.connect(test_db_url, autocommit=True) as other_pass:
         other_pass.execute("SELECT pg_advisory_lock(%s)", (MAINTENANCE_LOCK_KEY,))
         assert Maintainer(test_db_url).run_pass().outcome == "skipped"
+        # released here, not by closing: a closed connection's backend may still hold it a moment
+        other_pass.execute("SELECT pg_advisory_unlock(%s)", (MAINTENANCE_LOCK_KEY,))
     assert Maintainer(test_db_url).run_pass().outcome == "ok"
     with psycopg.connect(test_db_url) as conn:
         runs = conn.execute("SELECT outcome FROM vb.maintenance_runs ORDER BY run_id").fetchall()

@@ -17,8 +17,8 @@ SET search_path = pg_catalog, pg_temp
 AS $$
     WITH found AS (
         SELECT s.* FROM vb.sessions AS s
-        WHERE p_token ~ '^[A-Za-z0-9_-]{43}$'
-            AND s.token_sha256 = sha256(decode(translate(p_token, '-_', '+/') || '=', 'base64'))
+        WHERE s.token_sha256 = CASE WHEN p_token ~ '^[A-Za-z0-9_-]{43}$'  -- decoded only when well-formed
+            THEN sha256(decode(translate(p_token, '-_', '+/') || '=', 'base64')) END
     )
     SELECT f.session_id,
         CASE WHEN f.ended_at IS NULL AND clock_timestamp() < f.expires_at THEN f.user_id END,
