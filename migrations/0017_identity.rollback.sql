@@ -11,6 +11,8 @@ DROP FUNCTION IF EXISTS vb_api.refresh_session(uuid, integer);
 DROP FUNCTION IF EXISTS vb_api.end_session(uuid);
 DROP FUNCTION IF EXISTS vb_api.end_user_sessions(uuid);
 DROP FUNCTION IF EXISTS vb.end_sessions(uuid, text, timestamptz);
+DROP FUNCTION IF EXISTS vb.lock_user_for_role_change(uuid, text);
+DROP FUNCTION IF EXISTS vb.record_user_change(uuid, timestamptz);
 DROP FUNCTION IF EXISTS vb.user_updated_event(uuid);
 DROP FUNCTION IF EXISTS vb.session_event(text, vb.sessions, text);
 DROP FUNCTION IF EXISTS vb.user_roles_of(uuid);

@@ -13,20 +13,16 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_now timestamptz := clock_timestamp();
+    v_refused text := vb.lock_user_for_role_change(p_user_id, p_role);
 BEGIN
-    IF p_role IS NULL OR p_role NOT IN ('player', 'market_maker', 'moderator', 'admin') THEN
-        RETURN 'unknown_role';
-    END IF;
-    PERFORM FROM vb.users AS u WHERE u.user_id = p_user_id FOR UPDATE;
-    IF NOT FOUND THEN
-        RETURN 'user_not_found';
+    IF v_refused IS NOT NULL THEN
+        RETURN v_refused;
     END IF;
     DELETE FROM vb.user_roles AS ur WHERE ur.user_id = p_user_id AND ur.role_name = p_role;
     IF NOT FOUND THEN
         RETURN 'not_assigned';
     END IF;
-    UPDATE vb.users AS u SET updated_at = v_now WHERE u.user_id = p_user_id;
-    PERFORM vb.write_events(json_build_array(vb.user_updated_event(p_user_id)), v_now);
+    PERFORM vb.record_user_change(p_user_id, v_now);
     RETURN 'revoked';
 END
 $$;
