@@ -25,8 +25,11 @@ BALANCE_KEY = "vb:balance:{}"
 POSITIONS_KEY = "vb:positions:{}"
 POSITIONS_GENERATION_KEY = "vb:positions:gen:{}"
 QUOTE_KEY = "vb:quote:{}"
-#: a validated session, by its token's sha256 in hex (contract identity.md)
+#: a validated session, by its token's sha256 in hex (contract identity.md; pyvb.sessions)
 SESSION_KEY = "vb:session:{}"
+#: set by the relay to the event's id whenever that session ends or its user changes (a reader's
+#: fill then fails)
+SESSION_GENERATION_KEY = "vb:session:gen:{}"
 BOOK_KEY = "vb:book:{}"
 #: Generation counters outlive any cached value; they only need to outlast one slow read.
 GENERATION_TTL_S = 86_400
@@ -36,8 +39,11 @@ GENERATION_TTL_S = 86_400
 # then six fields per operation: channel, message, op, a, b, c. A non-empty channel is
 # PUBLISHed the message first. op 'b': store balance value c at hash a unless the cached
 # version is newer than b (compare-and-set); 'd': delete key a; 'o': delete key a, and when b
-# is set bump generation c and delete positions b; '' nothing more. Keys travel in ARGV (the
-# batch names any number of them), so this suits a single Redis server, not Redis Cluster.
+# is set bump generation c and delete positions b; 'g': set generation b to c (a value never
+# used before for that key: an event id; SET, unlike INCR, cannot fail on whatever the key held
+# and never repeats a value after the key expired), then delete key a; '' nothing more. Keys
+# travel in ARGV (the batch names any number of them), so this suits a single Redis server, not
+# Redis Cluster.
 # Returns how many balance writes were refused as older than the cached version.
 _APPLY_EVENTS = """
 local balance_ttl, generation_ttl, refused = ARGV[1], ARGV[2], 0
@@ -62,6 +68,9 @@ for i = 3, #ARGV, 6 do
       redis.call('EXPIRE', c, generation_ttl)
       redis.call('DEL', b)
     end
+  elseif op == 'g' then
+    redis.call('SET', b, c, 'EX', generation_ttl)
+    redis.call('DEL', a)
   end
 end
 return refused
@@ -130,15 +139,19 @@ class CacheScripts:
 
 
 @dataclass
-class CacheStats:
+class HitCounts:
     hits: int = 0
     misses: int = 0
-    refused_writes: int = 0
 
     @property
     def hit_ratio(self) -> float:
         total = self.hits + self.misses
         return self.hits / total if total else 0.0
+
+
+@dataclass
+class CacheStats(HitCounts):
+    refused_writes: int = 0
 
 
 @dataclass

@@ -47,3 +47,37 @@ def redact(url: str) -> str:
         return url
     netloc = parts.netloc.replace(":" + parts.password + "@", ":***@")
     return urlunsplit(parts._replace(netloc=netloc))
+
+
+#: The database roles by duty (contract identity.md): what each kind of caller acts as.
+APP_ROLE = "vb_app"
+ADMIN_ROLE = "vb_admin"
+FEED_ROLE = "vb_feed"
+OPS_ROLE = "vb_ops"
+READONLY_ROLE = "vb_readonly"
+
+
+def role_option(role: str) -> str:
+    """The startup option that makes a connection act as ``role`` (``PGOPTIONS`` / ``options``)."""
+    return f"-c role={role}"
+
+
+def acting_as(url: str, role: str) -> str:
+    """Connection info for ``url`` that acts as ``role`` from the start (``-c role=…`` in the
+    startup options, the same as ``SET ROLE``): the login must be a member of ``role``, or the
+    connection is refused (``role_refused``). A convenience, not a confinement: the session may
+    still ``SET ROLE`` to anything its login may. Returned as a key=value string: keep ``url`` for
+    messages."""
+    from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+    options = conninfo_to_dict(url).get("options") or ""
+    return make_conninfo(url, options=f"{options} {role_option(role)}".strip())
+
+
+def role_refused(error: Exception, role: str) -> str | None:
+    """The one-line explanation when ``error`` is a connection refused because the login is not a
+    member of ``role`` (PostgreSQL reports it at startup, before any SQLSTATE reaches the client,
+    so by its message), else None."""
+    if "permission denied to set role" not in str(error):
+        return None
+    return f"this login is not a member of {role}: connect as one that is (README, Roles)"

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import psycopg
 from psycopg.types.json import Jsonb
 
+from pyvb.config import FEED_ROLE, acting_as, role_refused
 from pyvb.logs import one_line, stop_on_signals
 
 log = logging.getLogger("pyvb.ingest")
@@ -108,9 +109,10 @@ def unsendable(value: object) -> str | None:
     return None
 
 
-def printable(text: str) -> str:
-    """Text a dead letter can store: NUL characters (which a text column refuses) escaped."""
-    return text.replace("\x00", "\\u0000")
+def printable(text: str, limit: int = 10_000) -> str:
+    """Text a dead letter can store: NUL characters (which a text column refuses) escaped, cut
+    at ``limit`` characters (vb_ops.ingest_dead_letter's bounds)."""
+    return text.replace("\x00", "\\u0000")[:limit]
 
 
 def apply_batch(conn: psycopg.Connection, messages) -> tuple[int, int]:
@@ -153,7 +155,7 @@ def apply_batch(conn: psycopg.Connection, messages) -> tuple[int, int]:
     for source, key, text, reason in rejected:
         conn.execute(
             "SELECT vb_ops.ingest_dead_letter(%s, %s, %s, %s)",
-            (source, printable(key) if key is not None else None, printable(text), printable(reason)),
+            (source, printable(key, 1_000) if key is not None else None, printable(text), printable(reason)),
         )
         log.warning("set aside %s: %s", source, reason)
     return applied, len(rejected)
@@ -242,10 +244,13 @@ class QuoteIngester:
                     continue
                 try:
                     if conn is None or conn.closed:
-                        conn = psycopg.connect(self.database_url, connect_timeout=5)
+                        conn = psycopg.connect(acting_as(self.database_url, FEED_ROLE), connect_timeout=5)
                     applied, rejected = apply_batch(conn, messages)
                     conn.commit()
                 except psycopg.OperationalError as error:
+                    if refused := role_refused(error, FEED_ROLE):
+                        log.error("%s", refused)
+                        return 1
                     log.warning(
                         "database unavailable (%s); re-reading the batch in %.1fs", one_line(error), backoff
                     )

@@ -16,6 +16,8 @@ def test_demo_runs_on_a_fresh_database_and_again(fresh_url, redis_url):
     assert "trading session" in first.stdout and "top movers" in first.stdout
     assert "events delivered by the relay" in first.stdout and "vb.transfers" in first.stdout
     assert "balance cache:" in first.stdout and "hit ratio" in first.stdout
+    for figure in ("sessions started", "sessions ended", "session cache hit ratio", "rate-limited requests"):
+        assert figure in first.stdout
     assert "maintenance pass: ok" in first.stdout and "partition health" in first.stdout
     with psycopg.connect(fresh_url) as conn:
         undelivered = conn.execute("SELECT max(lag_events) FROM vb_ops.relay_status()").fetchone()[0]

@@ -189,3 +189,35 @@ def test_sigterm_stops_a_running_ingest_cleanly_with_its_offsets_committed(
     assert "Traceback" not in log_path.read_text()
     with psycopg.connect(test_db_url) as conn:
         assert conn.execute("SELECT last FROM vb_api.get_quotes(ARRAY['ACME'])").fetchone()[0] == 100
+
+
+def test_ingest_acts_as_vb_feed_a_feed_login_is_enough_and_another_login_is_refused(
+    test_db_url, kafka_bootstrap
+):
+    """A login that is a member of vb_feed only applies quotes and records its dead letters; a
+    login that is not is told so, exits 1 and leaves the offsets alone."""
+    suffix = uuid.uuid4().hex[:8]
+    feed, stranger = f"vb_test_feed_{suffix}", f"vb_test_stranger_{suffix}"
+    with psycopg.connect(test_db_url, autocommit=True) as conn:
+        conn.execute("SELECT vb_api.create_asset('VBD', 2::smallint)")
+        conn.execute("SELECT vb_api.create_security('FEED', 'Feed', 'VBD', 1, 1, NULL)")
+        conn.execute(f"CREATE ROLE {feed} LOGIN IN ROLE vb_feed")
+        conn.execute(f"CREATE ROLE {stranger} LOGIN")
+    try:
+        topic, group = new_topic(kafka_bootstrap), f"ingest-{uuid.uuid4().hex[:8]}"
+        produce(
+            kafka_bootstrap, topic, [json.dumps(quote("FEED", "2026-11-26T10:00:00Z", 100)).encode(), b"{"]
+        )
+        refused = ingest(test_db_url.replace("postgres@", f"{stranger}@", 1), kafka_bootstrap, topic, group)
+        assert refused.returncode == 1 and "not a member of vb_feed" in refused.stderr, refused.stderr
+        assert committed_offset(kafka_bootstrap, topic, group) is None
+        result = ingest(test_db_url.replace("postgres@", f"{feed}@", 1), kafka_bootstrap, topic, group)
+        assert result.returncode == 0, result.stderr
+        with psycopg.connect(test_db_url) as conn:
+            assert conn.execute("SELECT last FROM vb_api.get_quotes(ARRAY['FEED'])").fetchone() == (100,)
+            assert conn.execute("SELECT count(*) FROM vb.ingest_dead_letters").fetchone() == (1,)
+        assert committed_offset(kafka_bootstrap, topic, group) == 2
+    finally:
+        with psycopg.connect(test_db_url, autocommit=True) as conn:
+            conn.execute(f"DROP ROLE {feed}")
+            conn.execute(f"DROP ROLE {stranger}")

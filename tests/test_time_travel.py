@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 import psycopg
 import pytest
 
-from pyvb.demo.simulation import ISSUER, Session
+from pyvb.demo.simulation import ISSUER, Connections, Session
 from pyvb.testing import run_pyvb
 from pyvb.testing.cluster import PrivateCluster
 
@@ -175,7 +175,7 @@ def test_writes_and_expiries_across_a_boundary_while_it_happens(cluster, boundar
     before_at, after_at = boundary_at - timedelta(seconds=1), boundary_at
     url = deploy_at(cluster, boundary_at - timedelta(hours=1))
     with psycopg.connect(url, autocommit=True) as conn:
-        session = Session(conn, seed=11)
+        session = Session(Connections.on_one(conn), seed=11)
         maker, player = session.setup(players=1, makers=1)
         payer = open_account(conn, deposit=1_000_000)
         payee = open_account(conn)

@@ -16,7 +16,7 @@ FROM unnest(ARRAY[
     'account_entries', 'balance_at', 'cancel_order', 'candles', 'create_transfer', 'create_transfers', 'create_user',
     'get_balances', 'get_order', 'get_positions', 'get_quotes', 'get_security', 'index_levels', 'open_account',
     'order_book', 'place_order', 'record_breach_event', 'share_account_id', 'get_user', 'start_session',
-    'validate_session', 'refresh_session', 'end_session', 'end_user_sessions'
+    'validate_session', 'refresh_session', 'end_session', 'end_user_sessions', 'find_user'
 ]) AS f (name)
 UNION ALL
 SELECT
@@ -25,7 +25,7 @@ SELECT
 FROM unnest(ARRAY[
     'ack_alert', 'create_asset', 'create_security', 'issue_shares', 'list_alerts', 'set_calendar_enforced',
     'set_exposure_limit', 'set_fees', 'set_index', 'set_market_session', 'set_trading_state', 'set_user_status',
-    'assign_role', 'revoke_role'
+    'assign_role', 'revoke_role', 'list_sessions'
 ]) AS f (name)
 UNION ALL
 SELECT

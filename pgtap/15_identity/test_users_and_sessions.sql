@@ -2,7 +2,7 @@
 -- names, user status, application roles, sessions (token returned once, only its sha256 kept;
 -- validate, refresh, end, end all, expire and prune) and their events.
 BEGIN;
-SELECT plan(49);
+SELECT plan(59);
 
 CREATE TEMP TABLE tok (label text PRIMARY KEY, session_id uuid, token text);
 GRANT SELECT, INSERT ON tok TO vb_app;
@@ -69,6 +69,10 @@ SELECT results_eq(
     $$VALUES ('valid', '00000000-0000-0000-0000-0000000000a1'::uuid, ARRAY['player'])$$, 'validate_session: valid, with user and roles'
 );
 SELECT is((SELECT status FROM vb_api.validate_session('garbage')), 'unknown', 'a malformed token is unknown');
+SELECT is(
+    (SELECT status FROM vb_api.validate_session((SELECT left(token, 42) || 'B' FROM tok WHERE label = 'a'))),
+    'unknown', 'so is another spelling of a token (spare bits set in its last character)'
+);
 SELECT is((SELECT status FROM vb_api.validate_session(NULL)), 'unknown', 'so is null');
 SELECT is((SELECT status FROM vb_api.validate_session(repeat('A', 43))), 'unknown', 'and a well-formed stranger');
 SELECT is((SELECT status FROM vb_api.start_session('00000000-0000-0000-0000-0000000000a1', 0)), 'invalid_ttl', 'a ttl of 0 s');
@@ -104,6 +108,25 @@ SELECT results_eq(
         ('session.started', NULL), ('user.updated', NULL), ('user.updated', NULL), ('user.updated', NULL)$$,
     'events: two starts, an end, an end by disabling, three user.updated (two role changes, the status)'
 );
+
+-- finding a user by handle (vb_app) and listing sessions (vb_admin)
+SET LOCAL ROLE vb_app;
+SELECT is((SELECT user_id FROM vb_api.find_user('ALICE')), '00000000-0000-0000-0000-0000000000a1'::uuid, 'find_user compares as handles are');
+SELECT is((SELECT handle FROM vb_api.find_user(U&'\FF42\FF4F\FF42')), 'bob', 'after NFKC');
+SELECT is_empty($$SELECT * FROM vb_api.find_user(U&'\0430lice')$$, 'a look-alike finds nobody');
+SELECT is_empty($$SELECT * FROM vb_api.find_user(repeat('a', 100000))$$, 'nor does a long or null handle');
+SELECT throws_ok($$SELECT * FROM vb_api.list_sessions('00000000-0000-0000-0000-0000000000a1')$$, '42501', NULL, 'vb_app cannot list sessions');
+SET LOCAL ROLE vb_admin;
+SELECT is_empty($$SELECT * FROM vb_api.list_sessions('00000000-0000-0000-0000-0000000000a1')$$, 'a disabled user has no live session');
+SELECT results_eq(
+    $$SELECT status, end_reason, client ->> 'ip' FROM vb_api.list_sessions('00000000-0000-0000-0000-0000000000a1', TRUE)
+        ORDER BY end_reason$$,
+    $$VALUES ('ended', 'ended', '10.0.0.1'), ('ended', 'user_disabled', NULL)$$,
+    'with the ended ones: both, with reason and client'
+);
+SELECT is((SELECT count(*)::integer FROM vb_api.list_sessions('00000000-0000-0000-0000-0000000000a1', TRUE, 1)), 1, 'p_limit');
+SELECT throws_ok($$SELECT * FROM vb_api.list_sessions(NULL)$$, 'VB001', NULL, 'a null user is VB001');
+RESET ROLE;
 
 -- expiry and pruning (the clock is the rows')
 UPDATE vb.sessions SET expires_at = clock_timestamp() - interval '1 second', ended_at = NULL, end_reason = NULL

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 import psycopg
 
-from pyvb.config import with_database
+from pyvb.config import APP_ROLE, role_option, with_database
 from pyvb.deploy import drop_database
 
 #: The issuer of the benchmarks' cash (every benchmark deposits from it).
@@ -75,7 +75,7 @@ def p50_p99(values: list[float]) -> tuple[float | None, float | None]:
     """Median and 99th percentile, or (None, None) with fewer than two values."""
     if len(values) < 2:
         return None, None
-    cuts = statistics.quantiles(values, n=100)
+    cuts = statistics.quantiles(values, n=100, method="inclusive")
     return cuts[49], cuts[98]
 
 
@@ -145,11 +145,13 @@ class PgbenchHarness:
             args += ["-U", url.username]
         return args
 
-    def _env(self) -> dict[str, str]:
+    def _env(self, role: str | None = None) -> dict[str, str]:
         env = dict(os.environ)
         password = urlsplit(self.server_url).password
         if password:
             env["PGPASSWORD"] = password
+        if role:
+            env["PGOPTIONS"] = f"{env.get('PGOPTIONS', '')} {role_option(role)}".strip()
         return env
 
     def teardown(self) -> None:
@@ -157,12 +159,13 @@ class PgbenchHarness:
         shutil.rmtree(self.workdir, ignore_errors=True)
 
     # --- runs ------------------------------------------------------------------------------
-    def _run_pgbench(self, args: list[str], dbname: str) -> str:
+    def _run_pgbench(self, args: list[str], dbname: str, role: str | None = None) -> str:
+        """pgbench on ``dbname``, acting as ``role`` when given (the login must be a member)."""
         result = subprocess.run(
             [self.pgbench, *self._pg_args(dbname), *args],
             capture_output=True,
             text=True,
-            env=self._env(),
+            env=self._env(role),
             check=False,
         )
         if result.returncode != 0:
@@ -171,6 +174,8 @@ class PgbenchHarness:
         return result.stdout + result.stderr
 
     def _timed_run(self, name: str, dbname: str, args: list[str], clients: int, per_txn: int) -> Run:
+        """A measured pgbench run; on the scratch database it acts as vb_app, as the middleware
+        would (contract identity.md), on a baseline's database as the login."""
         slug = re.sub(r"[^A-Za-z0-9]+", "-", name)
         prefix = self.workdir / slug
         started = time.time()
@@ -188,6 +193,7 @@ class PgbenchHarness:
                 *args,
             ],
             dbname,
+            APP_ROLE if dbname == self.scratch_db else None,
         )
         failed_match = re.search(r"number of failed transactions: (\d+)", output)
         tps, p50, p99, warmup_p99 = after_warmup(self.read_pgbench_logs(slug), started + WARMUP_S)

@@ -75,6 +75,7 @@ class LedgerBench(PgbenchHarness):
         url = with_database(self.server_url, self.scratch_db)
         Deployer(url).migrate()
         with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("SET ROLE vb_admin")  # the world is built by the back office
             conn.execute("SELECT vb_api.create_asset('VBD', 2::smallint)")
             conn.execute("SELECT vb_api.open_account(%s, 'VBD', NULL, 'issuer', NULL)", (ISSUER_ID,))
             conn.execute("SELECT vb_api.open_account(%s, 'VBD', NULL, 'house', 0)", (HOUSE_ID,))
@@ -92,6 +93,7 @@ class LedgerBench(PgbenchHarness):
                         FROM generate_series(%s::int, %s::int) AS n))""",
                     (ISSUER_ID, start, end),
                 )
+            conn.execute("RESET ROLE")  # maintenance and settling are the login's (owner's) work
             conn.execute("SELECT vb_ops.fold_deferred_entries()")
             settle(conn)
         self.console.print(f"initialising pgbench database {self.baseline_db}…")

@@ -44,6 +44,7 @@ class TradingBench(PgbenchHarness):
         Deployer(url).migrate()
         cash, owner = TRADER_CASH_SQL.format(n="n"), TRADER_OWNER_SQL.format(n="n")
         with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("SET ROLE vb_admin")  # the world is built by the back office
             conn.execute("SELECT vb_api.create_asset('VBD', 2::smallint)")
             conn.execute("SELECT vb_api.open_account(%s, 'VBD', NULL, 'issuer', NULL)", (ISSUER_ID,))
             conn.execute(
@@ -71,6 +72,7 @@ class TradingBench(PgbenchHarness):
                 # plenty for the runs, within a security's 9·10^9 shares outstanding
                 (min(10_000_000, 9_000_000_000 // self.traders), self.traders, self.symbols),
             )
+            conn.execute("RESET ROLE")  # what follows reaches into vb's internals: the owner's work
             # the escrow accounts a trader's resting orders reserve into, opened as place_order
             # opens them on a trader's first resting order: the runs measure a market that has been
             # trading, not 4,000 first orders opening accounts

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from pyvb.cli import bench, db, demo, dev, ingest, maintain, relay
+from pyvb.cli import bench, db, demo, dev, identity, ingest, maintain, relay
 
 
 @click.group()
@@ -21,6 +21,8 @@ for command in (
     ingest.ingest,
     maintain.maintain,
     maintain.archive,
+    identity.users,
+    identity.sessions,
     demo.demo,
     dev.dev,
 ):

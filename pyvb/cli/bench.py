@@ -350,3 +350,69 @@ def bench_maintain(database_url, clients, rate, history, passes, jobs, keep):
         table.add_row(f"  p50 / p99 {window.name}", f"{ms(window.p50_ms)} / {ms(window.p99_ms)}", "")
         table.add_row(f"  worst {window.name}", ms(window.max_ms), target)
     print_bench_outcome(table, problems)
+
+
+@bench.command("sessions")
+@database_url_option
+@redis_url_option
+@clients_option(16)
+@duration_option(10)
+@click.option("--sessions", default=10_000, show_default=True, type=click.IntRange(1, 1_000_000))
+@click.option(
+    "--revocations",
+    default=200,
+    show_default=True,
+    type=click.IntRange(2, 100_000),
+    help="Sessions ended to measure the revocation bound.",
+)
+@click.option(
+    "--repeat", default=1, show_default=True, type=click.IntRange(1), help="Rounds; the table shows medians."
+)
+@pgbench_options
+@clean_errors
+def bench_sessions(database_url, redis_url, clients, duration_s, sessions, revocations, repeat, jobs, keep):
+    """validate_session straight from PostgreSQL (pgbench as vb_app) against pgbench -S in the
+    same round, and through the session cache (Redis hits, --clients processes); then the
+    revocation bound: end_session's commit to the cache refusing the token, relay delivering."""
+    from pyvb.bench.harness import BenchError, machine_size, median_runs
+    from pyvb.bench.sessions import SessionsBench
+
+    rounds, hit_ratios = [], []
+    try:
+        runner = SessionsBench(database_url, redis_url, clients, duration_s, sessions, jobs, console)
+        try:
+            runner.setup()
+            for number in range(1, repeat + 1):
+                console.print(f"round {number}/{repeat}…")
+                runs = [runner.baseline(), runner.from_postgres()]
+                cached, hit_ratio = runner.through_cache()
+                rounds.append([*runs, cached])
+                hit_ratios.append(hit_ratio)
+            console.print(f"ending {revocations} cached sessions…")
+            revocation = runner.revocation(revocations)
+            problems = runner.verify()
+        finally:
+            if not keep:
+                runner.teardown()
+    except BenchError as error:
+        fail(str(error))
+    title = f"pyvb bench sessions — {machine_size()}, {duration_s} s per run, median of {repeat} round(s)"
+    table = Table(title=title)
+    for column in ("run", "clients", "validations/s", "p50 ms", "p99 ms", "× pgbench -S"):
+        table.add_column(column, justify="right" if column != "run" else "left")
+    for row in median_runs(rounds):
+        table.add_row(
+            row.name,
+            str(row.clients),
+            f"{row.transactions_per_s:,.0f}",
+            two_places(row.p50_ms),
+            two_places(row.p99_ms),
+            two_places(row.ratio),
+        )
+    table.caption = (
+        f"session cache hit ratio (worst client, worst round): {min(hit_ratios):.1%}\n"
+        f"revocation, end_session commit → cache refuses ({revocation.samples} sessions, relay running):"
+        f" p50 {two_places(revocation.p50_ms)} ms, p99 {two_places(revocation.p99_ms)} ms,"
+        f" worst {revocation.max_ms:,.2f} ms"
+    )
+    print_bench_outcome(table, problems)

@@ -1,7 +1,8 @@
 """``pyvb demo`` (``make demo``): deploy, seed, run a short banking session and a simulated
 trading session while the relay delivers events to Kafka and Redis and a reader serves
 balances through the cache, then print the summaries and the ledger audit. Every step calls
-``vb_api`` as the middleware would."""
+``vb_api`` as the role it belongs to (contract identity.md): deposits from the issuer as
+``vb_admin``, the customers' requests as ``vb_app`` (the middleware), reports as ``vb_readonly``."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from rich.console import Console
 from rich.table import Table
 
 from pyvb.cache import LedgerCache
-from pyvb.config import DEFAULT_REDIS_URL
+from pyvb.config import ADMIN_ROLE, APP_ROLE, DEFAULT_REDIS_URL, READONLY_ROLE, acting_as
 from pyvb.deploy import Deployer
 
 ISSUER = uuid.UUID("00000000-0000-4000-8000-000000000001")
@@ -37,8 +38,12 @@ def money(minor: int) -> str:
 
 
 class Session:
-    def __init__(self, conn: psycopg.Connection, console: Console):
+    """The banking session's requests: the customers' as vb_app (``conn``), money creation (a
+    deposit debits the issuer) as vb_admin (``admin``)."""
+
+    def __init__(self, conn: psycopg.Connection, admin: psycopg.Connection, console: Console):
         self.conn = conn
+        self.admin = admin
         self.console = console
         self.log = Table(title="requests")
         for column in ("step", "request", "status"):
@@ -48,10 +53,14 @@ class Session:
         self, step, from_id, to_id, amount, code, flags=(), pending_id=None, timeout_s=None, label=""
     ):
         transfer_id = uuid.uuid4()
-        status = self.conn.execute(
-            "SELECT vb_api.create_transfer(%s, %s, %s, %s, %s, %s, %s, %s)",
-            (transfer_id, from_id, to_id, amount, code, list(flags), pending_id, timeout_s),
-        ).fetchone()[0]
+        status = (
+            (self.admin if from_id == ISSUER else self.conn)
+            .execute(
+                "SELECT vb_api.create_transfer(%s, %s, %s, %s, %s, %s, %s, %s)",
+                (transfer_id, from_id, to_id, amount, code, list(flags), pending_id, timeout_s),
+            )
+            .fetchone()[0]
+        )
         self.log.add_row(step, label or f"{code} {money(amount or 0)}", status)
         return transfer_id
 
@@ -81,8 +90,11 @@ def run(
     )
     console.print(f"deployed: {applied}")
     console.print(f"seeded: {', '.join(deployer.seed()) or 'nothing'}")
-    with psycopg.connect(database_url, autocommit=True) as conn:
-        session = Session(conn, console)
+    with (
+        psycopg.connect(acting_as(database_url, APP_ROLE), autocommit=True) as conn,
+        psycopg.connect(acting_as(database_url, ADMIN_ROLE), autocommit=True) as admin,
+    ):
+        session = Session(conn, admin, console)
         accounts = {}
         for handle in PEOPLE:
             user_id, account_id = person_ids(handle)
@@ -145,8 +157,7 @@ def run(
         delivery = None
         if relay:
             delivery = stack.enter_context(Delivery(database_url, kafka_bootstrap, redis_url, console))
-        with psycopg.connect(database_url, autocommit=True) as conn:
-            simulation.run(conn, console, seconds)
+        simulation.run(database_url, redis_url, console, seconds)
         maintenance_pass(database_url, console)  # its events (expiries, folds) are delivered too
         if delivery:
             delivery.report()
@@ -190,7 +201,10 @@ class Delivery:
         runner = RelayThread(self.database_url, self.kafka_bootstrap, self.redis_url, poll_interval_s=0.5)
         self.relay = self.stack.enter_context(runner)
         self.pool = self.stack.enter_context(
-            ConnectionPool(self.database_url, min_size=1, max_size=2, open=True)
+            ConnectionPool(acting_as(self.database_url, APP_ROLE), min_size=1, max_size=2, open=True)
+        )
+        self.reports = self.stack.enter_context(
+            psycopg.connect(acting_as(self.database_url, READONLY_ROLE), autocommit=True)
         )
         self.redis = redis.Redis.from_url(self.redis_url)
         self.cache = LedgerCache(self.redis, self.pool, ttl_s=30)
@@ -212,8 +226,7 @@ class Delivery:
             if self.stop_reading.wait(0.02):
                 return
             if tick % 50 == 0:
-                with self.pool.connection() as conn:
-                    accounts = [row[0] for row in conn.execute(accounts_sql)]
+                accounts = [row[0] for row in self.reports.execute(accounts_sql)]
             self.cache.balances(accounts)
 
     def report(self) -> None:

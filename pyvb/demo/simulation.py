@@ -1,6 +1,12 @@
 """A simulated trading session for ``make demo``: market makers quote around a drifting mid,
 players trade against them (a seeded random generator), all through ``vb_api`` as the
-middleware would; then a summary."""
+middleware would; then a summary.
+
+Each step acts as the role it belongs to (contract identity.md): the world — securities, fees,
+money and shares, limits, the makers' role — as ``vb_admin``; players and makers as ``vb_app``,
+each order placed under the trader's session (validated through ``pyvb.sessions.SessionCache``)
+and within the trader's rate limit (``pyvb.ratelimit``); quotes as ``vb_feed``; the summary from
+``vb_report`` as ``vb_readonly``. Players log out now and then and log in again."""
 
 from __future__ import annotations
 
@@ -10,29 +16,29 @@ import uuid
 from dataclasses import dataclass, field
 
 import psycopg
+import redis
+from psycopg_pool import ConnectionPool
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
+
+from pyvb.config import ADMIN_ROLE, APP_ROLE, FEED_ROLE, READONLY_ROLE, acting_as
+from pyvb.demo.summary import LAST_TRADE_SQL, print_sessions, summarize
+from pyvb.ratelimit import DEFAULT_ROUTES, RateLimits, Route
+from pyvb.sessions import SessionCache
 
 NAMESPACE = uuid.UUID("5b0c6a1e-8d3f-4b7a-9c2e-7f1d3a5b9e20")
 ISSUER = uuid.UUID("00000000-0000-4000-8000-000000000001")
 SYMBOLS = {"ACME": 12_000, "BETA": 4_500, "GAMMA": 25_000, "DELTA": 800}  # starting mid, minor units
 TICK = 5
 
-# The summary reads vb_report's views and vb_api, as a reporting job would.
-LAST_TRADE_SQL = "SELECT coalesce(max(trade_id), 0) FROM vb_report.trade_tape"
-ORDER_STATUSES_SQL = (
-    "SELECT order_status, count(*) FROM vb_report.order_flow WHERE created_at >= %s GROUP BY 1 ORDER BY 1"
-)
-TRADE_TOTALS_SQL = (
-    "SELECT count(*), coalesce(sum(quantity), 0), coalesce(sum(notional), 0) FROM vb_report.trade_tape"
-    " WHERE trade_id > %s"
-)
-MOVERS_SQL = """
-    SELECT symbol, (array_agg(price ORDER BY trade_id))[1], (array_agg(price ORDER BY trade_id DESC))[1]
-    FROM vb_report.trade_tape WHERE trade_id > %s GROUP BY symbol"""
-BREACHES_SQL = "SELECT count(*) FROM vb_report.risk_breaches WHERE created_at >= %s"
-ALERTS_SQL = "SELECT count(*) FROM vb_api.list_alerts()"
+#: players may place 6 orders a second (the busiest exceed it now and then); makers quote on a
+#: route of their own, far above what the demo sends
+ROUTES = {
+    **DEFAULT_ROUTES,
+    "place_order": Route("6/second", money_moving=True),
+    "quote": Route("100000/minute", money_moving=True),
+}
+LOGOUT_PROBABILITY = 0.02
 
 
 def stable_id(*parts: str) -> uuid.UUID:
@@ -46,18 +52,47 @@ class Trader:
     cash_id: uuid.UUID
     maker: bool
     quotes: dict[str, list[uuid.UUID]] = field(default_factory=dict)
+    session_id: uuid.UUID | None = None
+    token: str | None = None
+
+
+@dataclass
+class Connections:
+    """One connection per role the demo acts as, and the middleware's session cache and rate
+    limits (None: orders are placed without either, as a back-office script would)."""
+
+    admin: psycopg.Connection
+    app: psycopg.Connection
+    feed: psycopg.Connection
+    sessions: SessionCache | None = None
+    limits: RateLimits | None = None
+
+    @classmethod
+    def on_one(cls, conn: psycopg.Connection) -> Connections:
+        """Every role on one connection (a superuser's, in tests at other dates)."""
+        return cls(conn, conn, conn)
+
+
+@dataclass
+class SessionCounts:
+    started: int = 0
+    ended: int = 0
+    rate_limited: int = 0
+    refused: int = 0  # orders whose session did not validate (logged in again)
 
 
 class Session:
-    def __init__(self, conn: psycopg.Connection, seed: int):
-        self.conn = conn
+    def __init__(self, roles: Connections, seed: int):
+        self.roles = roles
+        self.conn = roles.app
         self.rng = random.Random(seed)
         self.mids = dict(SYMBOLS)
         self.first_price: dict[str, int] = {}
         self.orders_placed = 0
+        self.counts = SessionCounts()
 
     def setup(self, players: int = 8, makers: int = 2) -> list[Trader]:
-        execute = self.conn.execute
+        execute = self.roles.admin.execute
         for symbol in SYMBOLS:
             execute(
                 "SELECT vb_api.create_security(%s, %s, 'VBD', %s, 1, 2000)", (symbol, symbol.title(), TICK)
@@ -68,8 +103,10 @@ class Session:
             maker = index < makers
             handle = f"{'maker' if maker else 'player'}{index}"
             trader = Trader(handle, stable_id("user", handle), stable_id("cash", handle), maker)
-            execute("SELECT vb_api.create_user(%s, %s)", (trader.owner_id, handle))
-            execute("SELECT vb_api.open_account(%s, 'VBD', %s)", (trader.cash_id, trader.owner_id))
+            self.conn.execute("SELECT vb_api.create_user(%s, %s)", (trader.owner_id, handle))
+            self.conn.execute("SELECT vb_api.open_account(%s, 'VBD', %s)", (trader.cash_id, trader.owner_id))
+            if maker:
+                execute("SELECT vb_api.assign_role(%s, 'market_maker')", (trader.owner_id,))
             execute(
                 "SELECT vb_api.create_transfer(%s, %s, %s, %s, 'deposit')",
                 (uuid.uuid4(), ISSUER, trader.cash_id, 500_000_000 if maker else 20_000_000),
@@ -84,10 +121,43 @@ class Session:
                     "SELECT vb_api.set_exposure_limit('account', %s, 'order_notional', NULL, 2000000)",
                     (str(trader.cash_id),),
                 )
+            self.log_in(trader)
             traders.append(trader)
         return traders
 
+    def log_in(self, trader: Trader) -> None:
+        trader.session_id, trader.token = self.conn.execute(
+            "SELECT session_id, token FROM vb_api.start_session(%s, 3600, %s)",
+            (trader.owner_id, '{"client": "pyvb demo"}'),
+        ).fetchone()
+        self.counts.started += 1
+
+    def log_out(self, trader: Trader) -> None:
+        self.conn.execute("SELECT vb_api.end_session(%s)", (trader.session_id,))
+        trader.session_id = trader.token = None
+        self.counts.ended += 1
+
+    def admitted(self, trader: Trader) -> bool:
+        """What the middleware checks before an order: the trader's session (through the cache)
+        and their rate limit (makers quote on a route of their own, by their role)."""
+        if self.roles.sessions is None or self.roles.limits is None:
+            return True
+        if trader.token is None:
+            self.log_in(trader)
+        session = self.roles.sessions.validate(trader.token)
+        if not session.valid:
+            self.counts.refused += 1
+            self.log_in(trader)
+            return False
+        route = "quote" if "market_maker" in session.roles else "place_order"
+        if not self.roles.limits.hit(route, session.user_id).allowed:
+            self.counts.rate_limited += 1
+            return False
+        return True
+
     def place(self, trader: Trader, symbol: str, side: str, quantity: int, order_type: str, price, tif: str):
+        if not self.admitted(trader):
+            return None
         order_id = uuid.uuid4()
         self.conn.execute(
             "SELECT status FROM vb_api.place_order(%s, %s, %s, %s, %s, %s, %s, %s)",
@@ -101,10 +171,11 @@ class Session:
             self.conn.execute("SELECT status FROM vb_api.cancel_order(%s)", (order_id,))
         mid = self.mids[symbol]
         spread = max(TICK, (mid // 400) // TICK * TICK)
-        maker.quotes[symbol] = [
+        quotes = [
             self.place(maker, symbol, "buy", 50, "limit", mid - spread, "gtc"),
             self.place(maker, symbol, "sell", 50, "limit", mid + spread, "gtc"),
         ]
+        maker.quotes[symbol] = [order_id for order_id in quotes if order_id is not None]
 
     def step(self, traders: list[Trader]) -> None:
         symbol = self.rng.choice(list(SYMBOLS))
@@ -114,6 +185,9 @@ class Session:
         players = [t for t in traders if not t.maker]
         self.requote(self.rng.choice(makers), symbol)
         player = self.rng.choice(players)
+        if player.token is not None and self.rng.random() < LOGOUT_PROBABILITY:
+            self.log_out(player)  # logs in again on their next order
+            return
         side = self.rng.choice(("buy", "sell"))
         quantity = self.rng.choice((1, 2, 5, 10, 20, 200))
         if self.rng.random() < 0.3:
@@ -124,7 +198,7 @@ class Session:
             self.place(player, symbol, side, quantity, "limit", price, self.rng.choice(("gtc", "ioc", "day")))
         if self.rng.random() < 0.05:  # the stock market engine publishes a quote now and then
             mid = self.mids[symbol]
-            self.conn.execute(
+            self.roles.feed.execute(
                 """SELECT vb_api.ingest_quotes(jsonb_build_array(jsonb_build_object(
                        'symbol', %s::text, 'bid', %s::bigint, 'ask', %s::bigint, 'last', %s::bigint,
                        'volume', 1, 'ts', clock_timestamp())))""",
@@ -132,11 +206,34 @@ class Session:
             )
 
 
-def run(conn: psycopg.Connection, console: Console, seconds: float, seed: int = 7) -> dict:
+def run(database_url: str, redis_url: str, console: Console, seconds: float, seed: int = 7) -> dict:
     """Trade for about ``seconds``; print the summary; return its figures."""
-    session = Session(conn, seed)
-    started_at = conn.execute("SELECT clock_timestamp()").fetchone()[0]
-    trades_before = conn.execute(LAST_TRADE_SQL).fetchone()[0]
+
+    def connect(role: str) -> psycopg.Connection:
+        return psycopg.connect(acting_as(database_url, role), autocommit=True)
+
+    redis_client = redis.Redis.from_url(redis_url, socket_timeout=1, socket_connect_timeout=1)
+    app_url = acting_as(database_url, APP_ROLE)
+    with (
+        connect(ADMIN_ROLE) as admin,
+        connect(APP_ROLE) as app,
+        connect(FEED_ROLE) as feed,
+        connect(READONLY_ROLE) as report,
+        ConnectionPool(app_url, min_size=1, max_size=2, open=True) as pool,
+    ):
+        roles = Connections(admin, app, feed, SessionCache(redis_client, pool), RateLimits(redis_url, ROUTES))
+        try:
+            return trade(roles, report, console, seconds, seed)
+        finally:
+            redis_client.close()
+
+
+def trade(
+    roles: Connections, report: psycopg.Connection, console: Console, seconds: float, seed: int
+) -> dict:
+    session = Session(roles, seed)
+    started_at = report.execute("SELECT clock_timestamp()").fetchone()[0]
+    trades_before = report.execute(LAST_TRADE_SQL).fetchone()[0]
     traders = session.setup()
     for trader in traders:
         if trader.maker:
@@ -158,33 +255,13 @@ def run(conn: psycopg.Connection, console: Console, seconds: float, seed: int = 
             progress.update(
                 task, completed=min(seconds, time.monotonic() - start), orders=session.orders_placed
             )
-    return summarize(conn, console, started_at, trades_before, session.orders_placed)
-
-
-def summarize(conn, console: Console, started_at, trades_before: int, orders_placed: int) -> dict:
-    statuses = conn.execute(ORDER_STATUSES_SQL, (started_at,)).fetchall()
-    trades, volume, notional = conn.execute(TRADE_TOTALS_SQL, (trades_before,)).fetchone()
-    movers = conn.execute(MOVERS_SQL, (trades_before,)).fetchall()
-    breaches = conn.execute(BREACHES_SQL, (started_at,)).fetchone()[0]
-    alerts = conn.execute(ALERTS_SQL).fetchone()[0]
-
-    table = Table(title="trading session")
-    table.add_column("figure")
-    table.add_column("value", justify="right")
-    table.add_row("orders placed", f"{orders_placed:,}")
-    for status, count in statuses:
-        table.add_row(f"  {status}", f"{count:,}")
-    table.add_row("trades", f"{trades:,}")
-    table.add_row("shares traded", f"{volume:,}")
-    table.add_row("notional traded (VBD)", f"{notional / 100:,.2f}")
-    table.add_row("soft-limit breaches", f"{breaches:,}")
-    table.add_row("open alerts", f"{alerts:,}")
-    console.print(table)
-    moves = Table(title="top movers")
-    for column in ("symbol", "first", "last", "change"):
-        moves.add_column(column, justify="left" if column == "symbol" else "right")
-    ranked = sorted(movers, key=lambda m: abs(m[2] - m[1]) / m[1], reverse=True)
-    for symbol, first, last in ranked:
-        moves.add_row(symbol, f"{first / 100:,.2f}", f"{last / 100:,.2f}", f"{(last - first) / first:+.2%}")
-    console.print(moves)
-    return {"orders": orders_placed, "trades": trades, "breaches": breaches}
+    for trader in traders:  # the session is over: everyone logs out
+        if trader.token is not None:
+            session.log_out(trader)
+    summary = summarize(report, roles.admin, console, started_at, trades_before, session.orders_placed)
+    print_sessions(console, session.counts, roles.sessions.stats)
+    return {
+        **summary,
+        "sessions_started": session.counts.started,
+        "rate_limited": session.counts.rate_limited,
+    }

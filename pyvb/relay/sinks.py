@@ -10,7 +10,7 @@ from collections.abc import Callable
 import orjson
 import redis
 
-from pyvb.cache import QUOTE_KEY, SESSION_KEY, CacheScripts
+from pyvb.cache import QUOTE_KEY, SESSION_GENERATION_KEY, SESSION_KEY, CacheScripts
 from pyvb.relay.events import NOT_PUBLISHED, TOPIC_OF_AGGREGATE, BadEvent, Event
 
 log = logging.getLogger("pyvb.relay")
@@ -255,25 +255,33 @@ class RedisSink:
             except redis.ResponseError:
                 # Redis refused an operation (a key of the wrong type, say): retrying the chunk
                 # would fail for ever, so each operation alone; the refused ones are dead letters
+                refused: set[int] = set()  # an event of several operations is set aside once
                 for event, operation in chunk:
                     try:
                         self._apply([(event, operation)])
                     except redis.ResponseError as error:
-                        dead_letter(event, f"refused by redis: {error}")
-                        delivered[operation[0] or SESSIONS_LABEL] -= 1
+                        if event.event_id not in refused:
+                            refused.add(event.event_id)
+                            dead_letter(event, f"refused by redis: {error}")
+                            delivered[operation[0] or SESSIONS_LABEL] -= 1
         return {channel: count for channel, count in delivered.items() if count}
 
     @staticmethod
     def _session_operations(event: Event) -> list[tuple]:
         """Delete the cached session of a session.ended, and every live session of a
-        user.updated (its roles or status changed); nothing is PUBLISHed (empty channel)."""
+        user.updated (its roles or status changed), first setting each one's generation to the
+        event's id so that a reader who queried before the change cannot put it back
+        (pyvb.sessions); nothing is PUBLISHed (empty channel)."""
         if event.type == "session.ended":
             hashes = [str(event.payload["token_sha256"])]
         elif event.type == "user.updated":
             hashes = [str(h) for h in event.payload["live_token_sha256s"]]
         else:
             hashes = []
-        return [("", "", "d", SESSION_KEY.format(h), "", "") for h in hashes] or [("", "", "", "", "", "")]
+        generation = str(event.event_id)
+        return [
+            ("", "", "g", SESSION_KEY.format(h), SESSION_GENERATION_KEY.format(h), generation) for h in hashes
+        ] or [("", "", "", "", "", "")]
 
     def _chunks(self, operations: list[tuple[Event, tuple]]):
         """Runs of at most OPERATIONS_PER_CALL operations and BYTES_PER_CALL bytes (one operation

@@ -28,6 +28,7 @@ DECLARE
         "record_breach_event": ["vb_app"],
         "share_account_id": ["vb_app"],
         "get_user": ["vb_app"],
+        "find_user": ["vb_app"],
         "start_session": ["vb_app"],
         "validate_session": ["vb_app"],
         "refresh_session": ["vb_app"],
@@ -48,6 +49,7 @@ DECLARE
         "set_user_status": ["vb_admin"],
         "assign_role": ["vb_admin"],
         "revoke_role": ["vb_admin"],
+        "list_sessions": ["vb_admin"],
 
         "ingest_quotes": ["vb_feed"]
     }';
