@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import psycopg
 import redis
 
-from pyvb.bench.harness import PgbenchHarness, Run, p50_p99, settle
+from pyvb.bench.harness import BenchError, PgbenchHarness, Run, p50_p99, settle
 from pyvb.cache import SESSION_KEY
 from pyvb.config import ADMIN_ROLE, APP_ROLE, acting_as, with_database
 from pyvb.deploy import Deployer, drop_database
@@ -197,6 +197,7 @@ class SessionsBench(PgbenchHarness):
             RelayThread(self.url, None, self.redis_url, poll_interval_s=1.0),
         ):
             cache = SessionCache(client, pool)
+            self._wait_for_relay()  # the setup's session.started events first
             user_id = uuid.UUID(hashlib.md5(b"vb-bench-user:1").hexdigest())
             for _ in range(samples):
                 session_id, token = conn.execute(
@@ -216,3 +217,13 @@ class SessionsBench(PgbenchHarness):
         client.close()
         p50, p99 = p50_p99(latencies)
         return RevocationFigures(len(latencies), p50, p99, max(latencies))
+
+    def _wait_for_relay(self, timeout_s: float = 300) -> None:
+        deadline = time.monotonic() + timeout_s
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            while conn.execute(
+                "SELECT coalesce(max(lag_events), 1) FROM vb_ops.relay_status() WHERE sink = 'redis'"
+            ).fetchone()[0]:
+                if time.monotonic() > deadline:
+                    raise BenchError(f"the relay did not deliver the setup's events within {timeout_s:.0f} s")
+                time.sleep(0.05)
