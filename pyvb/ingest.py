@@ -120,7 +120,16 @@ def apply_batch(conn: psycopg.Connection, messages) -> tuple[int, int]:
 
     The whole batch in one call first. If ingest_quotes rejects it, each quote is tried on its
     own in a savepoint that is always rolled back (to find the bad ones), then the good ones go in
-    one call, as the whole batch would have: m + 2 calls for a rejected batch of m, never m²."""
+    one call, as the whole batch would have: m + 2 calls for a rejected batch of m, never m².
+    The batch's audit records carry a request context naming its first message."""
+    first = messages[0]
+    conn.execute(
+        "SELECT vb_api.set_request_context(%s, NULL, NULL, %s)",
+        (
+            f"pyvb-ingest:{first.topic}/{first.partition}/{first.offset}"[:128],
+            Jsonb({"messages": len(messages)}),
+        ),
+    )
     parsed, rejected = parse_messages(messages)
     quotes = []
     for quote in parsed:

@@ -59,7 +59,7 @@ MUTANTS = (
         "an owner's orders trade with each other", TRADING_TESTS,
     ),
     Mutant(
-        "fok-fills-partially", "procedures/50_trading/api/place_order.sql",
+        "fok-fills-partially", "procedures/50_trading/internal/place_order.sql",
         "IF v_reason IS NULL AND v_time_in_force = 'fok' AND v_plan.remaining > 0 THEN", "IF false THEN",
         "fill-or-kill keeps a partial fill", TRADING_TESTS,
     ),
@@ -114,7 +114,7 @@ MUTANTS = (
         "a posted, voided or expired pending transfer can be posted or voided again", LEDGER_TESTS,
     ),
     Mutant(
-        "registry-key-ignored", "procedures/20_ledger/api/create_transfer.sql",
+        "registry-key-ignored", "procedures/20_ledger/internal/create_transfer.sql",
         "        IF NOT FOUND THEN\n            SELECT * INTO v_recorded",
         "        IF NOT FOUND AND false THEN\n            SELECT * INTO v_recorded",
         "a caller that lost the race on a transfer id applies it again",

@@ -13,6 +13,8 @@ def test_demo_runs_on_a_fresh_database_and_again(fresh_url, redis_url):
     assert "post 150.00 of the hold" in first.stdout and "void the hold" in first.stdout
     assert "linked_event_failed" in first.stdout
     assert "ledger verified" in first.stdout
+    assert "who halted ACME" in first.stdout and "active → halted" in first.stdout
+    assert "audit trail verified" in first.stdout
     assert "trading session" in first.stdout and "top movers" in first.stdout
     assert "events delivered by the relay" in first.stdout and "vb.transfers" in first.stdout
     assert "balance cache:" in first.stdout and "hit ratio" in first.stdout

@@ -367,8 +367,9 @@ def test_upgrading_a_database_of_the_release_before_the_layout_gives_a_fresh_dep
         positions = conn.execute(
             "SELECT symbol, quantity FROM vb_api.get_positions('00000000-0000-0000-0000-0000000000a1')"
         ).fetchall()
-    # migration 0014: transfer ids take a key; account ids keep the md5 scheme their accounts have
-    assert keys == {"transfer": 32, "account": None}
+    # migration 0014: transfer ids take a key; account ids keep the md5 scheme their accounts have;
+    # migration 0019: request context stamps take a key
+    assert keys == {"transfer": 32, "account": None, "context": 32}
     assert positions == [("ACME", 100)], "the share account issued before is still found by derivation"
 
     fresh = fresh_url.rsplit("/", 1)[0] + "/" + fresh_url.rsplit("/", 1)[1] + "_b"

@@ -7,7 +7,8 @@ SELECT plan(14);
 
 SELECT is(
     (SELECT array_agg(purpose ORDER BY purpose) FROM vb.derivation_keys WHERE octet_length(derivation_key) = 32),
-    ARRAY['account', 'transfer'], 'a fresh database has a 32-byte key for transfer ids and one for account ids'
+    ARRAY['account', 'context', 'transfer'],
+    'a fresh database has a 32-byte key for transfer ids, one for account ids and one for request context stamps'
 );
 SELECT isnt(
     (SELECT derivation_key FROM vb.derivation_keys WHERE purpose = 'account'),

@@ -16,7 +16,8 @@ FROM unnest(ARRAY[
     'account_entries', 'balance_at', 'cancel_order', 'candles', 'create_transfer', 'create_transfers', 'create_user',
     'get_balances', 'get_order', 'get_positions', 'get_quotes', 'get_security', 'index_levels', 'open_account',
     'order_book', 'place_order', 'record_breach_event', 'share_account_id', 'get_user', 'start_session',
-    'validate_session', 'refresh_session', 'end_session', 'end_user_sessions', 'find_user'
+    'validate_session', 'refresh_session', 'end_session', 'end_user_sessions', 'find_user',
+    'set_request_context', 'log_api_requests'
 ]) AS f (name)
 UNION ALL
 SELECT
@@ -25,12 +26,13 @@ SELECT
 FROM unnest(ARRAY[
     'ack_alert', 'create_asset', 'create_security', 'issue_shares', 'list_alerts', 'set_calendar_enforced',
     'set_exposure_limit', 'set_fees', 'set_index', 'set_market_session', 'set_trading_state', 'set_user_status',
-    'assign_role', 'revoke_role', 'list_sessions'
+    'assign_role', 'revoke_role', 'list_sessions', 'audit_trail'
 ]) AS f (name)
 UNION ALL
 SELECT
-    'ingest_quotes' AS function_name,
-    'vb_feed' AS role_name;
+    f.name AS function_name,
+    'vb_feed' AS role_name
+FROM unnest(ARRAY['ingest_quotes', 'set_request_context']) AS f (name);
 
 SELECT is_empty(
     $$

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from pyvb.cli import bench, db, demo, dev, identity, ingest, maintain, relay
+from pyvb.cli import audit, bench, db, demo, dev, identity, ingest, maintain, relay
 
 
 @click.group()
@@ -23,6 +23,7 @@ for command in (
     maintain.archive,
     identity.users,
     identity.sessions,
+    audit.audit,
     demo.demo,
     dev.dev,
 ):

@@ -416,3 +416,65 @@ def bench_sessions(database_url, redis_url, clients, duration_s, sessions, revoc
         f" worst {revocation.max_ms:,.2f} ms"
     )
     print_bench_outcome(table, problems)
+
+
+@bench.command("audit")
+@database_url_option
+@clients_option(16)
+@duration_option(15)
+@click.option(
+    "--repeat", default=3, show_default=True, type=click.IntRange(1), help="Rounds; the table shows medians."
+)
+@pgbench_options
+@clean_errors
+def bench_audit(database_url, clients, duration_s, repeat, jobs, keep):
+    """What the audit trail costs: single create_transfer and place_order (20 symbols) with the
+    audit record written and with vb.audit switched off in the scratch databases, alternating in
+    each round; the ratio on/off is taken within a round. Then log_api_requests in batches of
+    1,000 (rows/s)."""
+    import statistics
+
+    from pyvb.bench.audit import AuditBench
+    from pyvb.bench.harness import BenchError, machine_size
+
+    rounds = []
+    try:
+        runner = AuditBench(database_url, clients, duration_s, jobs, console)
+        try:
+            runner.setup()
+            for number in range(1, repeat + 1):
+                console.print(f"round {number}/{repeat}…")
+                rounds.append(runner.round())
+            api_logs = [runner.api_logs() for _ in range(repeat)]
+            problems = runner.verify()
+        finally:
+            if not keep:
+                runner.teardown()
+    except BenchError as error:
+        fail(str(error))
+    title = f"pyvb bench audit — {machine_size()}, {duration_s} s per run, median of {repeat} round(s)"
+    table = Table(title=title)
+    for column in ("run", "clients", "tx/s", "p50 ms", "p99 ms", "on ÷ off"):
+        table.add_column(column, justify="right" if column != "run" else "left")
+    for position, first in enumerate(rounds[0]):
+        same = [runs[position] for runs in rounds]
+        ratio = ""
+        if position % 2 == 0:
+            ratio = two_places(
+                statistics.median(
+                    r[position].transactions_per_s / r[position + 1].transactions_per_s for r in rounds
+                )
+            )
+        table.add_row(
+            first.name,
+            str(first.clients),
+            f"{statistics.median(r.transactions_per_s for r in same):,.0f}",
+            two_places(statistics.median(r.p50_ms for r in same)),
+            two_places(statistics.median(r.p99_ms for r in same)),
+            ratio,
+        )
+    table.caption = (
+        f"log_api_requests, batches of 1,000, {api_logs[0].clients} clients: "
+        f"{statistics.median(r.transfers_per_s for r in api_logs):,.0f} rows/s"
+    )
+    print_bench_outcome(table, problems)

@@ -38,6 +38,18 @@ def clean_errors(command):
     return wrapper
 
 
+def connect_as(database_url: str, role: str) -> psycopg.Connection:
+    """An autocommit connection acting as ``role``; one line and exit 1 when the login may not."""
+    from pyvb.config import acting_as, role_refused
+
+    try:
+        return psycopg.connect(acting_as(database_url, role), autocommit=True)
+    except psycopg.OperationalError as error:
+        if refused := role_refused(error, role):
+            fail(refused)
+        raise
+
+
 database_url_option = click.option(
     "--database-url",
     envvar="VB_DATABASE_URL",

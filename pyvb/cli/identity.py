@@ -10,19 +10,14 @@ import psycopg
 from rich.table import Table
 from rich.text import Text
 
-from pyvb.cli.common import clean_errors, console, database_url_option, fail
-from pyvb.config import ADMIN_ROLE, acting_as, role_refused
+from pyvb.cli.common import clean_errors, connect_as, console, database_url_option, fail
+from pyvb.config import ADMIN_ROLE
 
 USER_COLUMNS = "user_id, handle, display_name, status, roles, created_at"
 
 
 def connect_as_admin(database_url: str) -> psycopg.Connection:
-    try:
-        return psycopg.connect(acting_as(database_url, ADMIN_ROLE), autocommit=True)
-    except psycopg.OperationalError as error:
-        if refused := role_refused(error, ADMIN_ROLE):
-            fail(refused)
-        raise
+    return connect_as(database_url, ADMIN_ROLE)
 
 
 def plain(value: object) -> Text:
@@ -123,7 +118,8 @@ def sessions_end(database_url, session_id, who):
     (vb_api.end_user_sessions). The relay then drops them from the session cache."""
     if (session_id is None) == (who is None):
         fail("name either a SESSION_ID or --user")
-    with connect_as_admin(database_url) as conn:
+    with connect_as_admin(database_url) as conn, conn.transaction():
+        conn.execute("SELECT vb_api.set_request_context('pyvb sessions end')")  # for the audit trail
         if session_id is not None:
             status = conn.execute("SELECT vb_api.end_session(%s)", (session_id,)).fetchone()[0]
             console.print(f"session {session_id}: {status}")

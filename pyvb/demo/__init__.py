@@ -14,6 +14,7 @@ import uuid
 
 import psycopg
 import redis
+from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool
 from rich.console import Console
 from rich.table import Table
@@ -158,13 +159,51 @@ def run(
         if relay:
             delivery = stack.enter_context(Delivery(database_url, kafka_bootstrap, redis_url, console))
         simulation.run(database_url, redis_url, console, seconds)
+        halt_request = audit_a_halt(database_url)
         maintenance_pass(database_url, console)  # its events (expiries, folds) are delivered too
         if delivery:
             delivery.report()
+    print_audit(database_url, console, halt_request)
     with psycopg.connect(database_url) as conn:
         table, all_ok = verify_table(conn)
     console.print(table)
     console.print("ledger verified" if all_ok else "[red]ledger verification FAILED[/red]")
+
+
+def audit_a_halt(database_url: str) -> str:
+    """The back office halts ACME and resumes it, each under a request context (as vb_admin);
+    returns the request id the audit trail finds them by."""
+    request_id = f"demo-halt-{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(acting_as(database_url, ADMIN_ROLE)) as admin:
+        for state in ("halted", "active"):
+            with admin.transaction():
+                admin.execute(
+                    "SELECT vb_api.set_request_context(%s, NULL, NULL, %s)",
+                    (request_id, Jsonb({"route": "backoffice/trading-state", "operator": "demo"})),
+                )
+                admin.execute("SELECT vb_api.set_trading_state('security', 'ACME', %s)", (state,))
+    return request_id
+
+
+def print_audit(database_url: str, console: Console, request_id: str) -> None:
+    """The audit trail of the halt (chained by the maintenance pass) and verify_audit."""
+    with psycopg.connect(acting_as(database_url, ADMIN_ROLE)) as admin:
+        rows = admin.execute(
+            "SELECT recorded_at, db_role, arguments -> 'state', outcome ->> 'status', chain_seq"
+            " FROM vb_api.audit_trail(NULL, %s) ORDER BY recorded_at",
+            (request_id,),
+        ).fetchall()
+    table = Table(title=f"audit trail of request {request_id}: who halted ACME, and when")
+    for column in ("at", "role", "state (old → new)", "status", "chain link"):
+        table.add_column(column)
+    for at, role, state, status, seq in rows:
+        table.add_row(f"{at:%H:%M:%S.%f}", role, f"{state['old']} → {state['new']}", status, str(seq or "-"))
+    console.print(table)
+    with psycopg.connect(database_url) as conn:
+        failed = [detail for _, ok, detail in conn.execute("SELECT * FROM vb_ops.verify_audit()") if not ok]
+    console.print(
+        "audit trail verified" if not failed else f"[red]audit trail verification FAILED[/red]: {failed}"
+    )
 
 
 def maintenance_pass(database_url: str, console: Console) -> None:

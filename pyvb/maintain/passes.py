@@ -57,6 +57,7 @@ class Maintainer:
                     ("expire_pending_transfers", self._expire_transfers),
                     ("expire_day_orders", self._expire_orders),
                     ("expire_sessions", self._expire_sessions),
+                    ("chain_audit", self._chain_audit),
                     ("fold_deferred_entries", self._fold),
                     ("retention", self._retention),
                     ("analyze", self._analyze),
@@ -115,6 +116,10 @@ class Maintainer:
     @staticmethod
     def _expire_sessions(conn) -> int:
         return conn.execute("SELECT vb_ops.expire_sessions(100000)").fetchone()[0]
+
+    @staticmethod
+    def _chain_audit(conn) -> int:
+        return conn.execute("SELECT vb_ops.chain_audit()").fetchone()[0]
 
     @staticmethod
     def _fold(conn) -> int:

@@ -13,6 +13,7 @@
 --   rows_per_page        rows one read returns (account_entries, order_book levels)  1,000
 --   candles_per_call     buckets one vb_api.candles call spans                     100,000
 --   client_bytes         a session's client metadata (start_session) as JSON text   4,096 bytes
+--   api_log_entries      elements of one vb_api.log_api_requests call               5,000
 -- Over a limit: VB001 naming the argument (vb.check_size), or for one transfer of a batch the
 -- status invalid_request; nothing is stored.
 -- IMMUTABLE SQL: a call with a constant name folds into the caller's plan.
@@ -31,5 +32,6 @@ AS $$
         WHEN 'rows_per_page' THEN 1000
         WHEN 'candles_per_call' THEN 100000
         WHEN 'client_bytes' THEN 4096
+        WHEN 'api_log_entries' THEN 5000
     END;
 $$;

@@ -12,6 +12,7 @@
 --   too short or long) | 'invalid_display_name'.
 -- Raises: VB001 when p_user_id is null.
 -- Events: none (a user is not a ledger object; user.updated follows status and role changes).
+-- Audited (contract audit.md): one vb.event_audit record per call, whatever its status.
 CREATE OR REPLACE FUNCTION vb_api.create_user(
     p_user_id uuid, p_handle text, p_display_name text DEFAULT NULL
 ) RETURNS text
@@ -20,6 +21,7 @@ SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
+    v_audit_arguments constant jsonb := jsonb_build_object('user_id', p_user_id, 'handle', vb.audit_text(p_handle));
     v_existing vb.users;
     v_key text := vb.handle_key(p_handle);
     v_handle text;
@@ -28,10 +30,10 @@ BEGIN
         RAISE EXCEPTION 'p_user_id must not be null' USING ERRCODE = 'VB001';
     END IF;
     IF v_key IS NULL THEN
-        RETURN 'invalid_handle';
+        RETURN vb.audited('vb_api.create_user', v_audit_arguments, 'invalid_handle');
     END IF;
     IF NOT vb.is_clean_display_name(p_display_name) THEN
-        RETURN 'invalid_display_name';
+        RETURN vb.audited('vb_api.create_user', v_audit_arguments, 'invalid_display_name');
     END IF;
     v_handle := normalize(p_handle, nfkc);
     SELECT * INTO v_existing FROM vb.users WHERE user_id = p_user_id;
@@ -40,17 +42,17 @@ BEGIN
         VALUES (p_user_id, v_handle, v_key, p_display_name, clock_timestamp(), clock_timestamp())
         ON CONFLICT DO NOTHING;
         IF FOUND THEN
-            RETURN 'created';
+            RETURN vb.audited('vb_api.create_user', v_audit_arguments, 'created');
         END IF;
         -- lost a race, or the handle's key is someone else's
         SELECT * INTO v_existing FROM vb.users WHERE user_id = p_user_id;
         IF NOT FOUND THEN
-            RETURN 'handle_taken';
+            RETURN vb.audited('vb_api.create_user', v_audit_arguments, 'handle_taken');
         END IF;
     END IF;
     IF v_existing.handle = v_handle AND v_existing.display_name IS NOT DISTINCT FROM p_display_name THEN
-        RETURN 'exists';
+        RETURN vb.audited('vb_api.create_user', v_audit_arguments, 'exists');
     END IF;
-    RETURN 'exists_with_different_fields';
+    RETURN vb.audited('vb_api.create_user', v_audit_arguments, 'exists_with_different_fields');
 END
 $$;

@@ -12,6 +12,7 @@
 -- Events: session.started.
 -- Shares the user's row lock with set_user_status: a session cannot start on a user being
 -- disabled and outlive it.
+-- Audited (contract audit.md): one vb.event_audit record per call; the work is vb.start_session.
 CREATE OR REPLACE FUNCTION vb_api.start_session(
     p_user_id uuid, p_ttl_s integer DEFAULT 3600, p_client jsonb DEFAULT '{}'
 ) RETURNS TABLE (session_id uuid, token text, expires_at timestamptz, status text)
@@ -19,35 +20,12 @@ LANGUAGE plpgsql
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
-#variable_conflict use_column
-DECLARE
-    v_status text;
-    v_now timestamptz := clock_timestamp();
-    v_token bytea;
-    v_session vb.sessions;
 BEGIN
-    PERFORM vb.check_size('p_client', octet_length(p_client::text), 'client_bytes');
-    IF jsonb_typeof(coalesce(p_client, '{}')) <> 'object' THEN
-        RAISE EXCEPTION 'p_client must be a JSON object' USING ERRCODE = 'VB001';
-    END IF;
-    SELECT CASE u.user_status WHEN 'disabled' THEN 'user_disabled' END INTO v_status
-    FROM vb.users AS u WHERE u.user_id = p_user_id FOR SHARE;
-    IF NOT FOUND THEN
-        v_status := 'user_not_found';
-    ELSIF p_ttl_s IS NULL OR p_ttl_s NOT BETWEEN 1 AND 30 * 86400 THEN
-        v_status := coalesce(v_status, 'invalid_ttl');
-    END IF;
-    IF v_status IS NOT NULL THEN
-        RETURN QUERY SELECT NULL::uuid, NULL::text, NULL::timestamptz, v_status;
-        RETURN;
-    END IF;
-    v_token := vb.random_bytes(32);
-    INSERT INTO vb.sessions (session_id, user_id, token_sha256, client, created_at, expires_at)
-    VALUES (gen_random_uuid(), p_user_id, sha256(v_token), coalesce(p_client, '{}'), v_now,
-        v_now + make_interval(secs => p_ttl_s))
-    RETURNING * INTO v_session;
-    PERFORM vb.write_events(json_build_array(vb.session_event('session.started', v_session)), v_now);
-    RETURN QUERY SELECT v_session.session_id, rtrim(translate(encode(v_token, 'base64'), '+/', '-_'), '='),
-        v_session.expires_at, 'created'::text;
+    SELECT * INTO session_id, token, expires_at, status FROM vb.start_session(p_user_id, p_ttl_s, p_client);
+    PERFORM vb.audit(
+        'vb_api.start_session', jsonb_build_object('user_id', p_user_id, 'ttl_s', p_ttl_s),
+        jsonb_build_object('status', status, 'session_id', session_id)  -- never the token
+    );
+    RETURN NEXT;
 END
 $$;

@@ -29,6 +29,7 @@
 -- Events: account.opened.
 -- Kinds other than 'customer' are deferred ("hot") accounts: their movements are folded into
 -- versioned entries later (vb_ops.fold_deferred_entries); see the README.
+-- Audited (contract audit.md): one vb.event_audit record per call, whatever its status.
 CREATE OR REPLACE FUNCTION vb_api.open_account(
     p_account_id uuid,
     p_asset text,
@@ -41,11 +42,13 @@ LANGUAGE plpgsql
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+    v_audit_arguments constant jsonb := jsonb_build_object('account_id', p_account_id, 'asset', vb.audit_text(p_asset), 'owner_id', p_owner_id, 'kind', vb.audit_text(p_kind), 'overdraft_limit', p_overdraft_limit);
 BEGIN
     IF p_kind IS DISTINCT FROM 'customer' AND p_kind IN ('house', 'fee', 'clearing', 'issuer')
         AND NOT vb.caller_is_admin() THEN
-        RETURN 'not_permitted';
+        RETURN vb.audited('vb_api.open_account', v_audit_arguments, 'not_permitted');
     END IF;
-    RETURN vb.open_account(p_account_id, p_asset, p_owner_id, p_kind, p_overdraft_limit, p_metadata);
+    RETURN vb.audited('vb_api.open_account', v_audit_arguments, vb.open_account(p_account_id, p_asset, p_owner_id, p_kind, p_overdraft_limit, p_metadata));
 END
 $$;

@@ -13,6 +13,7 @@
 -- Returns: 'created' | 'exists' (same fields) | 'exists_with_different_fields' (including a
 --   symbol already used by another asset) | 'currency_not_found'.
 -- Raises: VB001 for a null or malformed symbol, a null, empty or over-200-character name, a tick or lot size < 1, a band < 1.
+-- Audited (contract audit.md): one vb.event_audit record per call, whatever its status.
 CREATE OR REPLACE FUNCTION vb_api.create_security(
     p_symbol text,
     p_name text,
@@ -26,6 +27,7 @@ SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
+    v_audit_arguments constant jsonb := jsonb_build_object('symbol', vb.audit_text(p_symbol), 'currency', vb.audit_text(p_currency), 'tick_size', p_tick_size, 'lot_size', p_lot_size, 'price_band_bps', p_price_band_bps);
     v_existing vb.securities;
     v_issuer_id uuid := vb.derived_id('issuer', p_symbol);
 BEGIN
@@ -42,16 +44,16 @@ BEGIN
     END IF;
     SELECT * INTO v_existing FROM vb.securities AS s WHERE s.symbol = p_symbol;
     IF FOUND THEN
-        RETURN CASE WHEN (v_existing.security_name, v_existing.currency, v_existing.tick_size, v_existing.lot_size)
+        RETURN vb.audited('vb_api.create_security', v_audit_arguments, CASE WHEN (v_existing.security_name, v_existing.currency, v_existing.tick_size, v_existing.lot_size)
                 IS NOT DISTINCT FROM (p_name, p_currency, p_tick_size, p_lot_size)
                 AND v_existing.price_band_bps IS NOT DISTINCT FROM p_price_band_bps
-            THEN 'exists' ELSE 'exists_with_different_fields' END;
+            THEN 'exists' ELSE 'exists_with_different_fields' END);
     END IF;
     IF NOT EXISTS (SELECT FROM vb.assets AS a WHERE a.asset_code = p_currency AND a.asset_kind = 'currency') THEN
-        RETURN 'currency_not_found';
+        RETURN vb.audited('vb_api.create_security', v_audit_arguments, 'currency_not_found');
     END IF;
-    IF vb_api.create_asset(p_symbol, 0::smallint, 'security') <> 'created' THEN
-        RETURN 'exists_with_different_fields';  -- the symbol names an asset that is not this security
+    IF vb.create_asset(p_symbol, 0::smallint, 'security') <> 'created' THEN
+        RETURN vb.audited('vb_api.create_security', v_audit_arguments, 'exists_with_different_fields');  -- the symbol names an asset that is not this security
     END IF;
     PERFORM vb.open_account(
         v_issuer_id, p_symbol, NULL, 'issuer', vb.max_shares_outstanding(), json_build_object('symbol', p_symbol)::jsonb
@@ -59,6 +61,6 @@ BEGIN
     INSERT INTO vb.securities (
         symbol, security_name, currency, tick_size, lot_size, price_band_bps, issuer_account_id
     ) VALUES (p_symbol, p_name, p_currency, p_tick_size, p_lot_size, p_price_band_bps, v_issuer_id);
-    RETURN 'created';
+    RETURN vb.audited('vb_api.create_security', v_audit_arguments, 'created');
 END
 $$;

@@ -15,6 +15,7 @@
 -- string and a valid ts (as above), has a price or volume that is not an integer ≥ 0, a
 -- price above 10^9 (vb.max_price_minor), or a bid above its ask; the message names the element
 -- (1-based) so an ingester can dead-letter it and retry the rest. Nothing is applied then.
+-- Audited (contract audit.md): one vb.event_audit record per call.
 CREATE OR REPLACE FUNCTION vb_api.ingest_quotes(p_quotes jsonb)
 RETURNS integer
 LANGUAGE plpgsql
@@ -98,6 +99,10 @@ BEGIN
         ) FROM latest_set AS l)
     INTO v_applied, v_events;
     PERFORM vb.write_events(v_events);
+    PERFORM vb.audit(
+        'vb_api.ingest_quotes', jsonb_build_object('quotes', jsonb_array_length(p_quotes)),
+        jsonb_build_object('applied', v_applied)
+    );
     RETURN v_applied;
 END
 $$;

@@ -9,11 +9,16 @@ LANGUAGE plpgsql
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+    v_old boolean;
 BEGIN
     IF p_enforced IS NULL THEN
         RAISE EXCEPTION 'p_enforced must not be null' USING ERRCODE = 'VB001';
     END IF;
+    SELECT c.calendar_enforced INTO v_old FROM vb.trading_config AS c FOR UPDATE;
     UPDATE vb.trading_config SET calendar_enforced = p_enforced, updated_at = now();
-    RETURN 'set';
+    RETURN vb.audited(
+        'vb_api.set_calendar_enforced', jsonb_build_object('enforced', jsonb_build_object('old', v_old, 'new', p_enforced)), 'set'
+    );
 END
 $$;

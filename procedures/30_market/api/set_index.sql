@@ -14,6 +14,8 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_existed boolean;
+    v_old jsonb;
+    v_arguments jsonb;
 BEGIN
     PERFORM vb.check_size('p_name', length(p_name), 'name_chars');
     PERFORM vb.check_size('p_weights', octet_length(p_weights::text), 'json_bytes');
@@ -31,14 +33,23 @@ BEGIN
         SELECT FROM jsonb_object_keys(p_weights) AS k (symbol)
         WHERE NOT EXISTS (SELECT FROM vb.securities AS s WHERE s.symbol = k.symbol)
     ) THEN
-        RETURN 'unknown_symbol';
+        RETURN vb.audited('vb_api.set_index', jsonb_build_object('code', p_code, 'index', jsonb_build_object(
+            'new', jsonb_build_object('name', p_name, 'weights', p_weights)
+        )), 'unknown_symbol');
     END IF;
     v_existed := EXISTS (SELECT FROM vb.stock_indices AS i WHERE i.index_code = p_code);
+    SELECT jsonb_build_object('name', i.index_name, 'weights', (
+        SELECT jsonb_object_agg(c.symbol, c.weight) FROM vb.index_constituents AS c WHERE c.index_code = p_code
+    )) INTO v_old
+    FROM vb.stock_indices AS i WHERE i.index_code = p_code FOR UPDATE;
+    v_arguments := jsonb_build_object('code', p_code, 'index', jsonb_build_object(
+        'old', v_old, 'new', jsonb_build_object('name', p_name, 'weights', p_weights)
+    ));
     INSERT INTO vb.stock_indices (index_code, index_name) VALUES (p_code, p_name)
     ON CONFLICT (index_code) DO UPDATE SET index_name = excluded.index_name, updated_at = now();
     DELETE FROM vb.index_constituents AS c WHERE c.index_code = p_code;
     INSERT INTO vb.index_constituents (index_code, symbol, weight)
     SELECT p_code, w.key, w.value::text::numeric FROM jsonb_each(p_weights) AS w;
-    RETURN CASE WHEN v_existed THEN 'updated' ELSE 'created' END;
+    RETURN vb.audited('vb_api.set_index', v_arguments, CASE WHEN v_existed THEN 'updated' ELSE 'created' END);
 END
 $$;

@@ -12,9 +12,12 @@ BEGIN
     UPDATE vb.alerts AS a SET acknowledged_at = clock_timestamp()
     WHERE a.alert_id = p_alert_id AND a.acknowledged_at IS NULL;
     IF FOUND THEN
-        RETURN 'acknowledged';
+        RETURN vb.audited('vb_api.ack_alert', jsonb_build_object('alert_id', p_alert_id), 'acknowledged');
     END IF;
-    RETURN CASE WHEN EXISTS (SELECT FROM vb.alerts AS a WHERE a.alert_id = p_alert_id)
-        THEN 'already_acknowledged' ELSE 'not_found' END;
+    RETURN vb.audited(
+        'vb_api.ack_alert', jsonb_build_object('alert_id', p_alert_id),
+        CASE WHEN EXISTS (SELECT FROM vb.alerts AS a WHERE a.alert_id = p_alert_id)
+            THEN 'already_acknowledged' ELSE 'not_found' END
+    );
 END
 $$;

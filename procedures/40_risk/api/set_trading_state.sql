@@ -15,13 +15,18 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_check text := vb.check_risk_scope(p_scope, p_scope_key);
+    v_arguments jsonb := jsonb_build_object('scope', vb.audit_text(p_scope), 'scope_key', vb.audit_text(p_scope_key), 'state', vb.audit_text(p_state));
+    v_old text;
 BEGIN
     IF v_check IS NOT NULL THEN
-        RETURN v_check;
+        RETURN vb.audited('vb_api.set_trading_state', v_arguments, v_check);
     END IF;
     IF p_state IS NULL OR p_state NOT IN ('active', 'reduce_only', 'halted') THEN
-        RETURN 'invalid_state';
+        RETURN vb.audited('vb_api.set_trading_state', v_arguments, 'invalid_state');
     END IF;
+    SELECT t.trading_state INTO v_old FROM vb.trading_states AS t
+    WHERE t.scope = p_scope AND t.scope_key = vb.risk_scope_key(p_scope, p_scope_key) FOR UPDATE;
+    v_arguments := v_arguments || jsonb_build_object('state', jsonb_build_object('old', coalesce(v_old, 'active'), 'new', p_state));
     IF p_state = 'active' THEN
         DELETE FROM vb.trading_states AS t WHERE t.scope = p_scope AND t.scope_key = vb.risk_scope_key(p_scope, p_scope_key);
     ELSE
@@ -29,6 +34,6 @@ BEGIN
         VALUES (p_scope, vb.risk_scope_key(p_scope, p_scope_key), p_state)
         ON CONFLICT (scope, scope_key) DO UPDATE SET trading_state = excluded.trading_state, updated_at = now();
     END IF;
-    RETURN 'set';
+    RETURN vb.audited('vb_api.set_trading_state', v_arguments, 'set');
 END
 $$;

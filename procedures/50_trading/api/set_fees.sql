@@ -11,19 +11,31 @@ LANGUAGE plpgsql
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+    v_old jsonb;
 BEGIN
     IF p_maker_fee_bps IS NULL OR p_taker_fee_bps IS NULL
         OR p_maker_fee_bps NOT BETWEEN 0 AND 10000 OR p_taker_fee_bps NOT BETWEEN 0 AND 10000 THEN
         RAISE EXCEPTION 'fees must be 0-10000 bps' USING ERRCODE = 'VB001';
     END IF;
     IF p_symbol IS NULL THEN
+        SELECT jsonb_build_object('maker_fee_bps', d.maker_fee_bps, 'taker_fee_bps', d.taker_fee_bps) INTO v_old
+        FROM vb.fee_defaults AS d FOR UPDATE;
         UPDATE vb.fee_defaults
         SET maker_fee_bps = p_maker_fee_bps, taker_fee_bps = p_taker_fee_bps, updated_at = now();
-        RETURN 'set';
+    ELSE
+        SELECT jsonb_build_object('maker_fee_bps', s.maker_fee_bps, 'taker_fee_bps', s.taker_fee_bps) INTO v_old
+        FROM vb.securities AS s WHERE s.symbol = p_symbol FOR UPDATE;
+        UPDATE vb.securities AS s
+        SET maker_fee_bps = p_maker_fee_bps, taker_fee_bps = p_taker_fee_bps
+        WHERE s.symbol = p_symbol;
     END IF;
-    UPDATE vb.securities AS s
-    SET maker_fee_bps = p_maker_fee_bps, taker_fee_bps = p_taker_fee_bps
-    WHERE s.symbol = p_symbol;
-    RETURN CASE WHEN FOUND THEN 'set' ELSE 'unknown_symbol' END;
+    RETURN vb.audited(
+        'vb_api.set_fees',
+        jsonb_build_object('symbol', vb.audit_text(p_symbol), 'fees', jsonb_build_object(
+            'old', v_old, 'new', jsonb_build_object('maker_fee_bps', p_maker_fee_bps, 'taker_fee_bps', p_taker_fee_bps)
+        )),
+        CASE WHEN p_symbol IS NULL OR v_old IS NOT NULL THEN 'set' ELSE 'unknown_symbol' END
+    );
 END
 $$;

@@ -106,7 +106,7 @@ BEGIN
     -- one linked chain: all of it or nothing
     IF cardinality(v_requests) = 1 THEN
         v_request := v_requests[1];
-        v_failed_status := vb_api.create_transfer(
+        v_failed_status := vb.create_transfer(
             v_request.transfer_id, v_request.from_account_id, v_request.to_account_id, v_request.amount,
             v_request.code, v_request.flags, v_request.pending_id, v_request.timeout_s, v_request.metadata
         );
@@ -116,7 +116,7 @@ BEGIN
             v_requests[i].flags := v_requests[i].flags || 'linked'::text;
         END LOOP;
         SELECT r.idx, r.status INTO v_failed_idx, v_failed_status
-        FROM vb_api.create_transfers(v_requests) AS r
+        FROM vb.create_transfers(v_requests) AS r
         WHERE r.status NOT IN ('created', 'linked_event_failed')
         ORDER BY r.idx
         LIMIT 1;

@@ -35,7 +35,7 @@ BEGIN
     ORDER BY sec.symbol
     FOR UPDATE;
     FOREACH v_order_id IN ARRAY v_ids LOOP
-        PERFORM vb_api.cancel_order(v_order_id);
+        PERFORM vb.cancel_order(v_order_id);
     END LOOP;
     RETURN cardinality(v_ids);
 END

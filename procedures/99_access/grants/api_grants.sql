@@ -29,6 +29,8 @@ DECLARE
         "share_account_id": ["vb_app"],
         "get_user": ["vb_app"],
         "find_user": ["vb_app"],
+        "set_request_context": ["vb_app", "vb_feed"],
+        "log_api_requests": ["vb_app"],
         "start_session": ["vb_app"],
         "validate_session": ["vb_app"],
         "refresh_session": ["vb_app"],
@@ -50,6 +52,7 @@ DECLARE
         "assign_role": ["vb_admin"],
         "revoke_role": ["vb_admin"],
         "list_sessions": ["vb_admin"],
+        "audit_trail": ["vb_admin"],
 
         "ingest_quotes": ["vb_feed"]
     }';

@@ -1,0 +1,17 @@
+-- Append-only guards on the audit trail and its chain (vb.guard_append_only raises VB002, for
+-- every role, the owner included): records leave only by detaching and archiving a partition.
+CREATE OR REPLACE TRIGGER event_audit_append_only
+BEFORE UPDATE OR DELETE ON vb.event_audit
+FOR EACH ROW EXECUTE FUNCTION vb.guard_append_only();
+
+CREATE OR REPLACE TRIGGER event_audit_no_truncate
+BEFORE TRUNCATE ON vb.event_audit
+FOR EACH STATEMENT EXECUTE FUNCTION vb.guard_append_only();
+
+CREATE OR REPLACE TRIGGER audit_chain_append_only
+BEFORE UPDATE OR DELETE ON vb.audit_chain
+FOR EACH ROW EXECUTE FUNCTION vb.guard_append_only();
+
+CREATE OR REPLACE TRIGGER audit_chain_no_truncate
+BEFORE TRUNCATE ON vb.audit_chain
+FOR EACH STATEMENT EXECUTE FUNCTION vb.guard_append_only();

@@ -1,0 +1,143 @@
+"""The audit trail's hash chain against real PostgreSQL (contract audit.md): records of finished
+transactions are linked, a transaction still open when the chain runs is linked by the next run,
+and each kind of tampering — an edited, deleted or inserted record, a missing link, an altered
+link, a cut-off tail — is detected, naming the first broken record; `pyvb audit verify` exits 1."""
+
+from __future__ import annotations
+
+import uuid
+
+import psycopg
+import pytest
+
+from pyvb.config import ADMIN_ROLE, APP_ROLE, acting_as
+from pyvb.testing import run_pyvb
+
+
+def audited_calls(url: str, count: int) -> None:
+    """``count`` committed audited calls as vb_app, each in its own transaction with a context."""
+    with psycopg.connect(acting_as(url, APP_ROLE)) as conn:
+        for n in range(count):
+            with conn.transaction():
+                conn.execute("SELECT vb_api.set_request_context(%s)", (f"req-{n}",))
+                conn.execute("SELECT vb_api.create_user(%s, %s)", (uuid.uuid4(), f"user{n}"))
+
+
+def verify(conn) -> dict[str, tuple[bool, str]]:
+    return {name: (ok, detail) for name, ok, detail in conn.execute("SELECT * FROM vb_ops.verify_audit()")}
+
+
+@pytest.fixture
+def chained(test_db_url):
+    audited_calls(test_db_url, 6)
+    with psycopg.connect(test_db_url, autocommit=True) as conn:
+        assert conn.execute("SELECT vb_ops.chain_audit()").fetchone()[0] == 6
+        assert all(ok for ok, _ in verify(conn).values())
+        links = conn.execute("SELECT seq, audit_id FROM vb.audit_chain ORDER BY seq").fetchall()
+    return test_db_url, dict(links)
+
+
+TAMPERING = {
+    "edited": (
+        "UPDATE vb.event_audit SET outcome = jsonb_build_object('status', 'handle_taken')"
+        " WHERE audit_id = {id3}",
+        "chain",
+        "audit record {id3} (link 3) was edited",
+    ),
+    "deleted": (
+        "DELETE FROM vb.event_audit WHERE audit_id = {id3}",
+        "chain",
+        "audit record {id3} (link 3) was deleted",
+    ),
+    "deleted with its link": (
+        "DELETE FROM vb.event_audit WHERE audit_id = {id3}; DELETE FROM vb.audit_chain WHERE seq = 3",
+        "chain",
+        "links 3 to 3 are missing",
+    ),
+    "link altered": (
+        "UPDATE vb.audit_chain SET chain_sha256 = sha256(chain_sha256) WHERE seq = 4",
+        "chain",
+        "link 4 (audit record {id4}) was altered",
+    ),
+    "tail cut off": (
+        "DELETE FROM vb.event_audit WHERE audit_id = {id6}; DELETE FROM vb.audit_chain WHERE seq = 6",
+        "head",
+        "the chain ends at link 5 but its head is link 6",
+    ),
+    "inserted": (
+        "INSERT INTO vb.event_audit (audit_id, txid, db_role, application_name, metadata, function_name,"
+        " arguments, outcome)"
+        " VALUES (999999, '3'::xid8, 'vb_admin', 'psql', '{{}}', 'vb_api.set_fees', '{{}}', '{{}}')",
+        "all_chained",
+        "audit record 999999 is not in the chain",
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", list(TAMPERING))
+def test_each_kind_of_tampering_is_detected_naming_the_first_broken_record(chained, kind):
+    url, links = chained
+    statement, check, message = TAMPERING[kind]
+    ids = {f"id{seq}": audit_id for seq, audit_id in links.items()}
+    with psycopg.connect(url) as conn:
+        conn.execute("SET session_replication_role = replica")  # the owner's way around the guards
+        for part in statement.format(**ids).split("; "):
+            conn.execute(part)
+        found = verify(conn)
+        conn.rollback()
+    assert not found[check][0], found
+    assert message.format(**ids) in found[check][1]
+    assert [name for name, (ok, _) in found.items() if not ok] == [check], "only the check that applies fails"
+
+
+def test_a_transaction_open_while_the_chain_runs_is_linked_by_the_next_run(test_db_url):
+    audited_calls(test_db_url, 1)
+    with (
+        psycopg.connect(acting_as(test_db_url, ADMIN_ROLE)) as writer,
+        psycopg.connect(test_db_url, autocommit=True) as conn,
+    ):
+        writer.execute("SELECT vb_api.set_fees(NULL, 1, 2)")  # open: not finished yet
+        assert conn.execute("SELECT vb_ops.chain_audit()").fetchone()[0] == 1
+        assert verify(conn)["head"][0]
+        writer.commit()
+        assert conn.execute("SELECT vb_ops.chain_audit()").fetchone()[0] == 1
+        assert conn.execute("SELECT vb_ops.chain_audit()").fetchone()[0] == 0
+        assert all(ok for ok, _ in verify(conn).values())
+        functions = [row[0] for row in conn.execute("SELECT function_name FROM vb_api.audit_trail()")]
+    assert functions == ["vb_api.set_fees", "vb_api.create_user"]
+
+
+def test_pyvb_audit_chain_verify_and_show(test_db_url):
+    audited_calls(test_db_url, 3)
+    url = ["--database-url", test_db_url]
+    chained = run_pyvb("audit", "chain", *url)
+    assert chained.returncode == 0 and "3 record(s) linked; head: link 3" in chained.stdout, chained.stderr
+    verified = run_pyvb("audit", "verify", *url)
+    assert verified.returncode == 0 and "FAILED" not in verified.stdout
+    shown = run_pyvb("audit", "show", "--request-id", "req-1", *url)
+    assert shown.returncode == 0 and "vb_api.create_user" in shown.stdout and "1 record(s)" in shown.stdout
+    with psycopg.connect(test_db_url, autocommit=True) as conn:
+        conn.execute("SET session_replication_role = replica")
+        conn.execute("UPDATE vb.event_audit SET db_role = 'vb_admin' WHERE request_id = 'req-1'")
+    broken = run_pyvb("audit", "verify", *url)
+    assert broken.returncode == 1 and "FAILED" in broken.stdout and "was edited" in broken.stdout
+
+
+def test_a_context_left_from_an_earlier_transaction_is_no_context(test_db_url):
+    """A session-level SET of the context and its stamp, copied from a committed transaction (a
+    pooled connection another client used before), does not name the next transaction's calls."""
+    with psycopg.connect(acting_as(test_db_url, APP_ROLE)) as conn:
+        with conn.transaction():
+            conn.execute("SELECT vb_api.set_request_context('r1')")
+            stamp = conn.execute("SELECT current_setting('vb.request_stamp')").fetchone()[0]
+        conn.execute(
+            "SELECT set_config(name, value, false) FROM (VALUES ('vb.request_id', 'r1'),"
+            " ('vb.actor_user_id', ''), ('vb.session_id', ''), ('vb.request_metadata', '{}'),"
+            " ('vb.request_stamp', %s)) AS s (name, value)",
+            (stamp,),
+        )
+        conn.commit()
+        with conn.transaction():
+            conn.execute("SELECT vb_api.create_user(%s, 'stale')", (uuid.uuid4(),))
+    with psycopg.connect(acting_as(test_db_url, ADMIN_ROLE)) as conn:
+        assert conn.execute("SELECT request_id FROM vb_api.audit_trail() LIMIT 1").fetchone() == (None,)
