@@ -115,3 +115,30 @@ def test_bench_maintain_runs_end_to_end(pg_server_url):
     assert result.returncode == 0, result.stderr
     assert "pass 1 (ok," in result.stdout and "worst during passes" in result.stdout
     assert "all checks pass" in result.stdout
+
+
+def test_bench_sessions_runs_end_to_end(pg_server_url, redis_url):
+    result = run_pyvb(
+        "bench", "sessions", "--database-url", pg_server_url, "--redis-url", redis_url,
+        "--duration", "1", "--clients", "2", "--sessions", "50", "--revocations", "5",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    for name in ("pgbench -S", "validate_session, PostgreSQL", "validate_session, Redis cache", "revocation"):
+        assert name in result.stdout
+    assert "all checks pass" in result.stdout
+
+
+def test_bench_audit_runs_end_to_end(pg_server_url):
+    result = run_pyvb(
+        "bench", "audit", "--database-url", pg_server_url,
+        "--duration", "1", "--clients", "2", "--repeat", "1",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    for name in (
+        "create_transfer, audit on",
+        "create_transfer, audit off",
+        "place_order, audit off",
+        "rows/s",
+    ):
+        assert name in result.stdout
+    assert "all checks pass" in result.stdout

@@ -158,6 +158,14 @@ class PgbenchHarness:
         drop_database(self.server_url, self.scratch_db)
         shutil.rmtree(self.workdir, ignore_errors=True)
 
+    def init_baseline_db(self, dbname: str) -> None:
+        """A pgbench database of scale 1, made afresh, for a benchmark's baseline runs."""
+        self.console.print(f"initialising pgbench database {dbname}…")
+        drop_database(self.server_url, dbname)
+        with psycopg.connect(with_database(self.server_url, "postgres"), autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{dbname}"')
+        self._run_pgbench(["-i", "-q", "-s", "1"], dbname)
+
     # --- runs ------------------------------------------------------------------------------
     def _run_pgbench(self, args: list[str], dbname: str, role: str | None = None) -> str:
         """pgbench on ``dbname``, acting as ``role`` when given (the login must be a member)."""

@@ -96,11 +96,7 @@ class LedgerBench(PgbenchHarness):
             conn.execute("RESET ROLE")  # maintenance and settling are the login's (owner's) work
             conn.execute("SELECT vb_ops.fold_deferred_entries()")
             settle(conn)
-        self.console.print(f"initialising pgbench database {self.baseline_db}…")
-        drop_database(self.server_url, self.baseline_db)
-        with psycopg.connect(with_database(self.server_url, "postgres"), autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{self.baseline_db}"')
-        self._run_pgbench(["-i", "-q", "-s", "1"], self.baseline_db)
+        self.init_baseline_db(self.baseline_db)
 
     def teardown(self) -> None:
         super().teardown()

@@ -103,11 +103,7 @@ class SessionsBench(PgbenchHarness):
                 " FROM vb.users AS u WHERE s.user_id = u.user_id"
             )
             settle(conn)
-        self.console.print(f"initialising pgbench database {self.baseline_db}…")
-        drop_database(self.server_url, self.baseline_db)
-        with psycopg.connect(with_database(self.server_url, "postgres"), autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{self.baseline_db}"')
-        self._run_pgbench(["-i", "-q", "-s", "1"], self.baseline_db)
+        self.init_baseline_db(self.baseline_db)
 
     def teardown(self) -> None:
         super().teardown()
