@@ -7,6 +7,7 @@ belong with the command; the benchmarks themselves are ``pyvb.bench.*``.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 
 import click
@@ -58,6 +59,24 @@ def print_bench_outcome(table: Table, problems: list) -> None:
     )
     if problems:
         sys.exit(1)
+
+
+@contextlib.contextmanager
+def prepared(make_runner, keep: bool):
+    """A benchmark's runner made and set up, torn down afterwards unless --keep; a BenchError
+    (pgbench missing, a run failed) is one line and exit 1."""
+    from pyvb.bench.harness import BenchError
+
+    try:
+        runner = make_runner()
+        try:
+            runner.setup()
+            yield runner
+        finally:
+            if not keep:
+                runner.teardown()
+    except BenchError as error:
+        fail(str(error))
 
 
 def two_places(value) -> str:
@@ -374,28 +393,22 @@ def bench_sessions(database_url, redis_url, clients, duration_s, sessions, revoc
     """validate_session straight from PostgreSQL (pgbench as vb_app) against pgbench -S in the
     same round, and through the session cache (Redis hits, --clients processes); then the
     revocation bound: end_session's commit to the cache refusing the token, relay delivering."""
-    from pyvb.bench.harness import BenchError, machine_size, median_runs
+    from pyvb.bench.harness import machine_size, median_runs
     from pyvb.bench.sessions import SessionsBench
 
     rounds, hit_ratios = [], []
-    try:
-        runner = SessionsBench(database_url, redis_url, clients, duration_s, sessions, jobs, console)
-        try:
-            runner.setup()
-            for number in range(1, repeat + 1):
-                console.print(f"round {number}/{repeat}…")
-                runs = [runner.baseline(), runner.from_postgres()]
-                cached, hit_ratio = runner.through_cache()
-                rounds.append([*runs, cached])
-                hit_ratios.append(hit_ratio)
-            console.print(f"ending {revocations} cached sessions…")
-            revocation = runner.revocation(revocations)
-            problems = runner.verify()
-        finally:
-            if not keep:
-                runner.teardown()
-    except BenchError as error:
-        fail(str(error))
+    with prepared(
+        lambda: SessionsBench(database_url, redis_url, clients, duration_s, sessions, jobs, console), keep
+    ) as runner:
+        for number in range(1, repeat + 1):
+            console.print(f"round {number}/{repeat}…")
+            runs = [runner.baseline(), runner.from_postgres()]
+            cached, hit_ratio = runner.through_cache()
+            rounds.append([*runs, cached])
+            hit_ratios.append(hit_ratio)
+        console.print(f"ending {revocations} cached sessions…")
+        revocation = runner.revocation(revocations)
+        problems = runner.verify()
     title = f"pyvb bench sessions — {machine_size()}, {duration_s} s per run, median of {repeat} round(s)"
     table = Table(title=title)
     for column in ("run", "clients", "validations/s", "p50 ms", "p99 ms", "× pgbench -S"):
@@ -435,23 +448,15 @@ def bench_audit(database_url, clients, duration_s, repeat, jobs, keep):
     import statistics
 
     from pyvb.bench.audit import AuditBench
-    from pyvb.bench.harness import BenchError, machine_size
+    from pyvb.bench.harness import machine_size
 
     rounds = []
-    try:
-        runner = AuditBench(database_url, clients, duration_s, jobs, console)
-        try:
-            runner.setup()
-            for number in range(1, repeat + 1):
-                console.print(f"round {number}/{repeat}…")
-                rounds.append(runner.round())
-            api_logs = [runner.api_logs() for _ in range(repeat)]
-            problems = runner.verify()
-        finally:
-            if not keep:
-                runner.teardown()
-    except BenchError as error:
-        fail(str(error))
+    with prepared(lambda: AuditBench(database_url, clients, duration_s, jobs, console), keep) as runner:
+        for number in range(1, repeat + 1):
+            console.print(f"round {number}/{repeat}…")
+            rounds.append(runner.round())
+        api_logs = [runner.api_logs() for _ in range(repeat)]
+        problems = runner.verify()
     title = f"pyvb bench audit — {machine_size()}, {duration_s} s per run, median of {repeat} round(s)"
     table = Table(title=title)
     for column in ("run", "clients", "tx/s", "p50 ms", "p99 ms", "on ÷ off"):
