@@ -16,6 +16,7 @@ AS $$
 DECLARE
     v_now timestamptz := clock_timestamp();
     v_events json [];
+    v_deleted integer;
 BEGIN
     IF p_limit IS NULL OR p_limit NOT BETWEEN 1 AND 100000 THEN
         RAISE EXCEPTION 'p_limit must be between 1 and 100000' USING ERRCODE = 'VB001';
@@ -42,6 +43,13 @@ BEGIN
         ORDER BY o.ended_at
         LIMIT p_limit
     );
+    GET DIAGNOSTICS v_deleted = ROW_COUNT;
+    IF cardinality(v_events) + v_deleted > 0 THEN
+        PERFORM vb.audit(
+            'vb_ops.expire_sessions', jsonb_build_object('limit', p_limit),
+            jsonb_build_object('expired', cardinality(v_events), 'deleted', v_deleted)
+        );
+    END IF;
     RETURN cardinality(v_events);
 END
 $$;

@@ -70,6 +70,12 @@ BEGIN
         (SELECT array_agg(c.a) FROM changed AS c)
     INTO v_transfer_events, v_changed;
     PERFORM vb.write_events(vb.ledger_events(v_transfer_events, v_changed), v_now);
+    IF cardinality(v_transfer_events) > 0 THEN
+        PERFORM vb.audit(
+            'vb_ops.expire_pending_transfers', jsonb_build_object('limit', p_limit),
+            jsonb_build_object('expired', cardinality(v_transfer_events))
+        );
+    END IF;
     RETURN coalesce(cardinality(v_transfer_events), 0);
 END
 $$;

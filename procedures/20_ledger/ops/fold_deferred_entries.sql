@@ -32,6 +32,12 @@ BEGIN
             RAISE WARNING 'deferred account % not folded: its balance would leave bigint', v_account_id;
         END;
     END LOOP;
+    IF v_folded > 0 THEN
+        PERFORM vb.audit(
+            'vb_ops.fold_deferred_entries', jsonb_build_object('max_accounts', p_max_accounts),
+            jsonb_build_object('folded', v_folded)
+        );
+    END IF;
     RETURN v_folded;
 END
 $$;

@@ -27,6 +27,10 @@ BEGIN
     INSERT INTO vb.ingest_dead_letters (source, message_key, message_text, reason)
     VALUES (p_source, p_message_key, p_message_text, p_reason)
     ON CONFLICT (source) DO NOTHING;
-    RETURN found;
+    RETURN vb.audited(
+        'vb_ops.ingest_dead_letter',
+        jsonb_build_object('source', vb.audit_text(p_source), 'reason', vb.audit_text(p_reason)),
+        CASE WHEN found THEN 'recorded' ELSE 'duplicate' END
+    ) = 'recorded';
 END
 $$;

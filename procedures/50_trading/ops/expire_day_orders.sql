@@ -37,6 +37,7 @@ BEGIN
     FOREACH v_order_id IN ARRAY v_ids LOOP
         PERFORM vb.cancel_order(v_order_id);
     END LOOP;
+    PERFORM vb.audit('vb_ops.expire_day_orders', '{}', jsonb_build_object('cancelled', cardinality(v_ids)));
     RETURN cardinality(v_ids);
 END
 $$;

@@ -20,6 +20,13 @@ BEGIN
     INSERT INTO vb.relay_dead_letters (sink, event_id, outbox_id, reason, event_text)
     VALUES (p_sink, p_event_id, p_outbox_id, p_reason, p_event_text)
     ON CONFLICT (sink, event_id) DO NOTHING;
-    RETURN found;
+    RETURN vb.audited(
+        'vb_ops.relay_dead_letter',
+        jsonb_build_object(
+            'sink', vb.audit_text(p_sink), 'event_id', p_event_id, 'outbox_id', p_outbox_id,
+            'reason', vb.audit_text(p_reason)
+        ),
+        CASE WHEN found THEN 'recorded' ELSE 'duplicate' END
+    ) = 'recorded';
 END
 $$;

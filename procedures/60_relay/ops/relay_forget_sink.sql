@@ -16,6 +16,9 @@ BEGIN
         RAISE EXCEPTION 'p_sink must not be null' USING ERRCODE = 'VB001';
     END IF;
     DELETE FROM vb.relay_progress AS p WHERE p.sink = p_sink;
-    RETURN found;
+    RETURN vb.audited(
+        'vb_ops.relay_forget_sink', jsonb_build_object('sink', vb.audit_text(p_sink)),
+        CASE WHEN found THEN 'forgotten' ELSE 'not_found' END
+    ) = 'forgotten';
 END
 $$;

@@ -25,6 +25,12 @@ BEGIN
     WHERE l.first_event_id + l.event_count - 1 <= v_delivered_by_all
         AND l.logged_at < now() - p_retention;
     GET DIAGNOSTICS v_deleted = ROW_COUNT;
+    IF v_deleted > 0 THEN
+        PERFORM vb.audit(
+            'vb_ops.relay_prune', jsonb_build_object('retention', p_retention::text),
+            jsonb_build_object('deleted', v_deleted, 'delivered_by_all', v_delivered_by_all)
+        );
+    END IF;
     RETURN v_deleted;
 END
 $$;

@@ -31,6 +31,10 @@ BEGIN
     END IF;
     UPDATE vb.archived_periods AS ap SET dropped_at = now()
     WHERE ap.parent = p_parent AND ap.range_from = p_range_from;
+    PERFORM vb.audit(
+        'vb_ops.drop_detached_partition', jsonb_build_object('parent', p_parent::text, 'range_from', p_range_from),
+        jsonb_build_object('status', 'dropped', 'partition', v_period.partition_name, 'archived', v_period.archived)
+    );
     RETURN v_period.partition_name;
 END
 $$;

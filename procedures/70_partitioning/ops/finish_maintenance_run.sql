@@ -20,5 +20,6 @@ BEGIN
     IF NOT found THEN
         RAISE EXCEPTION 'maintenance run % is unknown or already finished', p_run_id USING ERRCODE = 'VB001';
     END IF;
+    PERFORM vb.audit('vb_ops.finish_maintenance_run', jsonb_build_object('run_id', p_run_id), jsonb_build_object('status', p_outcome));
 END
 $$;

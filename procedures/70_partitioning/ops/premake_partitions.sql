@@ -43,6 +43,12 @@ BEGIN
         parent := v_policy.parent;
         created := v_created;
         rows_moved := v_moved;
+        IF v_created > 0 OR v_moved > 0 THEN
+            PERFORM vb.audit(
+                'vb_ops.premake_partitions', jsonb_build_object('parent', v_policy.parent::text),
+                jsonb_build_object('created', v_created, 'rows_moved', v_moved)
+            );
+        END IF;
         RETURN NEXT;
     END LOOP;
 END

@@ -32,6 +32,12 @@ BEGIN
     ORDER BY e.account_id, e.version DESC
     ON CONFLICT (account_id, boundary) DO NOTHING;
     GET DIAGNOSTICS v_recorded = ROW_COUNT;
+    IF v_recorded > 0 THEN
+        PERFORM vb.audit(
+            'vb_ops.record_closing_balances', jsonb_build_object('boundary', p_boundary),
+            jsonb_build_object('recorded', v_recorded)
+        );
+    END IF;
     RETURN v_recorded;
 END
 $$;

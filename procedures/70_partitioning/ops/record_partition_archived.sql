@@ -40,5 +40,13 @@ BEGIN
     UPDATE vb.archived_periods AS ap
     SET location = p_location, sha256 = p_sha256, row_count = p_row_count, archived_at = now()
     WHERE ap.parent = p_parent AND ap.range_from = p_range_from;
+    PERFORM vb.audit(
+        'vb_ops.record_partition_archived',
+        jsonb_build_object(
+            'parent', p_parent::text, 'range_from', p_range_from, 'location', vb.audit_text(p_location),
+            'sha256', p_sha256, 'row_count', p_row_count
+        ),
+        jsonb_build_object('status', 'recorded')
+    );
 END
 $$;

@@ -17,6 +17,10 @@ BEGIN
         RAISE EXCEPTION 'host must be 1-255 characters' USING ERRCODE = 'VB001';
     END IF;
     INSERT INTO vb.maintenance_runs (host) VALUES (p_host) RETURNING run_id INTO v_run_id;
+    PERFORM vb.audit(
+        'vb_ops.start_maintenance_run', jsonb_build_object('host', vb.audit_text(p_host)),
+        jsonb_build_object('status', 'started', 'run_id', v_run_id)
+    );
     RETURN v_run_id;
 END
 $$;

@@ -27,6 +27,10 @@ BEGIN
     INSERT INTO vb.archived_periods (parent, range_from, range_to, partition_name)
     VALUES (v_target.parent, v_target.range_from, v_target.range_to, p_partition::text)
     ON CONFLICT (parent, range_from) DO UPDATE SET partition_name = excluded.partition_name, detached_at = now();
+    PERFORM vb.audit(
+        'vb_ops.try_detach_partition', jsonb_build_object('partition', p_partition::text),
+        jsonb_build_object('status', 'detached', 'parent', v_target.parent::text, 'range_from', v_target.range_from)
+    );
     RETURN true;
 END
 $$;
