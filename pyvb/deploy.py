@@ -314,7 +314,8 @@ class Deployer:
             for migration in list(backend.to_rollback(self._migrations()))[:count]:
                 path = self._migration_path(migration)
                 try:
-                    migration.process_steps(backend, "rollback")
+                    with self._acting_as(backend, not _runs_as_deployer(migration.path)):
+                        migration.process_steps(backend, "rollback")
                 except psycopg.Error as error:
                     raise DeployError(f"{path}: {pg_error_line(error)}") from None
                 backend.unmark_one(migration)

@@ -158,3 +158,60 @@ def test_a_context_left_from_an_earlier_transaction_is_no_context(test_db_url):
             conn.execute("SELECT vb_api.create_user(%s, 'stale')", (uuid.uuid4(),))
     with psycopg.connect(acting_as(test_db_url, ADMIN_ROLE)) as conn:
         assert conn.execute("SELECT request_id FROM vb_api.audit_trail() LIMIT 1").fetchone() == (None,)
+
+
+def test_archived_periods_leave_the_chain_verifiable_across_the_cut(test_db_url, tmp_path):
+    """Records of three months long past (written as the owner, dated then) chained in between
+    today's, so the chain goes back and forth across the cut; with a retention on the trail and its
+    chain, a maintenance pass archives those months (records and links together, closing hashes
+    kept); verify_audit still passes, resuming from the closing hashes, and still catches a record
+    deleted after the cut."""
+    chain_what_is_there(test_db_url)
+    with psycopg.connect(test_db_url, autocommit=True) as conn:
+        month = conn.execute("SELECT date_trunc('month', now(), 'UTC')").fetchone()[0]
+
+        def old_record(months_back: int) -> None:
+            conn.execute(
+                "INSERT INTO vb.event_audit (recorded_at, db_role, application_name, metadata, function_name,"
+                " arguments, outcome) VALUES (%s::timestamptz - %s * interval '1 month' + interval '3 days',"
+                " 'vb_admin', 'test', '{}', 'vb_api.set_fees', '{}', '{\"status\": \"set\"}')",
+                (month, months_back),
+            )
+
+        old_record(6)
+        audited_calls(test_db_url, 1)
+        old_record(5)
+        old_record(4)
+        audited_calls(test_db_url, 1)
+        old_record(6)
+        conn.execute("UPDATE vb.partition_policies SET retention = interval '2 months'"
+                     " WHERE parent IN ('vb.event_audit'::regclass, 'vb.audit_chain'::regclass)")  # fmt: skip
+    archive = tmp_path / "archive"
+    result = run_pyvb("maintain", "run", "--database-url", test_db_url, "--archive-dir", str(archive))
+    assert result.returncode == 0, result.stdout + result.stderr
+    with psycopg.connect(test_db_url) as conn:
+        archived = conn.execute(
+            "SELECT parent::text, count(*) FILTER (WHERE row_count > 0), bool_and(dropped_at IS NOT NULL)"
+            " FROM vb.archived_periods"
+            " WHERE parent IN ('vb.event_audit'::regclass, 'vb.audit_chain'::regclass) GROUP BY 1 ORDER BY 1"
+        ).fetchall()
+        assert archived == [("vb.audit_chain", 3, True), ("vb.event_audit", 3, True)]
+        assert conn.execute("SELECT count(*) FROM vb.audit_chain_closings").fetchone()[0] >= 2
+        found = verify(conn)
+        assert all(ok for ok, _ in found.values()), found
+        assert "4 archived, resumed from closing hashes" in found["chain"][1]
+        kept = conn.execute(
+            "SELECT a.audit_id FROM vb.event_audit AS a WHERE a.function_name = 'vb_api.create_user'"
+            " ORDER BY a.audit_id LIMIT 1"
+        ).fetchone()[0]
+        conn.execute("SET session_replication_role = replica")
+        conn.execute("DELETE FROM vb.event_audit WHERE audit_id = %s", (kept,))
+        found = verify(conn)
+        conn.rollback()
+    assert (
+        not found["chain"][0]
+        and f"audit record {kept} " in found["chain"][1]
+        and "deleted" in found["chain"][1]
+    )
+    assert (archive / "event_audit").is_dir() and (archive / "audit_chain").is_dir()
+    assert run_pyvb("audit", "verify", "--database-url", test_db_url).returncode == 0

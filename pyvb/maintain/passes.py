@@ -52,12 +52,14 @@ class Maintainer:
                     "SELECT vb_ops.start_maintenance_run(%s)", (socket.gethostname()[:255],)
                 ).fetchone()[0]
                 for name, step in (
+                    # the chain first: links land in their records' periods, so the partitions
+                    # made and the rows moved next include them, and retention finds them there
+                    ("chain_audit", self._chain_audit),
                     ("premake", self._premake),
                     ("default_rows", self._default_rows),
                     ("expire_pending_transfers", self._expire_transfers),
                     ("expire_day_orders", self._expire_orders),
                     ("expire_sessions", self._expire_sessions),
-                    ("chain_audit", self._chain_audit),
                     ("fold_deferred_entries", self._fold),
                     ("retention", self._retention),
                     ("analyze", self._analyze),

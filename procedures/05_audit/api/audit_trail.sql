@@ -30,7 +30,7 @@ BEGIN
     SELECT a.audit_id, a.recorded_at, a.db_role, a.application_name, a.request_id, a.actor_user_id,
         a.session_id, a.metadata, a.function_name, a.arguments, a.outcome, c.seq
     FROM vb.event_audit AS a
-    LEFT JOIN vb.audit_chain AS c ON c.audit_id = a.audit_id
+    LEFT JOIN vb.audit_chain AS c ON c.audit_id = a.audit_id AND c.recorded_at = a.recorded_at
     WHERE (p_actor_user_id IS NULL OR a.actor_user_id = p_actor_user_id)
         AND (p_request_id IS NULL OR a.request_id = p_request_id)
         AND (p_since IS NULL OR a.recorded_at >= p_since)

@@ -1,5 +1,6 @@
--- Append-only guards on the audit trail and its chain (vb.guard_append_only raises VB002, for
--- every role, the owner included): records leave only by detaching and archiving a partition.
+-- Append-only guards on the audit trail, its chain and the chain's closing hashes
+-- (vb.guard_append_only raises VB002, for every role, the owner included): records and links
+-- leave only by detaching and archiving a partition (both partitioned by month since 0021).
 CREATE OR REPLACE TRIGGER event_audit_append_only
 BEFORE UPDATE OR DELETE ON vb.event_audit
 FOR EACH ROW EXECUTE FUNCTION vb.guard_append_only();
@@ -14,4 +15,12 @@ FOR EACH ROW EXECUTE FUNCTION vb.guard_append_only();
 
 CREATE OR REPLACE TRIGGER audit_chain_no_truncate
 BEFORE TRUNCATE ON vb.audit_chain
+FOR EACH STATEMENT EXECUTE FUNCTION vb.guard_append_only();
+
+CREATE OR REPLACE TRIGGER audit_chain_closings_append_only
+BEFORE UPDATE OR DELETE ON vb.audit_chain_closings
+FOR EACH ROW EXECUTE FUNCTION vb.guard_append_only();
+
+CREATE OR REPLACE TRIGGER audit_chain_closings_no_truncate
+BEFORE TRUNCATE ON vb.audit_chain_closings
 FOR EACH STATEMENT EXECUTE FUNCTION vb.guard_append_only();

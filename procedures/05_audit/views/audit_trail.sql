@@ -16,4 +16,4 @@ SELECT
     a.outcome,
     c.seq AS chain_seq
 FROM vb.event_audit AS a
-LEFT JOIN vb.audit_chain AS c ON a.audit_id = c.audit_id;
+LEFT JOIN vb.audit_chain AS c ON a.audit_id = c.audit_id AND a.recorded_at = c.recorded_at;

@@ -3,7 +3,8 @@
 --
 -- Detaches one partition named by vb_ops.detachable_partitions from its parent and records it
 -- in vb.archived_periods (for ledger entries, after recording the closing balances at its upper
--- bound). DETACH takes an ACCESS EXCLUSIVE lock on the parent for a moment; each attempt
+-- bound; for the audit trail, after linking every finished transaction's records into the chain,
+-- so none leaves unlinked). DETACH takes an ACCESS EXCLUSIVE lock on the parent for a moment; each attempt
 -- (vb_ops.try_detach_partition) runs with a short lock_timeout in its own transaction and, when
 -- the lock is busy, the procedure sleeps (growing from 10 ms) and tries again, so writers never
 -- queue behind it for longer than the timeout. (DETACH … CONCURRENTLY is not allowed while a
@@ -29,6 +30,9 @@ BEGIN
     END IF;
     IF v_parent = 'vb.entries'::regclass THEN
         PERFORM vb_ops.record_closing_balances(v_range_to);
+        COMMIT;
+    ELSIF v_parent IN ('vb.event_audit'::regclass, 'vb.audit_chain'::regclass) THEN
+        PERFORM vb_ops.chain_audit();
         COMMIT;
     END IF;
     FOR v_attempt IN 1..greatest(p_attempts, 1) LOOP

@@ -4,9 +4,10 @@
 --
 -- Partitions whose range ended longer ago than their table's retention, oldest first: what a
 -- maintenance pass detaches (and archives, when the policy says so). A partition holding the
--- current time is never listed. Ledger entries and transfers leave together: an entries
--- partition is listed only when the transfers of the same range are too (and the other way
--- round), so closing balances and verify_ledger see whole periods. needs_archive: the policy
+-- current time is never listed. Partner tables leave together: ledger entries and transfers (so
+-- closing balances and verify_ledger see whole periods), audit records and their chain links (so
+-- verify_audit does); a partition of one is listed only when the other's partition of the same
+-- range is too, or already detached. needs_archive: the policy
 -- archives and the partition holds rows (an empty one is dropped without an archive).
 CREATE OR REPLACE FUNCTION vb_ops.detachable_partitions()
 RETURNS TABLE (
@@ -29,7 +30,12 @@ BEGIN
     SELECT d.parent, d.partition, d.range_from, d.range_to, d.archive,
         d.archive AND vb.partition_holds_rows(d.partition)
     FROM due AS d
-    WHERE d.parent NOT IN ('vb.entries'::regclass, 'vb.transfers'::regclass)
+    LEFT JOIN (
+        VALUES
+        ('vb.entries'::regclass, 'vb.transfers'::regclass), ('vb.transfers', 'vb.entries'),
+        ('vb.event_audit', 'vb.audit_chain'), ('vb.audit_chain', 'vb.event_audit')
+    ) AS pair (parent, partner) ON pair.parent = d.parent
+    WHERE pair.partner IS NULL
         OR EXISTS (
             -- the partner table's partition of the same range is due too, or already detached
             SELECT FROM (
@@ -37,8 +43,7 @@ BEGIN
                 UNION ALL
                 SELECT ap.parent, ap.range_from, ap.range_to FROM vb.archived_periods AS ap
             ) AS partner
-            WHERE partner.parent IN ('vb.entries'::regclass, 'vb.transfers'::regclass)
-                AND partner.parent <> d.parent
+            WHERE partner.parent = pair.partner
                 AND partner.range_from = d.range_from AND partner.range_to = d.range_to
         )
     ORDER BY d.range_from, d.parent::text;
