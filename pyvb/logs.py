@@ -21,11 +21,13 @@ def configure_logging(verbose: bool) -> None:
     logging.getLogger("kafka").setLevel(logging.WARNING if verbose else logging.CRITICAL)
 
 
-def stop_on_signals(stopping: threading.Event, logger: logging.Logger) -> None:
+def stop_on_signals(
+    stopping: threading.Event, logger: logging.Logger, doing: str = "finishing the batch and stopping"
+) -> None:
     """SIGTERM and SIGINT set ``stopping`` (the loop finishes its batch, records, exits 0)."""
 
     def stop(signum, _frame):
-        logger.info("received %s: finishing the batch and stopping", signal.Signals(signum).name)
+        logger.info("received %s: %s", signal.Signals(signum).name, doing)
         stopping.set()
 
     signal.signal(signal.SIGTERM, stop)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from pyvb.cli import audit, bench, db, demo, dev, identity, ingest, maintain, relay
+from pyvb.cli import audit, bench, db, demo, dev, identity, ingest, maintain, metrics, relay
 
 
 @click.group()
@@ -24,6 +24,7 @@ for command in (
     identity.users,
     identity.sessions,
     audit.audit,
+    metrics.metrics,
     demo.demo,
     dev.dev,
 ):

@@ -16,6 +16,7 @@ import psycopg
 from psycopg import sql
 
 from pyvb.maintain.archive import ArchiveError, archive_table
+from pyvb.metrics import COLLECT_SQL
 
 log = logging.getLogger("pyvb.maintain")
 
@@ -63,6 +64,7 @@ class Maintainer:
                     ("fold_deferred_entries", self._fold),
                     ("retention", self._retention),
                     ("analyze", self._analyze),
+                    ("system_metrics", self._system_metrics),
                 ):
                     try:
                         report.steps[name] = step(conn)
@@ -122,6 +124,11 @@ class Maintainer:
     @staticmethod
     def _chain_audit(conn) -> int:
         return conn.execute("SELECT vb_ops.chain_audit()").fetchone()[0]
+
+    @staticmethod
+    def _system_metrics(conn) -> int:
+        """A snapshot in vb.system_metrics (the samples stored)."""
+        return len(conn.execute(COLLECT_SQL).fetchall())
 
     @staticmethod
     def _fold(conn) -> int:
