@@ -15,6 +15,12 @@ def test_demo_runs_on_a_fresh_database_and_again(fresh_url, redis_url):
     assert "ledger verified" in first.stdout
     assert "who halted ACME" in first.stdout and "active → halted" in first.stdout
     assert "audit trail verified" in first.stdout
+    assert "was edited" in first.stdout and "the tampering was caught" in first.stdout
+    with psycopg.connect(fresh_url) as conn:
+        copies = conn.execute(
+            "SELECT count(*) FROM pg_database WHERE starts_with(datname, current_database() || '_tamper_')"
+        ).fetchone()[0]
+    assert copies == 0, "the tampered copy is dropped"
     assert "trading session" in first.stdout and "top movers" in first.stdout
     assert "events delivered by the relay" in first.stdout and "vb.transfers" in first.stdout
     assert "balance cache:" in first.stdout and "hit ratio" in first.stdout

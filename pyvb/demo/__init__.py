@@ -21,6 +21,7 @@ from rich.table import Table
 
 from pyvb.cache import LedgerCache
 from pyvb.config import ADMIN_ROLE, APP_ROLE, DEFAULT_REDIS_URL, READONLY_ROLE, acting_as
+from pyvb.demo.tamper import tamper_with_a_copy
 from pyvb.deploy import Deployer
 
 ISSUER = uuid.UUID("00000000-0000-4000-8000-000000000001")
@@ -164,6 +165,7 @@ def run(
         if delivery:
             delivery.report()
     print_audit(database_url, console, halt_request)
+    tamper_with_a_copy(database_url, console, halt_request)
     with psycopg.connect(database_url) as conn:
         table, all_ok = verify_table(conn)
     console.print(table)
