@@ -13,3 +13,4 @@ CREATE TABLE vb.audit_chain (
 );
 INSERT INTO vb.audit_chain SELECT * FROM vb.audit_chain_partitioned;
 DROP TABLE vb.audit_chain_partitioned;
+DROP FUNCTION IF EXISTS vb_ops.audit_chain_hash_at(bigint);

@@ -5,6 +5,7 @@ link, a cut-off tail — is detected, naming the first broken record; `pyvb audi
 
 from __future__ import annotations
 
+import re
 import uuid
 
 import psycopg
@@ -215,3 +216,34 @@ def test_archived_periods_leave_the_chain_verifiable_across_the_cut(test_db_url,
     )
     assert (archive / "event_audit").is_dir() and (archive / "audit_chain").is_dir()
     assert run_pyvb("audit", "verify", "--database-url", test_db_url).returncode == 0
+
+
+def test_a_chain_rewritten_whole_passes_verify_but_not_an_anchor_kept_outside(test_db_url):
+    """The owner edits a record and recomputes every later link and the head: verify_audit cannot
+    tell, but the head printed before (kept outside) no longer matches — `--anchor` exits 1."""
+    base = chain_what_is_there(test_db_url)
+    audited_calls(test_db_url, 3)
+    chained = run_pyvb("audit", "chain", "--database-url", test_db_url)
+    anchor = re.search(r"head: link ([0-9,]+), sha256 ([0-9a-f]{64})", chained.stdout)
+    anchor = f"{anchor[1].replace(',', '')}:{anchor[2]}"
+    url = ["--database-url", test_db_url]
+    assert run_pyvb("audit", "verify", "--anchor", anchor, *url).returncode == 0
+    with psycopg.connect(test_db_url) as conn:
+        conn.execute("SET session_replication_role = replica")
+        conn.execute("UPDATE vb.event_audit SET request_id = 'req-forged' WHERE request_id = 'req-1'")
+        conn.execute(
+            "UPDATE vb.audit_chain_head SET seq = %(base)s, chain_sha256 = coalesce("
+            " (SELECT chain_sha256 FROM vb.audit_chain WHERE seq = %(base)s),"
+            " decode(repeat('00', 32), 'hex')),"
+            " horizon_txid = (SELECT min(txid) FROM vb.event_audit WHERE request_id LIKE 'req-%%')",
+            {"base": base},
+        )
+        conn.execute("DELETE FROM vb.audit_chain WHERE seq > %s", (base,))
+        conn.commit()
+        assert conn.execute("SELECT vb_ops.chain_audit()").fetchone()[0] == 3
+        conn.commit()
+        assert all(ok for ok, _ in verify(conn).values()), "a whole rewrite is invisible from inside"
+    rewritten = run_pyvb("audit", "verify", "--anchor", anchor, *url)
+    assert rewritten.returncode == 1 and "differs from the anchor" in rewritten.stdout, rewritten.stdout
+    malformed = run_pyvb("audit", "verify", "--anchor", "3:xyz", *url)
+    assert malformed.returncode == 2 and "expected LINK:SHA256" in malformed.stderr

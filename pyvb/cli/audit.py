@@ -4,6 +4,7 @@ audit.md). ``chain`` and ``verify`` call ``vb_ops`` as the login; ``show`` reads
 
 from __future__ import annotations
 
+import re
 import sys
 
 import click
@@ -34,15 +35,50 @@ def audit_chain(database_url):
     console.print(f"{linked:,} record(s) linked; head: link {seq:,}, sha256 {head}")
 
 
+def parse_anchor(_ctx, _param, values) -> list[tuple[int, str]]:
+    anchors = []
+    for value in values:
+        match = re.fullmatch(r"([1-9][0-9]{0,17}):([0-9a-fA-F]{64})", value.strip())
+        if match is None:
+            raise click.BadParameter(f"{value[:80]!r}: expected LINK:SHA256 (a link number, 64 hex digits)")
+        anchors.append((int(match[1]), match[2].lower()))
+    return anchors
+
+
+def anchor_checks(conn, anchors) -> list[tuple[str, bool, str]]:
+    """One check per anchor: the chain hash at its link, now, against the one kept outside."""
+    checks = []
+    for seq, expected in anchors:
+        found = conn.execute("SELECT vb_ops.audit_chain_hash_at(%s)", (seq,)).fetchone()[0]
+        if found is None:
+            detail = f"the chain has no link {seq}: cut off, or not reached"
+        elif found != expected:
+            detail = f"link {seq} differs from the anchor: the chain was rewritten at or before it"
+        else:
+            detail = f"link {seq} matches the anchor kept outside"
+        checks.append((f"anchor {seq}", found == expected, detail))
+    return checks
+
+
 @audit.command("verify")
 @database_url_option
+@click.option(
+    "--anchor",
+    multiple=True,
+    callback=parse_anchor,
+    metavar="LINK:SHA256",
+    help="A head printed earlier by `audit chain`/`audit verify` and kept outside the database; the "
+    "chain must still hold that hash at that link (repeatable).",
+)
 @clean_errors
-def audit_verify(database_url):
+def audit_verify(database_url, anchor):
     """Check the trail against its chain (vb_ops.verify_audit): an edited, deleted or inserted
-    record, or a cut-off tail, fails naming the first broken record; exit 1 then."""
+    record, or a cut-off tail, fails naming the first broken record; with --anchor, so does a
+    chain rewritten whole (links recomputed) before a head kept elsewhere. Exit 1 then."""
     with psycopg.connect(database_url) as conn:
         conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")  # the head verified
         rows = conn.execute("SELECT check_name, ok, detail FROM vb_ops.verify_audit()").fetchall()
+        rows += anchor_checks(conn, anchor)
         seq, head, chained_at = conn.execute(HEAD_SQL).fetchone()
     table = Table(title="verify_audit")
     for column in ("check", "ok", "detail"):
