@@ -84,8 +84,9 @@ def test_no_file_over_about_300_lines_without_a_reason():
 #: Modules that may name vb's tables and internal functions in their SQL: the benchmarks build and
 #: observe scratch databases as their owner (a year of fabricated history, the escrow accounts a
 #: market that has been trading would have, a shorter retention, the relay's backlog before any
-#: sink registered), and the test plugin builds fixtures.
-OWNER_LEVEL_PACKAGES = ("pyvb.bench", "pyvb.testing")
+#: sink registered), the test plugin builds fixtures, and the demo's tampering step edits an audit
+#: record of a scratch copy as an insider with the owner's rights would.
+OWNER_LEVEL_PACKAGES = ("pyvb.bench", "pyvb.testing", "pyvb.demo.tamper")
 SQL_WORD = re.compile(r"\b(SELECT|INSERT|UPDATE|DELETE|FROM|CALL)\b")
 INTERNAL_NAME = re.compile(r"\bvb\.[a-z_]+")
 
