@@ -27,6 +27,7 @@ LEAD_S = 12
 TIME_PARTITIONED = (
     "vb.transfers", "vb.entries", "vb.outbox", "vb.event_log",
     "vb.trades", "vb.quote_history", "vb.breach_events", "vb.event_audit", "vb.audit_chain", "vb.api_logs",
+    "vb.system_metrics",
 )  # fmt: skip
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from pyvb.cli import audit, bench, db, demo, dev, identity, ingest, maintain, metrics, relay
+from pyvb.cli import audit, bench, db, demo, dev, identity, ingest, maintain, metrics, relay, replica
 
 
 @click.group()
@@ -25,6 +25,7 @@ for command in (
     identity.sessions,
     audit.audit,
     metrics.metrics,
+    replica.replica,
     demo.demo,
     dev.dev,
 ):

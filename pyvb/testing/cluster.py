@@ -113,6 +113,26 @@ class PrivateCluster:
                 conf.write(f"{name} = {value}\n")
         return self
 
+    def standby(self, apply_delay_s: float | None = None, name: str = "standby") -> PrivateCluster:
+        """A hot standby of this (running) cluster: ``pg_basebackup -R`` into a new cluster on a
+        free port, streaming from this one under ``application_name`` ``name``; with
+        ``apply_delay_s`` it replays each transaction that long after its commit
+        (``recovery_min_apply_delay``), a predictable lag. Returned initialised, not started."""
+        replica = PrivateCluster(settings=self.settings, at=self.at, base_dir=self.root.parent)
+        replica._run(
+            "pg_basebackup", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-D",
+            str(replica.data_dir), "-R", "-X", "stream", "-c", "fast", "--no-sync",
+            f"--dbname=application_name={name}",
+        )  # fmt: skip
+        with open(replica.data_dir / "postgresql.conf", "a", encoding="utf-8") as conf:
+            conf.write("\n# pyvb.testing.cluster standby\n")
+            conf.write(f"port = {replica.port}\n")
+            conf.write(f"unix_socket_directories = '{replica.root}'\n")
+            conf.write("hot_standby = on\nhot_standby_feedback = on\n")
+            if apply_delay_s is not None:
+                conf.write(f"recovery_min_apply_delay = '{int(apply_delay_s * 1000)}ms'\n")
+        return replica
+
     def start(self, at: datetime | None = None) -> PrivateCluster:
         """Start the server; with ``at`` (or the cluster's own ``at``) its clock starts there."""
         if at is not None:

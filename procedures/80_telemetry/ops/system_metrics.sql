@@ -51,14 +51,7 @@ AS $$
         ('vb_db_size_bytes', 'gauge', 'Size of the database', 14)
     ),
     db AS (SELECT d.* FROM pg_stat_database AS d WHERE d.datname = current_database()),
-    replicas AS (
-        SELECT
-            r.application_name,
-            CASE WHEN pg_is_in_recovery() THEN pg_wal_lsn_diff(pg_last_wal_receive_lsn(), r.replay_lsn)
-                ELSE pg_wal_lsn_diff(pg_current_wal_lsn(), r.replay_lsn) END AS lag_bytes,
-            extract(EPOCH FROM coalesce(r.replay_lag, INTERVAL '0')) AS lag_s
-        FROM pg_stat_replication AS r
-    ),
+    replicas AS (SELECT r.replica, r.replay_lag_bytes, r.replay_lag_s FROM vb_ops.replica_status() AS r),
     largest AS (
         SELECT
             coalesce(pg_partition_root(c.oid), c.oid)::regclass::text AS table_name,
@@ -95,9 +88,9 @@ AS $$
         UNION ALL
         SELECT 'vb_db_in_recovery', '{}', pg_is_in_recovery()::integer
         UNION ALL
-        SELECT 'vb_db_replication_lag_bytes', jsonb_build_object('replica', r.application_name), r.lag_bytes FROM replicas AS r
+        SELECT 'vb_db_replication_lag_bytes', jsonb_build_object('replica', r.replica), r.replay_lag_bytes FROM replicas AS r
         UNION ALL
-        SELECT 'vb_db_replication_lag_seconds', jsonb_build_object('replica', r.application_name), r.lag_s FROM replicas AS r
+        SELECT 'vb_db_replication_lag_seconds', jsonb_build_object('replica', r.replica), r.replay_lag_s FROM replicas AS r
         UNION ALL
         SELECT 'vb_db_relay_lag_events', jsonb_build_object('sink', s.sink), s.lag_events FROM vb_ops.relay_status() AS s
         UNION ALL

@@ -1,0 +1,212 @@
+"""Read routing for the middleware: writes and strict reads to the primary, the rest to a hot
+standby when it is fresh enough — over psycopg_pool pools (issue #16, README "Replicas").
+
+Rules, in order, for ``Router.read(caller, critical=False)``:
+
+1. ``critical`` reads, and every read when no replica is configured, go to the primary.
+2. A replica serves only while its **staleness** is at most ``max_staleness_s``: 0 when it had
+   replayed everything the primary had written when last checked, else the age of the newest
+   transaction it replayed (an upper bound on how old what it shows is). Checked at most every
+   ``check_interval_s``; a replica that cannot be reached is skipped until the next check.
+3. **Read-your-writes**: after ``Router.write(caller)`` commits, the primary's WAL insert position
+   is kept for that caller; a replica serves the caller's later reads only once its
+   ``pg_last_wal_replay_lsn()`` has passed it (checked on the connection, before the read).
+4. Otherwise the primary serves the read.
+
+``Router.routed`` counts where reads went (``primary``, ``replica``, and why the primary:
+``critical``, ``stale``, ``behind_caller``, ``unavailable``). A read on a standby can still be
+cancelled by a recovery conflict (SQLSTATE 40001): the caller retries, as for a serialisation
+failure. LISTEN and session state do not belong on routed connections (they are pooled).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from collections.abc import Hashable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import psycopg
+from psycopg_pool import ConnectionPool, PoolTimeout
+
+PRIMARY_LSN_SQL = "SELECT pg_current_wal_lsn()::text"
+REPLICA_STATE_SQL = (
+    "SELECT pg_is_in_recovery(), pg_last_wal_replay_lsn()::text,"
+    " extract(epoch FROM clock_timestamp() - pg_last_xact_replay_timestamp())::float8"
+)
+REPLAYED_SQL = "SELECT pg_last_wal_replay_lsn()::text"
+
+
+def lsn_value(lsn: str | None) -> int:
+    """A WAL position ('16/B374D848') as a number, to compare; none is 0."""
+    if not lsn:
+        return 0
+    high, low = lsn.split("/")
+    return (int(high, 16) << 32) + int(low, 16)
+
+
+Borrowed = tuple[ConnectionPool, psycopg.Connection]
+
+
+@dataclass
+class ReplicaState:
+    staleness_s: float = float("inf")
+    checked_at: float = float("-inf")
+    reachable: bool = False
+
+
+class Router:
+    """Pools for one primary and any number of hot standbys, and the routing rules above."""
+
+    def __init__(
+        self,
+        primary: str,
+        replicas: tuple[str, ...] | list[str] = (),
+        *,
+        max_staleness_s: float = 5.0,
+        check_interval_s: float = 0.5,
+        min_size: int = 1,
+        max_size: int = 8,
+        connect_timeout_s: float = 2.0,
+    ):
+        if max_staleness_s < 0 or check_interval_s < 0:
+            raise ValueError("max_staleness_s and check_interval_s must be >= 0")
+        kwargs = {"connect_timeout": max(1, round(connect_timeout_s))}
+        self.primary = ConnectionPool(primary, min_size=min_size, max_size=max_size, kwargs=kwargs, open=True)
+        self._pool_options = {"max_size": max_size, "kwargs": kwargs}
+        self.replica_urls = list(replicas)
+        self.replicas = [self._replica_pool(url) for url in self.replica_urls]
+        self.states = [ReplicaState() for _ in self.replicas]
+        self.max_staleness_s = max_staleness_s
+        self.check_interval_s = check_interval_s
+        self.connect_timeout_s = connect_timeout_s
+        self.routed: Counter[str] = Counter()
+        self._written: dict[Hashable, int] = {}
+        self._lock = threading.Lock()
+        self._next = 0
+
+    # -- writes ----------------------------------------------------------------------------------
+    @contextmanager
+    def write(self, caller: Hashable | None = None) -> Iterator[psycopg.Connection]:
+        """A primary connection in one transaction, committed on leaving; then the caller's
+        position for read-your-writes."""
+        with self.primary.connection() as conn:
+            with conn.transaction():
+                yield conn
+            if caller is not None:
+                lsn = lsn_value(conn.execute("SELECT pg_current_wal_insert_lsn()::text").fetchone()[0])
+                with self._lock:
+                    self._written[caller] = max(self._written.get(caller, 0), lsn)
+
+    # -- reads -----------------------------------------------------------------------------------
+    @contextmanager
+    def read(self, caller: Hashable | None = None, *, critical: bool = False) -> Iterator[psycopg.Connection]:
+        """A connection for a read: a fresh enough replica that has the caller's writes, else the
+        primary (see the module's rules)."""
+        if critical or not self.replicas:
+            self.routed["primary:critical" if critical else "primary:no_replica"] += 1
+            with self.primary.connection() as conn:
+                yield conn
+            return
+        needed = self._written.get(caller, 0) if caller is not None else 0
+        chosen, reason = self._choose_replica(needed)
+        if chosen is None:
+            self.routed[reason] += 1
+            with self.primary.connection() as conn:
+                yield conn
+            return
+        self.routed["replica"] += 1
+        pool, conn = chosen
+        try:
+            yield conn
+        except BaseException:
+            if not conn.closed:
+                conn.rollback()
+            raise
+        else:
+            conn.commit()
+        finally:
+            pool.putconn(conn)
+
+    def _choose_replica(
+        self, needed_lsn: int
+    ) -> tuple[tuple[ConnectionPool, psycopg.Connection] | None, str]:
+        """A connection, borrowed and checked, to the first replica (round robin) that is fresh
+        enough and has replayed ``needed_lsn`` — checked in the transaction the read then uses, so
+        its snapshot has the caller's writes; else None and why the primary serves. Borrowed before
+        the read runs, so an error of the caller's own read is never taken for a replica down."""
+        reason = "primary:unavailable"
+        for index in self._replica_order():
+            if not self._fresh(index):
+                reason = "primary:stale" if self.states[index].reachable else "primary:unavailable"
+                continue
+            pool = self.replicas[index]
+            try:
+                conn = pool.getconn(timeout=self.connect_timeout_s)
+            except PoolTimeout:
+                self.states[index].reachable = False
+                continue
+            try:
+                if not needed_lsn or lsn_value(conn.execute(REPLAYED_SQL).fetchone()[0]) >= needed_lsn:
+                    return (pool, conn), ""
+                reason = "primary:behind_caller"
+                conn.rollback()
+            except psycopg.OperationalError:
+                self.states[index].reachable = False
+            pool.putconn(conn)
+        return None, reason
+
+    def _replica_order(self) -> list[int]:
+        with self._lock:
+            start = self._next
+            self._next = (self._next + 1) % len(self.replicas)
+        return [(start + n) % len(self.replicas) for n in range(len(self.replicas))]
+
+    def _fresh(self, index: int) -> bool:
+        state = self.states[index]
+        if time.monotonic() - state.checked_at >= self.check_interval_s:
+            self._check(index)
+        return state.reachable and state.staleness_s <= self.max_staleness_s
+
+    def _replica_pool(self, url: str) -> ConnectionPool:
+        # min_size 0: nothing connects in the background to a replica that is down; each lent
+        # connection is checked first (a replica restarted leaves broken ones in the pool)
+        return ConnectionPool(
+            url, min_size=0, check=ConnectionPool.check_connection, open=True, **self._pool_options
+        )
+
+    def _check(self, index: int) -> None:
+        """Staleness of one replica, against the primary's position read just before. A replica
+        found unreachable is probed with a connection of its own, and once it answers its pool is
+        made anew (a pool left retrying with a growing back-off would keep it out for minutes)."""
+        state = self.states[index]
+        state.checked_at = time.monotonic()
+        try:
+            with self.primary.connection() as conn:
+                primary_lsn = lsn_value(conn.execute(PRIMARY_LSN_SQL).fetchone()[0])
+            if state.reachable:
+                with self.replicas[index].connection(timeout=self.connect_timeout_s) as conn:
+                    in_recovery, replayed, replay_age_s = conn.execute(REPLICA_STATE_SQL).fetchone()
+            else:
+                with psycopg.connect(self.replica_urls[index], **self._pool_options["kwargs"]) as conn:
+                    in_recovery, replayed, replay_age_s = conn.execute(REPLICA_STATE_SQL).fetchone()
+                old, self.replicas[index] = self.replicas[index], self._replica_pool(self.replica_urls[index])
+                old.close(timeout=0)
+        except (PoolTimeout, psycopg.OperationalError):
+            state.reachable = False
+            return
+        state.reachable = bool(in_recovery)  # a promoted standby is no replica of this primary
+        caught_up = lsn_value(replayed) >= primary_lsn
+        state.staleness_s = 0.0 if caught_up else (replay_age_s if replay_age_s is not None else float("inf"))
+
+    def close(self) -> None:
+        for pool in (self.primary, *self.replicas):
+            pool.close()
+
+    def __enter__(self) -> Router:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
