@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Give a fresh Debian machine what the tests need that pip cannot install:
-# PostgreSQL 15 with pgTAP, pg_prove, Redis, pgbench, libfaketime (the time-travel tests) and a
-# Python venv.
+# PostgreSQL 15 with pgTAP, pg_prove, Redis, pgbench, libfaketime (the time-travel tests),
+# PgBouncer (the API through transaction pooling) and a Python venv.
 set -euo pipefail
 
 need=()
@@ -11,6 +11,7 @@ dpkg -s libtap-parser-sourcehandler-pgtap-perl >/dev/null 2>&1 || need+=(libtap-
 dpkg -s postgresql-contrib >/dev/null 2>&1 || dpkg -s postgresql-15 >/dev/null 2>&1 || need+=(postgresql-contrib)
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 dpkg -s libfaketime >/dev/null 2>&1 || need+=(libfaketime)
+[ -x /usr/sbin/pgbouncer ] || need+=(pgbouncer)
 command -v make >/dev/null 2>&1 || need+=(make)
 python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need+=(python3-venv)
 

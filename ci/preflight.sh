@@ -27,6 +27,7 @@ missing_packages() {
         [ -f /usr/share/postgresql/15/extension/pgtap.control ] || missing+=("pgTAP")
         command -v pg_prove >/dev/null 2>&1 || missing+=("pg_prove")
         compgen -G "/usr/lib/*/faketime/libfaketimeMT.so.1" >/dev/null || missing+=("libfaketime")
+        [ -x /usr/sbin/pgbouncer ] || missing+=("pgbouncer")
     fi
     echo "${missing[*]}"
 }

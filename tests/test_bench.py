@@ -57,6 +57,9 @@ def test_bench_ledger_runs_end_to_end(pg_server_url):
         "50",
         "--batch-size",
         "5",
+        "--via-pgbouncer",
+        "--pgbouncer-pool",
+        "2",
     )
     assert result.returncode == 0, result.stderr
     for name in (
@@ -65,6 +68,8 @@ def test_bench_ledger_runs_end_to_end(pg_server_url):
         "get_balances",
         "create_transfers x5",
         "hot house account",
+        "create_transfer via PgBouncer",
+        "through PgBouncer (pool 2):",
     ):
         assert name in result.stdout
     assert "all checks pass" in result.stdout

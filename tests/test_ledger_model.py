@@ -17,8 +17,19 @@ import uuid
 from dataclasses import dataclass, field
 
 import psycopg
+import pytest
+from hypothesis import settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
+
+from pyvb.testing.fixtures import through
 
 REQUEST_TYPE = "vb_api.transfer_request"
 BIGINT_MAX = 2**63 - 1
@@ -275,11 +286,12 @@ amounts = st.integers(min_value=-5, max_value=400)
 
 class LedgerMachine(RuleBasedStateMachine):
     database_url: str  # set by the test: a deployed database that every example leaves unchanged
+    connect_kwargs: dict  # set by the test: psycopg.connect's keywords
 
     @initialize()
     def open_accounts(self):
         # one transaction per example, rolled back at its end (see the module's docstring)
-        self.conn = psycopg.connect(self.database_url)
+        self.conn = psycopg.connect(self.database_url, **self.connect_kwargs)
         self.conn.execute("SET LOCAL statement_timeout = '30s'")
         self.model = Model()
         self.issuer = uuid.uuid4()
@@ -529,6 +541,15 @@ class LedgerMachine(RuleBasedStateMachine):
         assert failures == []
 
 
-def test_ledger_matches_model(db_url):
+@pytest.mark.parametrize("via", ["direct", "pgbouncer"])
+def test_ledger_matches_model(db_url, via, request):
+    """Direct, and through a PgBouncer in transaction pooling mode (the middleware's set-up:
+    psycopg without prepared statements), with fewer examples there."""
     LedgerMachine.database_url = db_url
-    LedgerMachine.TestCase().runTest()
+    LedgerMachine.connect_kwargs = {}
+    examples = settings.default.max_examples
+    if via == "pgbouncer":
+        LedgerMachine.database_url = through(request.getfixturevalue("pgbouncer"), db_url)
+        LedgerMachine.connect_kwargs = {"prepare_threshold": None}
+        examples = max(10, examples // 5)
+    run_state_machine_as_test(LedgerMachine, settings=settings(max_examples=examples))

@@ -17,9 +17,19 @@ from __future__ import annotations
 import uuid
 
 import psycopg
+import pytest
+from hypothesis import settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
 
+from pyvb.testing.fixtures import through
 from pyvb.testing.market_model import Market, Security
 
 SYMBOLS = ("ACME", "BETA")
@@ -33,6 +43,7 @@ SHARES = 500
 
 class TradingMachine(RuleBasedStateMachine):
     database_url: str  # set by the test: a deployed database that every example leaves unchanged
+    connect_kwargs: dict  # set by the test: psycopg.connect's keywords
 
     @initialize(
         deposits=st.lists(st.sampled_from([3_000, 60_000, 400_000, 5_000_000]), min_size=4, max_size=4)
@@ -40,7 +51,7 @@ class TradingMachine(RuleBasedStateMachine):
     def open_market(self, deposits):
         # one transaction per example, rolled back at its end: each example starts from the
         # freshly deployed database, so a failure shrinks to its own minimal case
-        self.conn = psycopg.connect(self.database_url)
+        self.conn = psycopg.connect(self.database_url, **self.connect_kwargs)
         self.conn.execute("SET LOCAL statement_timeout = '30s'")  # a hang fails the step, not the run
         self.model = Market()
         self.owners = [uuid.uuid4() for _ in range(TRADERS)]
@@ -291,6 +302,15 @@ class TradingMachine(RuleBasedStateMachine):
         assert failures.fetchall() == []
 
 
-def test_trading_matches_the_reference_engine(db_url):
+@pytest.mark.parametrize("via", ["direct", "pgbouncer"])
+def test_trading_matches_the_reference_engine(db_url, via, request):
+    """Direct, and through a PgBouncer in transaction pooling mode (the middleware's set-up:
+    psycopg without prepared statements), with fewer examples there."""
     TradingMachine.database_url = db_url
-    TradingMachine.TestCase().runTest()
+    TradingMachine.connect_kwargs = {}
+    examples = settings.default.max_examples
+    if via == "pgbouncer":
+        TradingMachine.database_url = through(request.getfixturevalue("pgbouncer"), db_url)
+        TradingMachine.connect_kwargs = {"prepare_threshold": None}
+        examples = max(10, examples // 5)
+    run_state_machine_as_test(TradingMachine, settings=settings(max_examples=examples))

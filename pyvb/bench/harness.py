@@ -20,6 +20,8 @@ import psycopg
 from pyvb.config import APP_ROLE, role_option, with_database
 from pyvb.deploy import drop_database
 
+#: The login of the runs through PgBouncer (HarnessPgbench.start_pgbouncer), a member of vb_app.
+BENCH_APP_LOGIN = "vb_bench_app"
 #: The issuer of the benchmarks' cash (every benchmark deposits from it).
 ISSUER_ID = "00000000-0000-0000-0001-000000000000"
 
@@ -137,13 +139,32 @@ class PgbenchHarness:
             raise BenchError("pgbench is not installed (Debian: postgresql-client)")
         self.scratch_db = f"vb_bench_{scratch}_{os.getpid()}"
         self.workdir = Path(tempfile.mkdtemp(prefix="vb-bench-"))
+        self.bouncer = None  # a PgBouncer started by start_pgbouncer, for runs ``via_pgbouncer``
 
-    def _pg_args(self, dbname: str) -> list[str]:
+    def _pg_args(self, dbname: str, via_pgbouncer: bool = False) -> list[str]:
+        if via_pgbouncer:
+            return ["-h", "127.0.0.1", "-p", str(self.bouncer.port), "-d", dbname, "-U", BENCH_APP_LOGIN]
         url = urlsplit(self.server_url)
         args = ["-h", url.hostname or "127.0.0.1", "-p", str(url.port or 5432), "-d", dbname]
         if url.username:
             args += ["-U", url.username]
         return args
+
+    def start_pgbouncer(self, pool_size: int) -> None:
+        """A PgBouncer in transaction pooling mode in front of the server, and the login the runs
+        through it use: ``vb_bench_app``, a member of vb_app (PgBouncer refuses ``-c role=…``, and a
+        role SET for a session would leak across its clients)."""
+        from pyvb.testing.pgbouncer import PgBouncer
+
+        with psycopg.connect(with_database(self.server_url, "postgres"), autocommit=True) as conn:
+            conn.execute(
+                "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'vb_bench_app') THEN"
+                " CREATE ROLE vb_bench_app LOGIN IN ROLE vb_app; END IF; END $$"
+            )
+        url = urlsplit(self.server_url)
+        self.bouncer = PgBouncer(
+            url.hostname or "127.0.0.1", url.port or 5432, logins=(BENCH_APP_LOGIN,), pool_size=pool_size
+        ).start()
 
     def _env(self, role: str | None = None) -> dict[str, str]:
         env = dict(os.environ)
@@ -155,6 +176,8 @@ class PgbenchHarness:
         return env
 
     def teardown(self) -> None:
+        if self.bouncer is not None:
+            self.bouncer.stop()
         drop_database(self.server_url, self.scratch_db)
         shutil.rmtree(self.workdir, ignore_errors=True)
 
@@ -167,10 +190,13 @@ class PgbenchHarness:
         self._run_pgbench(["-i", "-q", "-s", "1"], dbname)
 
     # --- runs ------------------------------------------------------------------------------
-    def _run_pgbench(self, args: list[str], dbname: str, role: str | None = None) -> str:
-        """pgbench on ``dbname``, acting as ``role`` when given (the login must be a member)."""
+    def _run_pgbench(
+        self, args: list[str], dbname: str, role: str | None = None, via_pgbouncer: bool = False
+    ) -> str:
+        """pgbench on ``dbname``, acting as ``role`` when given (the login must be a member), or
+        through the PgBouncer as its login."""
         result = subprocess.run(
-            [self.pgbench, *self._pg_args(dbname), *args],
+            [self.pgbench, *self._pg_args(dbname, via_pgbouncer), *args],
             capture_output=True,
             text=True,
             env=self._env(role),
@@ -181,9 +207,12 @@ class PgbenchHarness:
             raise BenchError(f"pgbench failed: {(errors or ['(no message)'])[0]}")
         return result.stdout + result.stderr
 
-    def _timed_run(self, name: str, dbname: str, args: list[str], clients: int, per_txn: int) -> Run:
+    def _timed_run(
+        self, name: str, dbname: str, args: list[str], clients: int, per_txn: int, via_pgbouncer: bool = False
+    ) -> Run:
         """A measured pgbench run; on the scratch database it acts as vb_app, as the middleware
-        would (contract identity.md), on a baseline's database as the login."""
+        would (contract identity.md), on a baseline's database as the login; ``via_pgbouncer``:
+        through the PgBouncer as its login (a member of vb_app)."""
         slug = re.sub(r"[^A-Za-z0-9]+", "-", name)
         prefix = self.workdir / slug
         started = time.time()
@@ -201,7 +230,8 @@ class PgbenchHarness:
                 *args,
             ],
             dbname,
-            APP_ROLE if dbname == self.scratch_db else None,
+            APP_ROLE if dbname == self.scratch_db and not via_pgbouncer else None,
+            via_pgbouncer,
         )
         failed_match = re.search(r"number of failed transactions: (\d+)", output)
         tps, p50, p99, warmup_p99 = after_warmup(self.read_pgbench_logs(slug), started + WARMUP_S)

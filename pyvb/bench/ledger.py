@@ -61,8 +61,20 @@ class LedgerBench(PgbenchHarness):
     """The ledger loads of ``pyvb bench ledger`` and pgbench's simple-update on a second scratch
     database as the baseline."""
 
-    def __init__(self, server_url, clients, duration_s, accounts, batch_size, batch_accounts, jobs, console):
+    def __init__(
+        self,
+        server_url,
+        clients,
+        duration_s,
+        accounts,
+        batch_size,
+        batch_accounts,
+        jobs,
+        console,
+        pgbouncer_pool=0,
+    ):
         super().__init__(server_url, "ledger", clients, duration_s, jobs, console)
+        self.pgbouncer_pool = pgbouncer_pool  # > 0: single transfers also through a PgBouncer of this pool
         self.accounts = accounts
         self.batch_size = batch_size
         self.batch_accounts = batch_accounts
@@ -97,6 +109,8 @@ class LedgerBench(PgbenchHarness):
             conn.execute("SELECT vb_ops.fold_deferred_entries()")
             settle(conn)
         self.init_baseline_db(self.baseline_db)
+        if self.pgbouncer_pool:
+            self.start_pgbouncer(self.pgbouncer_pool)
 
     def teardown(self) -> None:
         super().teardown()
@@ -109,6 +123,19 @@ class LedgerBench(PgbenchHarness):
         path = self.workdir / f"{kind}.sql"
         path.write_text(script_text(kind, accounts, self.batch_size))
         return str(path)
+
+    def via_pgbouncer(self) -> Run:
+        """Single transfers through the PgBouncer: the extended protocol without prepared
+        statements (PgBouncer 1.18 cannot carry them across transactions), as the middleware
+        behind it must send them."""
+        return self._timed_run(
+            "create_transfer via PgBouncer",
+            self.scratch_db,
+            ["-M", "extended", "-f", self._script("single", self.accounts)],
+            self.clients,
+            1,
+            via_pgbouncer=True,
+        )
 
     def single(self) -> tuple[Run, Run]:
         """Single transfers over --accounts accounts, with get_balances sampled alongside."""

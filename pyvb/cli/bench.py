@@ -8,6 +8,7 @@ belong with the command; the benchmarks themselves are ``pyvb.bench.*``.
 from __future__ import annotations
 
 import contextlib
+import statistics
 import sys
 
 import click
@@ -61,6 +62,19 @@ def print_bench_outcome(table: Table, problems: list) -> None:
         sys.exit(1)
 
 
+def pooler_cost(rounds, pool_size: int) -> str:
+    """Single transfers through PgBouncer over direct ones, per round, the median of the rounds."""
+    ratios = []
+    for runs in rounds:
+        by_name = {run.name: run for run in runs}
+        if {"create_transfer", "create_transfer via PgBouncer"} <= by_name.keys():
+            direct = by_name["create_transfer"].transfers_per_s
+            ratios.append(by_name["create_transfer via PgBouncer"].transfers_per_s / direct)
+    if not ratios:
+        return "PgBouncer: no single-transfer runs to compare"
+    return f"through PgBouncer (pool {pool_size}): {statistics.median(ratios):.2f} × direct create_transfer"
+
+
 @contextlib.contextmanager
 def prepared(make_runner, keep: bool):
     """A benchmark's runner made and set up, torn down afterwards unless --keep; a BenchError
@@ -112,10 +126,27 @@ def two_places(value) -> str:
 @click.option(
     "--repeat", default=1, show_default=True, type=click.IntRange(1), help="Rounds; the table shows medians."
 )
+@click.option(
+    "--via-pgbouncer",
+    is_flag=True,
+    help="Also run single transfers through a PgBouncer (transaction pooling) and report its cost.",
+)
+@click.option("--pgbouncer-pool", default=8, show_default=True, type=click.IntRange(1, 1000))
 @pgbench_options
 @clean_errors
 def bench_ledger(
-    database_url, clients, duration_s, accounts, batch_size, batch_accounts, modes, repeat, jobs, keep
+    database_url,
+    clients,
+    duration_s,
+    accounts,
+    batch_size,
+    batch_accounts,
+    modes,
+    repeat,
+    via_pgbouncer,
+    pgbouncer_pool,
+    jobs,
+    keep,
 ):
     """Ledger transfers/s and p50/p99 latency against pgbench simple-update on scratch databases
     of the server named by --database-url. Each round runs the baseline, then the ledger loads;
@@ -127,7 +158,15 @@ def bench_ledger(
     rounds = []
     try:
         runner = LedgerBench(
-            database_url, clients, duration_s, accounts, batch_size, batch_accounts, jobs, console
+            database_url,
+            clients,
+            duration_s,
+            accounts,
+            batch_size,
+            batch_accounts,
+            jobs,
+            console,
+            pgbouncer_pool if via_pgbouncer else 0,
         )
         try:
             runner.setup()
@@ -138,6 +177,8 @@ def bench_ledger(
                 for mode in modes:
                     if mode == "single":
                         runs.extend(runner.single())
+                        if via_pgbouncer:
+                            runs.append(runner.via_pgbouncer())
                     else:
                         runs.append(getattr(runner, mode)())
                 rounds.append(runs)
@@ -163,6 +204,8 @@ def bench_ledger(
             two_places(row.ratio),
             str(row.failed),
         )
+    if via_pgbouncer:
+        table.caption = pooler_cost(rounds, pgbouncer_pool)
     print_bench_outcome(table, problems)
 
 
@@ -242,8 +285,6 @@ def bench_relay(
 ):
     """Events/s one relay delivers to Kafka and Redis, commit→Kafka latency at --rate events/s,
     and single-transfer throughput with and without the relay running, in one run."""
-    import statistics
-
     from pyvb.bench.harness import BenchError, machine_size
     from pyvb.bench.relay import RelayBench
     from pyvb.services.tansu import kafka_or_bundled
@@ -445,8 +486,6 @@ def bench_audit(database_url, clients, duration_s, repeat, jobs, keep):
     audit record written and with vb.audit switched off in the scratch databases, alternating in
     each round; the ratio on/off is taken within a round. Then log_api_requests in batches of
     1,000 (rows/s)."""
-    import statistics
-
     from pyvb.bench.audit import AuditBench
     from pyvb.bench.harness import machine_size
 

@@ -20,6 +20,7 @@ from pyvb.config import PROJECT_ROOT, database_name, with_database
 from pyvb.services.tansu import TansuBroker
 from pyvb.testing import services
 from pyvb.testing.databases import clone_database, create_template, drop_database
+from pyvb.testing.pgbouncer import PgBouncer
 
 RUN_TAG = f"{os.getpid()}"
 
@@ -175,3 +176,22 @@ def test_db_url(request, pg_server_url, template_db) -> str:
     name, url = _clone(pg_server_url, template_db, request.node.name)
     yield url
     drop_database(pg_server_url, name)
+
+
+@pytest.fixture(scope="session")
+def pgbouncer(pg_server_url):
+    """A PgBouncer in transaction pooling mode in front of the test server, for its login."""
+    parts = urlsplit(pg_server_url)
+    bouncer = PgBouncer(
+        parts.hostname or "127.0.0.1", parts.port or 5432, logins=(parts.username or "postgres",)
+    )
+    bouncer.start()
+    yield bouncer
+    bouncer.stop()
+
+
+def through(bouncer: PgBouncer, url: str) -> str:
+    """``url`` with its host and port replaced by ``bouncer``'s (same login and database)."""
+    parts = urlsplit(url)
+    login = f"{parts.username}@" if parts.username else ""
+    return parts._replace(netloc=f"{login}127.0.0.1:{bouncer.port}").geturl()
