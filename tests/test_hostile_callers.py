@@ -10,7 +10,7 @@ import uuid
 import psycopg
 import pytest
 
-from pyvb.testing.cluster import PrivateCluster
+from pyvb.services.cluster import PrivateCluster
 from pyvb.testing.databases import create_template
 
 #: Calls in the misbehaving transaction: the lock table of the private server below has about

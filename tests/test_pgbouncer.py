@@ -13,8 +13,8 @@ from urllib.parse import urlsplit
 import psycopg
 import pytest
 
+from pyvb.services.pgbouncer import PgBouncer
 from pyvb.testing.fixtures import through
-from pyvb.testing.pgbouncer import PgBouncer
 
 ISSUER = "00000000-0000-4000-8000-000000000001"
 

@@ -14,8 +14,8 @@ import pytest
 
 from pyvb.db import Router
 from pyvb.deploy import Deployer
+from pyvb.services.cluster import PrivateCluster
 from pyvb.testing import run_pyvb
-from pyvb.testing.cluster import PrivateCluster
 
 pytestmark = pytest.mark.slow
 

@@ -1,6 +1,6 @@
 """The date-sensitive rules at dates of our choosing, while the boundary happens.
 
-A private PostgreSQL cluster runs under libfaketime (``pyvb.testing.cluster``): its ``now()``
+A private PostgreSQL cluster runs under libfaketime (``pyvb.services.cluster``): its ``now()``
 starts at the instant a test chooses and advances in real time; ``restart(at=…)`` moves it.
 Nothing in the product reads a fake clock. Each test deploys from scratch with ``pyvb db
 migrate`` at its own date, then writes through ``vb_api`` across a month end, a year end or a
@@ -17,8 +17,8 @@ import psycopg
 import pytest
 
 from pyvb.demo.simulation import ISSUER, Connections, Session
+from pyvb.services.cluster import PrivateCluster
 from pyvb.testing import run_pyvb
-from pyvb.testing.cluster import PrivateCluster
 
 pytestmark = pytest.mark.slow
 

@@ -11,8 +11,8 @@ from concurrent.futures import ThreadPoolExecutor
 import psycopg
 import pytest
 
+from pyvb.services.cluster import PrivateCluster
 from pyvb.testing import wait_until_blocked
-from pyvb.testing.cluster import PrivateCluster
 from pyvb.testing.databases import create_template
 from pyvb.testing.market_model import Market, Security
 

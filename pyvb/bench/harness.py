@@ -154,7 +154,7 @@ class PgbenchHarness:
         """A PgBouncer in transaction pooling mode in front of the server, and the login the runs
         through it use: ``vb_bench_app``, a member of vb_app (PgBouncer refuses ``-c role=…``, and a
         role SET for a session would leak across its clients)."""
-        from pyvb.testing.pgbouncer import PgBouncer
+        from pyvb.services.pgbouncer import PgBouncer
 
         with psycopg.connect(with_database(self.server_url, "postgres"), autocommit=True) as conn:
             conn.execute(

@@ -17,10 +17,10 @@ from hypothesis import HealthCheck, Phase, settings
 from hypothesis.database import DirectoryBasedExampleDatabase
 
 from pyvb.config import PROJECT_ROOT, database_name, with_database
+from pyvb.services.pgbouncer import PgBouncer
 from pyvb.services.tansu import TansuBroker
 from pyvb.testing import services
 from pyvb.testing.databases import clone_database, create_template, drop_database
-from pyvb.testing.pgbouncer import PgBouncer
 
 RUN_TAG = f"{os.getpid()}"
 

@@ -1,5 +1,7 @@
-"""A private PostgreSQL 15 cluster for tests: initdb into a temporary directory, ``pg_ctl`` on a
-free port, torn down afterwards; optionally running at another date under libfaketime.
+"""A PostgreSQL 15 cluster of our own: initdb (or a base backup, or a restored backup) into a
+temporary directory, ``pg_ctl`` on a free port, torn down afterwards; optionally running at
+another date under libfaketime. The tests' primaries, standbys and clocks; the restore drill's
+scratch cluster (``pyvb backup restore-drill``).
 
 The product never reads a fake clock: the server process itself runs at another instant
 (``FAKETIME='@2027-12-31 23:59:50'`` makes ``now()`` start there and advance in real time), and
@@ -106,7 +108,7 @@ class PrivateCluster:
         self._run("initdb", "-D", str(self.data_dir), "-U", "postgres", "--auth=trust", "-E", "UTF8",
                   "--locale=C.UTF-8", "--no-sync")  # fmt: skip
         with open(self.data_dir / "postgresql.conf", "a", encoding="utf-8") as conf:
-            conf.write("\n# pyvb.testing.cluster\n")
+            conf.write("\n# pyvb.services.cluster\n")
             conf.write(f"port = {self.port}\n")
             conf.write(f"unix_socket_directories = '{self.root}'\n")
             for name, value in self.settings.items():
@@ -125,7 +127,7 @@ class PrivateCluster:
             f"--dbname=application_name={name}",
         )  # fmt: skip
         with open(replica.data_dir / "postgresql.conf", "a", encoding="utf-8") as conf:
-            conf.write("\n# pyvb.testing.cluster standby\n")
+            conf.write("\n# pyvb.services.cluster standby\n")
             conf.write(f"port = {replica.port}\n")
             conf.write(f"unix_socket_directories = '{replica.root}'\n")
             conf.write("hot_standby = on\nhot_standby_feedback = on\n")
