@@ -28,6 +28,7 @@ missing_packages() {
         command -v pg_prove >/dev/null 2>&1 || missing+=("pg_prove")
         compgen -G "/usr/lib/*/faketime/libfaketimeMT.so.1" >/dev/null || missing+=("libfaketime")
         [ -x /usr/sbin/pgbouncer ] || missing+=("pgbouncer")
+        command -v pgbackrest >/dev/null 2>&1 || missing+=("pgbackrest")
     fi
     echo "${missing[*]}"
 }

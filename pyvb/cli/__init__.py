@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from pyvb.cli import audit, bench, db, demo, dev, identity, ingest, maintain, metrics, relay, replica
+from pyvb.cli import audit, backup, bench, db, demo, dev, identity, ingest, maintain, metrics, relay, replica
 
 
 @click.group()
@@ -26,6 +26,7 @@ for command in (
     audit.audit,
     metrics.metrics,
     replica.replica,
+    backup.backup,
     demo.demo,
     dev.dev,
 ):

@@ -86,7 +86,14 @@ class PrivateCluster:
 
     # -- life cycle ------------------------------------------------------------------------------
     def _run(self, *args: str, env: dict[str, str] | None = None, timeout_s: float = 120) -> str:
-        command = [str(PG_BIN / args[0]), *args[1:]]
+        """A PostgreSQL program (``PG_BIN``) with ``args``, as the server's user."""
+        return self.run_as_server_user([str(PG_BIN / args[0]), *args[1:]], env=env, timeout_s=timeout_s)
+
+    def run_as_server_user(
+        self, command: list[str], env: dict[str, str] | None = None, timeout_s: float = 120
+    ) -> str:
+        """Run ``command`` in the cluster's folder as the user that owns the server (``postgres``
+        when we are root); its stdout, or ClusterError with its stderr and the server log's tail."""
         result = subprocess.run(
             command,
             capture_output=True,
@@ -100,19 +107,24 @@ class PrivateCluster:
         if result.returncode != 0:
             log_tail = self.log_path.read_text()[-2000:] if self.log_path.exists() else ""
             raise ClusterError(
-                f"{' '.join(args[:1])} failed ({result.returncode}): {result.stderr.strip()} {log_tail}"
+                f"{Path(command[0]).name} failed ({result.returncode}): {result.stderr.strip()} {log_tail}"
             )
         return result.stdout
+
+    def append_conf(self, heading: str, settings: dict[str, str]) -> None:
+        """Settings appended to postgresql.conf (later lines win): the cluster's own port and socket
+        folder first, then ``settings``."""
+        with open(self.data_dir / "postgresql.conf", "a", encoding="utf-8") as conf:
+            conf.write(f"\n# pyvb.services.cluster: {heading}\n")
+            conf.write(f"port = {self.port}\n")
+            conf.write(f"unix_socket_directories = '{self.root}'\n")
+            for name, value in settings.items():
+                conf.write(f"{name} = {value}\n")
 
     def init(self) -> PrivateCluster:
         self._run("initdb", "-D", str(self.data_dir), "-U", "postgres", "--auth=trust", "-E", "UTF8",
                   "--locale=C.UTF-8", "--no-sync")  # fmt: skip
-        with open(self.data_dir / "postgresql.conf", "a", encoding="utf-8") as conf:
-            conf.write("\n# pyvb.services.cluster\n")
-            conf.write(f"port = {self.port}\n")
-            conf.write(f"unix_socket_directories = '{self.root}'\n")
-            for name, value in self.settings.items():
-                conf.write(f"{name} = {value}\n")
+        self.append_conf("initdb", self.settings)
         return self
 
     def standby(self, apply_delay_s: float | None = None, name: str = "standby") -> PrivateCluster:
@@ -126,13 +138,10 @@ class PrivateCluster:
             str(replica.data_dir), "-R", "-X", "stream", "-c", "fast", "--no-sync",
             f"--dbname=application_name={name}",
         )  # fmt: skip
-        with open(replica.data_dir / "postgresql.conf", "a", encoding="utf-8") as conf:
-            conf.write("\n# pyvb.services.cluster standby\n")
-            conf.write(f"port = {replica.port}\n")
-            conf.write(f"unix_socket_directories = '{replica.root}'\n")
-            conf.write("hot_standby = on\nhot_standby_feedback = on\n")
-            if apply_delay_s is not None:
-                conf.write(f"recovery_min_apply_delay = '{int(apply_delay_s * 1000)}ms'\n")
+        standby_settings = {"hot_standby": "on", "hot_standby_feedback": "on"}
+        if apply_delay_s is not None:
+            standby_settings["recovery_min_apply_delay"] = f"'{int(apply_delay_s * 1000)}ms'"
+        replica.append_conf("standby", standby_settings)
         return replica
 
     def start(self, at: datetime | None = None) -> PrivateCluster:
