@@ -95,5 +95,27 @@ def test_a_restore_drill_recovers_exactly_what_committed_before_the_target():
             early = "2000-01-01T00:00:00+00:00"
             too_early = run_pyvb("backup", "restore-drill", "--target-time", early, *options)
             assert too_early.returncode == 1 and "no backup finished before 2000-01-01" in too_early.stderr
+
+            status = run_pyvb("backup", "status", "--database-url", url)
+            assert status.returncode == 0 and "archiving ok" in status.stdout, status.stdout + status.stderr
+            (repo / "repository").chmod(0)  # the repository unwritable: archiving fails loudly
+            try:
+                transfers(url, payer, payee, 1)
+                with psycopg.connect(url, autocommit=True) as conn:
+                    conn.execute("SELECT pg_switch_wal()")
+                    deadline = time.monotonic() + 60
+                    while not conn.execute("SELECT failing FROM vb_ops.archive_status()").fetchone()[0]:
+                        assert time.monotonic() < deadline, "the failure was not reported"
+                        time.sleep(0.2)
+                    failing_series = conn.execute(
+                        "SELECT metric_value FROM vb_ops.system_metrics()"
+                        " WHERE metric = 'vb_db_wal_archive_failing'"
+                    ).fetchone()[0]
+                assert failing_series == 1
+                status = run_pyvb("backup", "status", "--database-url", url)
+                assert status.returncode == 1 and "WAL archiving is failing since" in status.stderr
+                transfers(url, payer, payee, 1)  # the primary keeps taking writes meanwhile
+            finally:
+                (repo / "repository").chmod(0o750)
         finally:
             shutil.rmtree(repo, ignore_errors=True)

@@ -12,7 +12,7 @@ import click
 from rich.table import Table
 from rich.text import Text
 
-from pyvb.cli.common import clean_errors, console, database_url_option, fail
+from pyvb.cli.common import clean_errors, connect_as, console, database_url_option, fail
 
 repo_option = click.option(
     "--repo",
@@ -67,6 +67,30 @@ def backup_configure(database_url, repo, stanza):
 
     for line in configure(stanza_of(repo, stanza), database_url):
         console.print(line)
+
+
+@backup.command("status")
+@database_url_option
+@clean_errors
+def backup_status(database_url):
+    """WAL archiving as the server sees it (vb_ops.archive_status, acting as vb_ops): segments
+    archived and failed, the last of each, how long since the last archived. Exit 1 when archiving
+    is off or its latest attempt failed."""
+    from pyvb.config import OPS_ROLE
+
+    with connect_as(database_url, OPS_ROLE) as conn:
+        mode, archived, last_wal, last_at, failed, failed_wal, failed_at, failing = conn.execute(
+            "SELECT * FROM vb_ops.archive_status()"
+        ).fetchone()
+    console.print(
+        f"archive_mode {mode}; {archived:,} segment(s) archived, last {last_wal or '-'} at {last_at or '-'}"
+    )
+    console.print(f"{failed:,} failed attempt(s), last {failed_wal or '-'} at {failed_at or '-'}")
+    if mode == "off":
+        fail("WAL archiving is off: no point-in-time recovery (pyvb backup configure)")
+    if failing:
+        fail(f"WAL archiving is failing since {failed_at}: {failed_wal} did not reach the repository")
+    console.print("archiving ok")
 
 
 @backup.command("check")

@@ -23,6 +23,11 @@
 --                                                (partitions summed into their table)
 --   vb_db_table_size_bytes{table}                their size with indexes and TOAST
 --   vb_db_size_bytes                             the database's size
+--   vb_db_wal_archived_total, vb_db_wal_archive_failures_total   WAL segments archived, failed
+--                                                attempts (counters; vb_ops.archive_status)
+--   vb_db_wal_archive_failing                    1 while archiving is on and its latest attempt
+--                                                failed
+--   vb_db_wal_archive_age_seconds                time since the last segment was archived
 -- Read-only: works on a hot standby. Raises: nothing.
 -- Why pg_read_all_stats (migration 0022): without it the owner sees other roles' backends
 -- without a state and the replicas without positions.
@@ -48,8 +53,13 @@ AS $$
         ('vb_db_audit_unchained_records', 'gauge', 'Audit records not yet linked into the hash chain', 11),
         ('vb_db_table_dead_tuples', 'gauge', 'Dead tuples of the largest tables', 12),
         ('vb_db_table_size_bytes', 'gauge', 'Size of the largest tables, with indexes and TOAST', 13),
-        ('vb_db_size_bytes', 'gauge', 'Size of the database', 14)
+        ('vb_db_size_bytes', 'gauge', 'Size of the database', 14),
+        ('vb_db_wal_archived_total', 'counter', 'WAL segments archived', 15),
+        ('vb_db_wal_archive_failures_total', 'counter', 'Failed attempts to archive a WAL segment', 16),
+        ('vb_db_wal_archive_failing', 'gauge', '1 while archiving is on and its latest attempt failed', 17),
+        ('vb_db_wal_archive_age_seconds', 'gauge', 'Time since the last WAL segment was archived', 18)
     ),
+    archiver AS (SELECT a.* FROM vb_ops.archive_status() AS a),
     db AS (SELECT d.* FROM pg_stat_database AS d WHERE d.datname = current_database()),
     replicas AS (SELECT r.replica, r.replay_lag_bytes, r.replay_lag_s FROM vb_ops.replica_status() AS r),
     largest AS (
@@ -105,6 +115,16 @@ AS $$
         SELECT 'vb_db_table_size_bytes', jsonb_build_object('table', l.table_name), l.size_bytes FROM largest AS l
         UNION ALL
         SELECT 'vb_db_size_bytes', '{}', pg_database_size(current_database())
+        UNION ALL
+        SELECT 'vb_db_wal_archived_total', '{}', a.archived_count FROM archiver AS a
+        UNION ALL
+        SELECT 'vb_db_wal_archive_failures_total', '{}', a.failed_count FROM archiver AS a
+        UNION ALL
+        SELECT 'vb_db_wal_archive_failing', '{}', a.failing::integer FROM archiver AS a
+        UNION ALL
+        SELECT 'vb_db_wal_archive_age_seconds', '{}', extract(EPOCH FROM clock_timestamp() - a.last_archived_at)
+        FROM archiver AS a
+        WHERE a.last_archived_at IS NOT NULL
     )
     SELECT f.metric, f.kind, f.help, coalesce(s.labels, '{}'), s.metric_value
     FROM families AS f
