@@ -7,6 +7,7 @@ ledger exact. (The ledger and trading model tests also run through it: their `vi
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from urllib.parse import urlsplit
 
@@ -109,3 +110,63 @@ def test_concurrent_transfers_through_a_small_pool_keep_the_ledger_exact(pgbounc
         ).fetchone()
     assert total == 8 * 10_000 and failures == []
     assert contexts[0] == contexts[1] > 0, "each transfer recorded with its own transaction's context"
+
+
+def test_a_pgbouncer_restarted_under_load_gives_clean_retryable_errors_and_nothing_half_done(
+    pg_server_url, db_url
+):
+    """Clients retry a transfer with the same id after a lost connection, as the middleware must: each
+    transfer ends created once (`exists` on the retry when the first attempt had committed), the
+    ledger verifies, and the only errors the clients saw were lost connections."""
+    parts = urlsplit(pg_server_url)
+    with PgBouncer(parts.hostname or "127.0.0.1", parts.port or 5432, pool_size=4) as bouncer:
+        url = through(bouncer, db_url)
+        with connect(url) as setup:
+            accounts = funded_accounts(setup, 6, 100_000)
+        seen: list[str] = []
+        outcomes: dict[uuid.UUID, str] = {}
+        stop = threading.Event()
+
+        def client(seed: int) -> None:
+            conn = None
+            n = 0
+            while not stop.is_set() or n < 20:
+                transfer_id, n = uuid.uuid4(), n + 1
+                payer, payee = accounts[seed % 6], accounts[(seed % 6 + 1 + n % 5) % 6]
+                while transfer_id not in outcomes:
+                    try:
+                        if conn is None or conn.closed:
+                            conn = connect(url, autocommit=True)
+                        outcomes[transfer_id] = conn.execute(
+                            "SELECT vb_api.create_transfer(%s, %s, %s, 3, 'p2p')", (transfer_id, payer, payee)
+                        ).fetchone()[0]
+                    except psycopg.OperationalError as error:
+                        seen.append(type(error).__name__)
+                        if conn is not None:
+                            conn.close()
+                        time.sleep(0.05)
+            conn.close()
+
+        threads = [threading.Thread(target=client, args=(seed,)) for seed in range(8)]
+        for thread in threads:
+            thread.start()
+        time.sleep(1.0)
+        bouncer.stop()
+        time.sleep(0.5)
+        bouncer.start()
+        time.sleep(1.0)
+        stop.set()
+        for thread in threads:
+            thread.join(120)
+    assert seen, "the restart cut some connections"
+    assert set(seen) == {"OperationalError"}
+    assert set(outcomes.values()) <= {"created", "exists"}, outcomes
+    with psycopg.connect(db_url) as conn:
+        stored = conn.execute(
+            "SELECT count(*) FROM vb.transfers WHERE transfer_id = ANY(%s)", (list(outcomes),)
+        ).fetchone()[0]
+        failures = conn.execute("SELECT check_name FROM vb_ops.verify_ledger() WHERE NOT ok").fetchall()
+        total = conn.execute(
+            "SELECT sum(balance) FROM vb_api.get_balances(%s::uuid[])", (accounts,)
+        ).fetchone()[0]
+    assert stored == len(outcomes) and failures == [] and total == 6 * 100_000

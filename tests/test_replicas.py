@@ -25,8 +25,8 @@ APPLY_DELAY_S = 2.0
 
 @pytest.fixture(scope="module")
 def pair():
-    """(primary url, standby url, standby cluster): the schema deployed and seeded on the primary
-    before the standby was cloned from it; the standby replays APPLY_DELAY_S late."""
+    """(primary url, standby url, standby cluster, primary cluster): the schema deployed and seeded
+    on the primary before the standby was cloned from it; the standby replays APPLY_DELAY_S late."""
     with PrivateCluster() as primary:
         with psycopg.connect(primary.url(), autocommit=True) as conn:
             conn.execute("CREATE DATABASE virtualbank")
@@ -39,7 +39,7 @@ def pair():
         standby = primary.standby(apply_delay_s=APPLY_DELAY_S, name="standby1")
         try:
             standby.start()
-            yield url, standby.url("virtualbank"), standby
+            yield url, standby.url("virtualbank"), standby, primary
         finally:
             standby.destroy()
 
@@ -75,7 +75,7 @@ def balance(conn, account: str) -> int:
 
 
 def test_replica_status_shows_the_lag_and_exits_1_past_a_threshold(pair):
-    primary_url, standby_url, _ = pair
+    primary_url, standby_url, *_ = pair
     caught_up(primary_url, standby_url)
     quiet = run_pyvb("replica", "status", "--expect", "1", "--database-url", primary_url)
     assert quiet.returncode == 0 and "standby1" in quiet.stdout and "streaming" in quiet.stdout, quiet.stdout
@@ -93,7 +93,7 @@ def test_replica_status_shows_the_lag_and_exits_1_past_a_threshold(pair):
 
 
 def test_a_caller_never_reads_its_balance_from_before_its_own_transfer(pair):
-    primary_url, standby_url, _ = pair
+    primary_url, standby_url, *_ = pair
     payer, payee = open_funded_account(primary_url), open_funded_account(primary_url)
     caught_up(primary_url, standby_url)
     with Router(primary_url, [standby_url], max_staleness_s=60, check_interval_s=0) as router:
@@ -117,7 +117,7 @@ def test_a_caller_never_reads_its_balance_from_before_its_own_transfer(pair):
 
 
 def test_a_lagging_replica_is_bypassed_for_every_caller(pair):
-    primary_url, standby_url, _ = pair
+    primary_url, standby_url, *_ = pair
     caught_up(primary_url, standby_url)
     with Router(primary_url, [standby_url], max_staleness_s=0.5, check_interval_s=0) as router:
         account = open_funded_account(primary_url)  # another client's write: the replica lags
@@ -127,7 +127,7 @@ def test_a_lagging_replica_is_bypassed_for_every_caller(pair):
 
 
 def test_reports_keep_working_with_the_replica_down_and_return_to_it(pair):
-    primary_url, standby_url, standby = pair
+    primary_url, standby_url, standby, _ = pair
     caught_up(primary_url, standby_url)
     with Router(primary_url, [standby_url], max_staleness_s=60, check_interval_s=0) as router:
         with router.read() as conn:
@@ -171,7 +171,7 @@ FEES = "00000000-0000-4000-8000-000000000002"
 
 
 def test_every_read_function_and_report_view_works_on_the_standby(pair):
-    primary_url, standby_url, _ = pair
+    primary_url, standby_url, *_ = pair
     account = open_funded_account(primary_url)
     with psycopg.connect(primary_url, autocommit=True) as conn:  # movements into the deferred fee account
         conn.execute("SELECT vb_api.create_transfer(%s, %s, %s, 7, 'fee')", (uuid.uuid4(), account, FEES))
@@ -202,3 +202,25 @@ def test_every_read_function_and_report_view_works_on_the_standby(pair):
         for view in views:
             conn.execute(f"SELECT * FROM {view} LIMIT 5").fetchall()
         assert conn.execute("SELECT pg_is_in_recovery()").fetchone()[0]
+
+
+def test_a_promoted_replica_is_no_longer_read_from(pair):
+    """A standby promoted (a failover elsewhere, by mistake) no longer follows this primary: the
+    router stops reading from it at its next check."""
+    primary_url, *_, primary = pair
+    promoted = primary.standby(name="standby2")
+    try:
+        promoted.start()
+        promoted_url = promoted.url("virtualbank")
+        caught_up(primary_url, promoted_url)
+        with Router(primary_url, [promoted_url], max_staleness_s=60, check_interval_s=0) as router:
+            with router.read() as conn:
+                conn.execute("SELECT count(*) FROM vb_report.accounts").fetchone()
+            assert router.routed["replica"] == 1
+            with psycopg.connect(promoted_url, autocommit=True) as conn:
+                conn.execute("SELECT pg_promote()")
+            with router.read() as conn:
+                conn.execute("SELECT count(*) FROM vb_report.accounts").fetchone()
+            assert router.routed == {"replica": 1, "primary:unavailable": 1}, router.routed
+    finally:
+        promoted.destroy()

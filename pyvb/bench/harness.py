@@ -177,7 +177,7 @@ class PgbenchHarness:
 
     def teardown(self) -> None:
         if self.bouncer is not None:
-            self.bouncer.stop()
+            self.bouncer.close()
         drop_database(self.server_url, self.scratch_db)
         shutil.rmtree(self.workdir, ignore_errors=True)
 

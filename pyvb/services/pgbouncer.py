@@ -88,17 +88,23 @@ class PgBouncer:
         return self
 
     def stop(self) -> None:
+        """Stop the process (immediate shutdown: clients lose their connections); ``start`` again
+        serves on the same port."""
         if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)  # immediate shutdown
+            self.process.send_signal(signal.SIGINT)
             try:
                 self.process.wait(10)
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(5)
+
+    def close(self) -> None:
+        """Stop, and remove the configuration folder."""
+        self.stop()
         shutil.rmtree(self.root, ignore_errors=True)
 
     def __enter__(self) -> PgBouncer:
         return self.start()
 
     def __exit__(self, *exc) -> None:
-        self.stop()
+        self.close()

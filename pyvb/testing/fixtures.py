@@ -187,7 +187,7 @@ def pgbouncer(pg_server_url):
     )
     bouncer.start()
     yield bouncer
-    bouncer.stop()
+    bouncer.close()
 
 
 def through(bouncer: PgBouncer, url: str) -> str:
