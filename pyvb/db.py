@@ -54,7 +54,7 @@ Borrowed = tuple[ConnectionPool, psycopg.Connection]
 class ReplicaState:
     staleness_s: float = float("inf")
     checked_at: float = float("-inf")
-    reachable: bool = False
+    reachable: bool = True  # until a check or a borrow finds otherwise
 
 
 class Router:
@@ -193,7 +193,7 @@ class Router:
                 with psycopg.connect(self.replica_urls[index], **self._pool_options["kwargs"]) as conn:
                     in_recovery, replayed, replay_age_s = conn.execute(REPLICA_STATE_SQL).fetchone()
                 old, self.replicas[index] = self.replicas[index], self._replica_pool(self.replica_urls[index])
-                old.close(timeout=0)
+                old.close(timeout=1.0)
         except (PoolTimeout, psycopg.OperationalError):
             state.reachable = False
             return

@@ -147,3 +147,9 @@ def test_bench_audit_runs_end_to_end(pg_server_url):
     ):
         assert name in result.stdout
     assert "all checks pass" in result.stdout
+
+
+def test_bench_replica_runs_end_to_end():
+    result = run_pyvb("bench", "replica", "--duration", "1", "--clients", "2", "--accounts", "10")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "reads from the primary (critical)" in result.stdout and "reads from the standby" in result.stdout

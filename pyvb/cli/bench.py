@@ -412,6 +412,53 @@ def bench_maintain(database_url, clients, rate, history, passes, jobs, keep):
     print_bench_outcome(table, problems)
 
 
+@bench.command("replica")
+@clients_option(16)
+@duration_option(10)
+@click.option("--accounts", default=1000, show_default=True, type=click.IntRange(2, 1_000_000))
+@click.option(
+    "--repeat", default=1, show_default=True, type=click.IntRange(1), help="Rounds; the table shows medians."
+)
+@clean_errors
+def bench_replica(clients, duration_s, accounts, repeat):
+    """Balance reads through pyvb.db.Router from a hot standby against the same reads made critical
+    (the primary), in each round, on a primary and a standby this command starts (private clusters
+    on this machine, removed afterwards)."""
+    from pyvb.bench.harness import BenchError, machine_size
+    from pyvb.bench.replica import ReplicaBench
+
+    runner = ReplicaBench(clients, duration_s, accounts, console)
+    rounds = []
+    try:
+        runner.setup()
+        for number in range(1, repeat + 1):
+            console.print(f"round {number}/{repeat}…")
+            rounds.append([runner.run(critical=True), runner.run(critical=False)])
+    except BenchError as error:
+        fail(str(error))
+    finally:
+        runner.teardown()
+    table = Table(
+        title=f"pyvb bench replica — {machine_size()}, {duration_s} s per run, median of {repeat} round(s)"
+    )
+    for column in ("run", "clients", "reads/s", "p50 ms", "p99 ms", "× primary"):
+        table.add_column(column, justify="right" if column != "run" else "left")
+    for index in range(2):
+        runs = [round_runs[index] for round_runs in rounds]
+        ratios = [
+            round_runs[index].transactions_per_s / round_runs[0].transactions_per_s for round_runs in rounds
+        ]
+        table.add_row(
+            runs[0].name,
+            str(clients),
+            f"{statistics.median(r.transactions_per_s for r in runs):,.0f}",
+            two_places(statistics.median(r.p50_ms for r in runs)),
+            two_places(statistics.median(r.p99_ms for r in runs)),
+            two_places(statistics.median(ratios)),
+        )
+    console.print(table)
+
+
 @bench.command("sessions")
 @database_url_option
 @redis_url_option
