@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/virtualbank
 
-.PHONY: venv test lint demo bench clean preflight-test preflight-demo
+.PHONY: venv test lint demo drill bench clean preflight-test preflight-demo
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,10 @@ test: preflight-test lint
 
 demo: preflight-demo venv
 	$(BIN)/pyvb demo --database-url $(DATABASE_URL)
+
+# replicas, backups and a restore drill of the demo's trading, on clusters of its own (~1 min)
+drill: preflight-test venv
+	$(BIN)/pyvb dev drill
 
 clean:
 	rm -rf $(VENV) *.egg-info

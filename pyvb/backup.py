@@ -131,6 +131,18 @@ def configure(stanza: Stanza, database_url: str) -> list[str]:
     return done
 
 
+def archive_current_segment(conn: psycopg.Connection, timeout_s: float = 60) -> str:
+    """Close the current WAL segment (pg_switch_wal) and wait until the archiver has pushed it, so
+    everything committed so far is in the repository; its name."""
+    segment = conn.execute("SELECT pg_walfile_name(pg_switch_wal())").fetchone()[0]
+    deadline = time.monotonic() + timeout_s
+    while (conn.execute("SELECT last_archived_wal FROM pg_stat_archiver").fetchone()[0] or "") < segment:
+        if time.monotonic() > deadline:
+            raise BackupError(f"WAL segment {segment} was not archived within {timeout_s:.0f} s")
+        time.sleep(0.2)
+    return segment
+
+
 def backups(stanza: Stanza) -> list[dict]:
     """The stanza's backups, oldest first (pgbackrest info --output=json)."""
     info = json.loads(run(stanza, "info", "--output=json"))
@@ -164,7 +176,7 @@ def restore_drill(stanza: Stanza, database_url: str, target: datetime, keep: boo
     if not usable:
         raise BackupError(f"no backup finished before {target.isoformat()}: nothing to restore to it")
     report.restored_to = usable[-1]
-    scratch = PrivateCluster(settings={"archive_mode": "off", "hot_standby": "on"})
+    scratch = PrivateCluster()
     try:
         scratch.data_dir.mkdir(mode=0o700)
         if _as_root():
@@ -181,7 +193,7 @@ def restore_drill(stanza: Stanza, database_url: str, target: datetime, keep: boo
             ),
             timeout_s=1800,
         )
-        scratch.append_conf("restore drill", scratch.settings)
+        _scratch_configuration(scratch)
         scratch.start()
         restored_url = scratch.url(database_name(database_url))
         _wait_promoted(restored_url)
@@ -191,6 +203,27 @@ def restore_drill(stanza: Stanza, database_url: str, target: datetime, keep: boo
         if not keep:
             scratch.destroy()
     return report
+
+
+def _scratch_configuration(scratch: PrivateCluster) -> None:
+    """The restored copy keeps the primary's settings (a hot standby needs max_connections and the
+    like at least the primary's) but gets its own port and socket, archiving off, and — where the
+    configuration lives outside the data folder (Debian's /etc/postgresql) — a minimal one that
+    trusts the local postgres login only."""
+    conf = scratch.data_dir / "postgresql.conf"
+    hba = scratch.data_dir / "pg_hba.conf"
+    if not hba.exists():
+        hba.write_text("local all postgres trust\nhost all postgres 127.0.0.1/32 trust\n")
+    if not conf.exists():
+        conf.write_text("")
+    scratch.append_conf(
+        "restore drill",
+        {"listen_addresses": "'127.0.0.1'", "archive_mode": "'off'", "hba_file": f"'{hba}'",
+         "ident_file": f"'{scratch.data_dir / 'pg_ident.conf'}'", "data_directory": f"'{scratch.data_dir}'"},
+    )  # fmt: skip
+    if _as_root():
+        for path in (conf, hba):
+            shutil.chown(path, SERVER_USER, SERVER_USER)
 
 
 def _wait_promoted(url: str, timeout_s: float = 300) -> None:

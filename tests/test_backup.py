@@ -16,6 +16,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from pyvb.backup import archive_current_segment
 from pyvb.deploy import Deployer
 from pyvb.services.cluster import PrivateCluster
 from pyvb.testing import run_pyvb
@@ -32,16 +33,6 @@ def transfers(url: str, payer: str, payee: str, count: int) -> None:
                 "SELECT vb_api.create_transfer(%s, %s, %s, 5, 'p2p')", (uuid.uuid4(), payer, payee)
             ).fetchone()[0]
             assert status == "created"
-
-
-def archived_through_now(url: str, timeout_s: float = 60) -> None:
-    """Close the current WAL segment and wait until the archiver has pushed it."""
-    with psycopg.connect(url, autocommit=True) as conn:
-        segment = conn.execute("SELECT pg_walfile_name(pg_switch_wal())").fetchone()[0]
-        deadline = time.monotonic() + timeout_s
-        while (conn.execute("SELECT last_archived_wal FROM pg_stat_archiver").fetchone()[0] or "") < segment:
-            assert time.monotonic() < deadline, "the segment was not archived"
-            time.sleep(0.2)
 
 
 def test_a_restore_drill_recovers_exactly_what_committed_before_the_target():
@@ -79,7 +70,8 @@ def test_a_restore_drill_recovers_exactly_what_committed_before_the_target():
                 ).fetchone()[0]
             time.sleep(0.5)
             transfers(url, payer, payee, 2)  # after the target: must not come back
-            archived_through_now(url)
+            with psycopg.connect(url, autocommit=True) as conn:
+                archive_current_segment(conn)
 
             listed = run_pyvb("backup", "list", "--repo", str(repo))
             assert listed.returncode == 0 and "full" in listed.stdout and "1 backup(s)" in listed.stdout

@@ -55,3 +55,63 @@ def dev_mutate(names, profile, timeout_s, list_only) -> None:
     console.print(table)
     console.print(f"{len(chosen) - survivors} killed, {survivors} survived")
     sys.exit(1 if survivors else 0)
+
+
+@dev.command("drill")
+@click.option(
+    "--seconds", default=10, show_default=True, type=click.IntRange(1, 600), help="Trading before T."
+)
+def dev_drill(seconds) -> None:
+    """`make drill`: the operations capabilities end to end on clusters of its own (removed
+    afterwards): a primary with WAL archiving into a pgBackRest repository and a full backup, a hot
+    standby, the demo's trading session, a target time T, more transfers; then `pyvb replica
+    status`, `pyvb backup status` and `pyvb backup restore-drill --target-time T` (RPO, RTO for
+    the demo's database). Exit 1 when a step fails."""
+    import shutil
+    import subprocess
+    import tempfile
+    import time
+    from pathlib import Path
+
+    import psycopg
+
+    from pyvb.backup import BackupError, archive_current_segment
+    from pyvb.services.cluster import PrivateCluster
+
+    def pyvb(*args: str, quiet: bool = False) -> None:
+        console.print(f"$ pyvb {' '.join(args)}")
+        result = subprocess.run([sys.executable, "-m", "pyvb.cli", *args], capture_output=quiet, text=True)
+        if result.returncode != 0:
+            fail(f"pyvb {args[0]} {args[1]} failed" + (f": {result.stderr.strip()[-300:]}" if quiet else ""))
+
+    repo = Path(tempfile.mkdtemp(prefix="vb-drill-repo-"))
+    primary = PrivateCluster(settings={"max_connections": "60"}).init().start()
+    standby = None
+    try:
+        with psycopg.connect(primary.url(), autocommit=True) as conn:
+            conn.execute("CREATE DATABASE virtualbank")
+        url = primary.url("virtualbank")
+        options = ["--database-url", url]
+        pyvb("db", "migrate", *options, quiet=True)
+        pyvb("backup", "configure", *options, "--repo", str(repo))
+        primary.restart()
+        pyvb("backup", "run", "--type", "full", "--repo", str(repo))
+        standby = primary.standby(name="drill-standby")
+        standby.start()
+        pyvb("demo", *options, "--seconds", str(seconds), "--no-relay", quiet=True)
+        with psycopg.connect(url, autocommit=True) as conn:
+            target = conn.execute("SELECT clock_timestamp()").fetchone()[0]
+            time.sleep(0.5)
+            conn.execute("SELECT vb_api.set_fees(NULL, 1, 2)")  # a change after T: must not come back
+            archive_current_segment(conn)
+        console.print(f"target time T = {target.isoformat()}")
+        pyvb("replica", "status", *options, "--expect", "1")
+        pyvb("backup", "status", *options)
+        pyvb("backup", "restore-drill", *options, "--repo", str(repo), "--target-time", target.isoformat())
+    except BackupError as error:
+        fail(str(error))
+    finally:
+        for cluster in (standby, primary):
+            if cluster is not None:
+                cluster.destroy()
+        shutil.rmtree(repo, ignore_errors=True)
