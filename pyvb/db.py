@@ -55,6 +55,7 @@ class ReplicaState:
     staleness_s: float = float("inf")
     checked_at: float = float("-inf")
     reachable: bool = True  # until a check or a borrow finds otherwise
+    replayed_lsn: int = 0  # as of the last check
 
 
 class Router:
@@ -198,8 +199,23 @@ class Router:
             state.reachable = False
             return
         state.reachable = bool(in_recovery)  # a promoted standby is no replica of this primary
-        caught_up = lsn_value(replayed) >= primary_lsn
+        state.replayed_lsn = lsn_value(replayed)
+        caught_up = state.replayed_lsn >= primary_lsn
+        self._forget_replayed_writes()
         state.staleness_s = 0.0 if caught_up else (replay_age_s if replay_age_s is not None else float("inf"))
+
+    @property
+    def writes_in_flight(self) -> int:
+        """Callers whose last write some replica has not replayed yet (at the last check)."""
+        return len(self._written)
+
+    def _forget_replayed_writes(self) -> None:
+        """Drop the callers' write positions that every replica has replayed (they can no longer
+        send a read to the primary), so the map stays as small as the writes still in flight."""
+        everywhere = min(state.replayed_lsn for state in self.states)
+        with self._lock:
+            for caller in [c for c, lsn in self._written.items() if lsn <= everywhere]:
+                del self._written[caller]
 
     def close(self) -> None:
         for pool in (self.primary, *self.replicas):

@@ -114,6 +114,7 @@ def test_a_caller_never_reads_its_balance_from_before_its_own_transfer(pair):
         with router.read("payer") as conn:
             assert balance(conn, payer) == expected
         assert router.routed["replica"] == 2, "once replayed, the replica serves the caller again"
+        assert router.writes_in_flight == 0, "a position every replica has replayed is forgotten"
 
 
 def test_a_lagging_replica_is_bypassed_for_every_caller(pair):
