@@ -306,6 +306,11 @@ class Deployer:
         )
         self._record(backend, "repeatable_applied", repeatable.path, repeatable.sha256)
 
+    def to_roll_back(self, count: int = 1) -> list[str]:
+        """The migrations ``rollback(count)`` would roll back, newest first (nothing changed)."""
+        with self._backend() as backend:
+            return [self._migration_path(m) for m in list(backend.to_rollback(self._migrations()))[:count]]
+
     def rollback(self, count: int = 1) -> list[str]:
         """Roll back the last ``count`` migrations; repeatable files are then redeployed by the
         next migrate (a rollback may have dropped what they created)."""

@@ -247,7 +247,10 @@ def test_cli_seed_unlock_and_rollback_then_migrate(fresh_url):
     with psycopg.connect(fresh_url) as conn:
         assert conn.execute("SELECT count(*) FROM yoyo_lock").fetchone()[0] == 0
     last = sorted(p.name for p in (PROJECT_ROOT / "migrations").glob("*.sql") if "rollback" not in p.name)[-1]
-    rolled = run_cli("db", "rollback", "--database-url", fresh_url, "--count", "1")
+    unasked = run_cli("db", "rollback", "--database-url", fresh_url, "--count", "99")
+    assert unasked.returncode == 1 and "pass --yes" in unasked.stderr and last in unasked.stdout
+    assert Deployer(fresh_url).status().pending_migrations == [], "refused: nothing rolled back"
+    rolled = run_cli("db", "rollback", "--database-url", fresh_url, "--count", "1", "--yes")
     assert rolled.returncode == 0 and last in rolled.stdout, rolled.stdout + rolled.stderr
     assert Deployer(fresh_url).status().pending_migrations == [f"migrations/{last}"]
     again = run_cli("db", "migrate", "--database-url", fresh_url)

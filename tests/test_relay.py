@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -437,6 +438,17 @@ def test_relay_cli_status_and_forget_sink(test_db_url):
     assert run_pyvb("relay", "forget-sink", "redis", "--database-url", test_db_url).returncode == 0
     unknown = run_pyvb("relay", "forget-sink", "redis", "--database-url", test_db_url)
     assert unknown.returncode == 1 and unknown.stderr.startswith("error: no sink named 'redis'")
+
+
+def test_relay_subcommands_act_on_the_url_given_to_the_group(test_db_url):
+    """`pyvb relay --database-url URL status|forget-sink` acts on URL, never on the default one."""
+    with psycopg.connect(test_db_url, autocommit=True) as conn:
+        conn.execute("SELECT vb_ops.relay_record_progress('kafka', 0)")
+    elsewhere = {**os.environ, "VB_DATABASE_URL": "postgresql://postgres@127.0.0.1:1/none"}
+    status = run_pyvb("relay", "--database-url", test_db_url, "status", env=elsewhere)
+    assert status.returncode == 0 and "kafka" in status.stdout, status.stderr
+    forgotten = run_pyvb("relay", "--database-url", test_db_url, "forget-sink", "kafka", env=elsewhere)
+    assert forgotten.returncode == 0 and "sink kafka forgotten" in forgotten.stdout, forgotten.stderr
 
 
 def test_relay_cli_redis_only_serves_metrics_and_stops_on_sigterm(test_db_url, redis_url, tmp_path):

@@ -105,3 +105,18 @@ def archive_store(archive_dir, archive_url, s3_endpoint_url, required: bool):
             fail("give --archive-dir or --archive-url")
         return None
     return open_store(archive_dir or archive_url, s3_endpoint_url)
+
+
+def group_database_url(ctx: click.Context, database_url: str) -> str:
+    """A subcommand's --database-url, or the group's when only the group was given one on the
+    command line (`pyvb relay --database-url URL status` acts on URL, not on the default)."""
+    from click.core import ParameterSource
+
+    parent = ctx.parent
+    if (
+        ctx.get_parameter_source("database_url") is not ParameterSource.COMMANDLINE
+        and parent is not None
+        and parent.get_parameter_source("database_url") is ParameterSource.COMMANDLINE
+    ):
+        return parent.params["database_url"]
+    return database_url

@@ -18,6 +18,7 @@ from pyvb.cli.common import (
     database_url_option,
     fail,
 )
+from pyvb.config import database_name, redact
 from pyvb.deploy import Deployer
 from pyvb.logs import one_line
 from pyvb.render import verify_table
@@ -79,10 +80,27 @@ def status(database_url: str, recent: int) -> None:
 @db.command()
 @database_url_option
 @click.option("--count", default=1, show_default=True, type=click.IntRange(min=1))
+@click.option("--yes", is_flag=True, help="Do not ask: roll back (scripts).")
 @clean_errors
-def rollback(database_url: str, count: int) -> None:
-    """Roll back the last COUNT migrations with their rollback files."""
-    rolled_back = Deployer(database_url).rollback(count)
+def rollback(database_url: str, count: int, yes: bool) -> None:
+    """Roll back the last COUNT migrations with their rollback files: they drop what the
+    migrations made, data included. Lists them and asks for the database's name first (without a
+    terminal, --yes is required)."""
+    deployer = Deployer(database_url)
+    planned = deployer.to_roll_back(count)
+    if not planned:
+        click.echo("nothing to roll back")
+        return
+    name = database_name(database_url)
+    if not yes:
+        click.echo(f"rolling back on database {name} ({redact(database_url)}), dropping what they made:")
+        for path in planned:
+            click.echo(f"  {path}")
+        if not sys.stdin.isatty():
+            fail("refused without a terminal: pass --yes to roll back from a script")
+        if click.prompt("type the database's name to go on", default="", show_default=False) != name:
+            fail("not confirmed: nothing rolled back")
+    rolled_back = deployer.rollback(count)
     if not rolled_back:
         click.echo("nothing to roll back")
     for path in rolled_back:

@@ -13,6 +13,7 @@ from pyvb.cli.common import (
     console,
     database_url_option,
     fail,
+    group_database_url,
     kafka_bootstrap_option,
     redis_url_option,
 )
@@ -107,10 +108,11 @@ def relay(
 
 @relay.command("status")
 @database_url_option
+@click.pass_context
 @clean_errors
-def relay_status(database_url: str) -> None:
+def relay_status(ctx, database_url: str) -> None:
     """Each sink's position, lag and dead letters."""
-    with psycopg.connect(database_url) as conn:
+    with psycopg.connect(group_database_url(ctx, database_url)) as conn:
         rows = conn.execute(
             "SELECT sink, last_event_id, lag_events, lag_s, delivered_events, updated_at, dead_letters"
             " FROM vb_ops.relay_status()"
@@ -128,10 +130,11 @@ def relay_status(database_url: str) -> None:
 @relay.command("forget-sink")
 @database_url_option
 @click.argument("sink")
+@click.pass_context
 @clean_errors
-def relay_forget_sink(database_url: str, sink: str) -> None:
+def relay_forget_sink(ctx, database_url: str, sink: str) -> None:
     """Unregister a sink no longer delivered to, so it stops holding back event-log pruning."""
-    with psycopg.connect(database_url) as conn:
+    with psycopg.connect(group_database_url(ctx, database_url)) as conn:
         known = conn.execute("SELECT vb_ops.relay_forget_sink(%s)", (sink,)).fetchone()[0]
     if not known:
         fail(f"no sink named {sink!r} is registered")
