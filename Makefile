@@ -5,7 +5,7 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/virtualbank
+DATABASE_URL ?= $(or $(VB_DATABASE_URL),postgresql://postgres@127.0.0.1:5432/virtualbank)
 
 .PHONY: venv test lint demo drill bench clean preflight-test preflight-demo
 

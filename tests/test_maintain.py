@@ -446,3 +446,11 @@ def test_restore_of_an_archive_older_than_a_column_the_parent_gained_since(test_
     with psycopg.connect(test_db_url) as conn:
         row = conn.execute("SELECT source, kind FROM vb_restore.breach_events_p201903").fetchall()
     assert row == [("test", "old")]
+
+
+def test_archive_commands_refuse_a_missing_folder_and_a_url_that_is_not_s3(tmp_path):
+    missing = run_pyvb("archive", "list", "--archive-dir", str(tmp_path / "nowhere"))
+    assert missing.returncode == 1 and "no archive folder at" in missing.stderr
+    not_s3 = run_pyvb("archive", "list", "--archive-url", "nc-bucket/x")
+    assert not_s3.returncode == 1 and "--archive-url takes s3://" in not_s3.stderr
+    assert not (Path.cwd() / "nc-bucket").exists(), "no local folder made instead"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import sys
+from pathlib import Path
 
 import click
 import psycopg
@@ -104,6 +105,10 @@ def archive_store(archive_dir, archive_url, s3_endpoint_url, required: bool):
         if required:
             fail("give --archive-dir or --archive-url")
         return None
+    if archive_url and not str(archive_url).startswith("s3://"):
+        fail(f"--archive-url takes s3://BUCKET/PREFIX (a folder: --archive-dir), not {archive_url[:60]!r}")
+    if archive_dir and required and not Path(archive_dir).is_dir():
+        fail(f"no archive folder at {archive_dir}")
     return open_store(archive_dir or archive_url, s3_endpoint_url)
 
 
