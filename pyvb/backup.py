@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import time
@@ -22,6 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
+from psycopg import sql
 
 from pyvb.config import database_name
 from pyvb.services.cluster import SERVER_USER, PrivateCluster
@@ -54,7 +56,8 @@ class Stanza:
         return [binary, f"--config={self.config}", f"--stanza={self.name}", *args]
 
     def archive_command(self) -> str:
-        return " ".join(self.command("archive-push")) + " %p"
+        """The server's archive_command: the command line, each word quoted for the shell."""
+        return " ".join(shlex.quote(word) for word in self.command("archive-push")) + " %p"
 
 
 def write_config(stanza: Stanza, pg_data: str, pg_port: int, pg_socket: str) -> None:
@@ -118,7 +121,8 @@ def configure(stanza: Stanza, database_url: str) -> list[str]:
         socket = settings["unix_socket_directories"].split(",")[0].strip()
         write_config(stanza, settings["data_directory"], int(settings["port"]), socket)
         conn.execute("ALTER SYSTEM SET archive_mode = 'on'")
-        conn.execute(f"ALTER SYSTEM SET archive_command = '{stanza.archive_command()}'")
+        command = sql.Literal(stanza.archive_command())
+        conn.execute(sql.SQL("ALTER SYSTEM SET archive_command = {}").format(command))
         conn.execute("SELECT pg_reload_conf()")
     done = [f"wrote {stanza.config}", "archive_mode on, archive_command pgbackrest archive-push"]
     run(stanza, "stanza-create")
