@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -56,8 +57,10 @@ class Stanza:
         return [binary, f"--config={self.config}", f"--stanza={self.name}", *args]
 
     def archive_command(self) -> str:
-        """The server's archive_command: the command line, each word quoted for the shell."""
-        return " ".join(shlex.quote(word) for word in self.command("archive-push")) + " %p"
+        """The server's archive_command: the command line, each word quoted for the shell and its
+        % doubled (PostgreSQL replaces %p, %f, %r in it)."""
+        words = (shlex.quote(word).replace("%", "%%") for word in self.command("archive-push"))
+        return " ".join(words) + " %p"
 
 
 def write_config(stanza: Stanza, pg_data: str, pg_port: int, pg_socket: str) -> None:
@@ -81,9 +84,16 @@ def write_config(stanza: Stanza, pg_data: str, pg_port: int, pg_socket: str) -> 
         f"pg1-socket-path={pg_socket}\n"
         "pg1-user=postgres\n"
     )
-    if _as_root():
-        for path in (stanza.repo, *stanza.repo.rglob("*")):
-            shutil.chown(path, SERVER_USER, SERVER_USER)
+    if _as_root():  # only what we made, never through a symbolic link planted in the folder
+        for path in (stanza.repo, stanza.repo / "log", stanza.repo / "lock", stanza.config):
+            os.chown(path, *_server_ids(), follow_symlinks=False)
+
+
+def _server_ids() -> tuple[int, int]:
+    import pwd
+
+    entry = pwd.getpwnam(SERVER_USER)
+    return entry.pw_uid, entry.pw_gid
 
 
 def _as_root() -> bool:
@@ -140,11 +150,20 @@ def archive_current_segment(conn: psycopg.Connection, timeout_s: float = 60) -> 
     everything committed so far is in the repository; its name."""
     segment = conn.execute("SELECT pg_walfile_name(pg_switch_wal())").fetchone()[0]
     deadline = time.monotonic() + timeout_s
-    while (conn.execute("SELECT last_archived_wal FROM pg_stat_archiver").fetchone()[0] or "") < segment:
+    last_archived = "SELECT last_archived_wal FROM pg_stat_archiver"
+    while not _archived_through(conn.execute(last_archived).fetchone()[0], segment):
         if time.monotonic() > deadline:
             raise BackupError(f"WAL segment {segment} was not archived within {timeout_s:.0f} s")
         time.sleep(0.2)
     return segment
+
+
+def _archived_through(last_archived: str | None, segment: str) -> bool:
+    """Whether the archiver's last file is ``segment`` or a later WAL segment (a timeline history
+    or backup label file, also archived, says nothing about segments)."""
+    if not last_archived or re.fullmatch(r"[0-9A-F]{24}", last_archived) is None:
+        return False
+    return last_archived >= segment
 
 
 def backups(stanza: Stanza) -> list[dict]:
@@ -163,6 +182,7 @@ class DrillReport:
     transfers_restored: int | None = None
     transfers_before_target: int | None = None
     transfers_in_copy: int | None = None  # every transfer the copy holds, however dated
+    kept_at: str | None = None  # with keep: the scratch cluster's URL (over its socket)
 
     @property
     def ok(self) -> bool:
@@ -176,7 +196,8 @@ def restore_drill(stanza: Stanza, database_url: str, target: datetime, keep: boo
     # pgBackRest takes milliseconds: the drill restores to, and compares at, the target cut to them
     target = target.astimezone(UTC).replace(microsecond=target.microsecond // 1000 * 1000)
     report = DrillReport(target)
-    usable = [b["label"] for b in backups(stanza) if b["timestamp"]["stop"] <= target.timestamp()]
+    # pgBackRest's stop times are whole seconds: a backup counts only if it stopped in an earlier one
+    usable = [b["label"] for b in backups(stanza) if b["timestamp"]["stop"] < int(target.timestamp())]
     if not usable:
         raise BackupError(f"no backup finished before {target.isoformat()}: nothing to restore to it")
     report.restored_to = usable[-1]
@@ -199,30 +220,33 @@ def restore_drill(stanza: Stanza, database_url: str, target: datetime, keep: boo
         )
         _scratch_configuration(scratch)
         scratch.start()
-        restored_url = scratch.url(database_name(database_url))
+        restored_url = scratch.socket_url(database_name(database_url))
         _wait_promoted(restored_url)
         _check(report, database_url, restored_url, target)
         report.rto_s = time.monotonic() - started
     finally:
-        if not keep:
+        if keep:
+            report.kept_at = scratch.socket_url(database_name(database_url))
+        else:
             scratch.destroy()
     return report
 
 
 def _scratch_configuration(scratch: PrivateCluster) -> None:
     """The restored copy keeps the primary's settings (a hot standby needs max_connections and the
-    like at least the primary's) but gets its own port and socket, archiving off, and — where the
-    configuration lives outside the data folder (Debian's /etc/postgresql) — a minimal one that
-    trusts the local postgres login only."""
+    like at least the primary's) but gets its own port, listens on its socket only (in its own
+    folder, readable by the server's user alone: no TCP login to a copy of production), archiving
+    off, and — where the configuration lives outside the data folder (Debian's /etc/postgresql) —
+    a minimal one that trusts the local postgres login only."""
     conf = scratch.data_dir / "postgresql.conf"
     hba = scratch.data_dir / "pg_hba.conf"
     if not hba.exists():
-        hba.write_text("local all postgres trust\nhost all postgres 127.0.0.1/32 trust\n")
+        hba.write_text("local all postgres trust\n")
     if not conf.exists():
         conf.write_text("")
     scratch.append_conf(
         "restore drill",
-        {"listen_addresses": "'127.0.0.1'", "archive_mode": "'off'", "hba_file": f"'{hba}'",
+        {"listen_addresses": "''", "archive_mode": "'off'", "hba_file": f"'{hba}'",
          "ident_file": f"'{scratch.data_dir / 'pg_ident.conf'}'", "data_directory": f"'{scratch.data_dir}'"},
     )  # fmt: skip
     if _as_root():

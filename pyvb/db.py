@@ -21,15 +21,18 @@ failure. LISTEN and session state do not belong on routed connections (they are 
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import Counter
 from collections.abc import Hashable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import psycopg
-from psycopg_pool import ConnectionPool, PoolTimeout
+from psycopg_pool import ConnectionPool
+
+log = logging.getLogger("pyvb.db")
 
 PRIMARY_LSN_SQL = "SELECT pg_current_wal_lsn()::text"
 REPLICA_STATE_SQL = (
@@ -55,7 +58,9 @@ class ReplicaState:
     staleness_s: float = float("inf")
     checked_at: float = float("-inf")
     reachable: bool = True  # until a check or a borrow finds otherwise
+    replica: bool = True  # in recovery (a promoted standby is no replica of this primary)
     replayed_lsn: int = 0  # as of the last check
+    checking: threading.Lock = field(default_factory=threading.Lock)  # one check at a time
 
 
 class Router:
@@ -97,7 +102,11 @@ class Router:
             with conn.transaction():
                 yield conn
             if caller is not None:
-                lsn = lsn_value(conn.execute("SELECT pg_current_wal_insert_lsn()::text").fetchone()[0])
+                try:
+                    lsn = lsn_value(conn.execute("SELECT pg_current_wal_insert_lsn()::text").fetchone()[0])
+                except psycopg.OperationalError as error:  # the write committed: never report it failed
+                    log.warning("write committed, its position unknown (%s): reads may lag it", error)
+                    return
                 with self._lock:
                     self._written[caller] = max(self._written.get(caller, 0), lsn)
 
@@ -107,18 +116,18 @@ class Router:
         """A connection for a read: a fresh enough replica that has the caller's writes, else the
         primary (see the module's rules)."""
         if critical or not self.replicas:
-            self.routed["primary:critical" if critical else "primary:no_replica"] += 1
+            self._count("primary:critical" if critical else "primary:no_replica")
             with self.primary.connection() as conn:
                 yield conn
             return
         needed = self._written.get(caller, 0) if caller is not None else 0
         chosen, reason = self._choose_replica(needed)
         if chosen is None:
-            self.routed[reason] += 1
+            self._count(reason)
             with self.primary.connection() as conn:
                 yield conn
             return
-        self.routed["replica"] += 1
+        self._count("replica")
         pool, conn = chosen
         try:
             yield conn
@@ -141,23 +150,32 @@ class Router:
         reason = "primary:unavailable"
         for index in self._replica_order():
             if not self._fresh(index):
-                reason = "primary:stale" if self.states[index].reachable else "primary:unavailable"
+                state = self.states[index]
+                reason = "primary:stale" if state.reachable and state.replica else "primary:unavailable"
                 continue
             pool = self.replicas[index]
-            try:
+            try:  # PoolTimeout (all lent: busy, not down) and PoolClosed (replaced meanwhile)
                 conn = pool.getconn(timeout=self.connect_timeout_s)
-            except PoolTimeout:
-                self.states[index].reachable = False
+            except psycopg.OperationalError:
+                reason = "primary:unavailable"
                 continue
+            lent = False
             try:
                 if not needed_lsn or lsn_value(conn.execute(REPLAYED_SQL).fetchone()[0]) >= needed_lsn:
+                    lent = True
                     return (pool, conn), ""
                 reason = "primary:behind_caller"
                 conn.rollback()
             except psycopg.OperationalError:
                 self.states[index].reachable = False
-            pool.putconn(conn)
+            finally:
+                if not lent:
+                    pool.putconn(conn)
         return None, reason
+
+    def _count(self, route: str) -> None:
+        with self._lock:
+            self.routed[route] += 1
 
     def _replica_order(self) -> list[int]:
         with self._lock:
@@ -167,9 +185,16 @@ class Router:
 
     def _fresh(self, index: int) -> bool:
         state = self.states[index]
-        if time.monotonic() - state.checked_at >= self.check_interval_s:
-            self._check(index)
-        return state.reachable and state.staleness_s <= self.max_staleness_s
+        # one thread checks; the others use the state as it stands
+        if time.monotonic() - state.checked_at >= self.check_interval_s and state.checking.acquire(
+            blocking=False
+        ):
+            try:
+                if time.monotonic() - state.checked_at >= self.check_interval_s:
+                    self._check(index)
+            finally:
+                state.checking.release()
+        return state.reachable and state.replica and state.staleness_s <= self.max_staleness_s
 
     def _replica_pool(self, url: str) -> ConnectionPool:
         # min_size 0: nothing connects in the background to a replica that is down; each lent
@@ -181,28 +206,45 @@ class Router:
     def _check(self, index: int) -> None:
         """Staleness of one replica, against the primary's position read just before. A replica
         found unreachable is probed with a connection of its own, and once it answers its pool is
-        made anew (a pool left retrying with a growing back-off would keep it out for minutes)."""
+        made anew (a pool left retrying with a growing back-off would keep it out for minutes). A
+        primary too busy to answer in time leaves the replica's state as it was."""
         state = self.states[index]
         state.checked_at = time.monotonic()
         try:
-            with self.primary.connection() as conn:
+            with self.primary.connection(timeout=self.connect_timeout_s) as conn:
                 primary_lsn = lsn_value(conn.execute(PRIMARY_LSN_SQL).fetchone()[0])
-            if state.reachable:
-                with self.replicas[index].connection(timeout=self.connect_timeout_s) as conn:
-                    in_recovery, replayed, replay_age_s = conn.execute(REPLICA_STATE_SQL).fetchone()
-            else:
-                with psycopg.connect(self.replica_urls[index], **self._pool_options["kwargs"]) as conn:
-                    in_recovery, replayed, replay_age_s = conn.execute(REPLICA_STATE_SQL).fetchone()
-                old, self.replicas[index] = self.replicas[index], self._replica_pool(self.replica_urls[index])
-                old.close(timeout=1.0)
-        except (PoolTimeout, psycopg.OperationalError):
+        except psycopg.OperationalError:
+            return
+        try:
+            in_recovery, replayed, replay_age_s = self._replica_state(index)
+        except psycopg.OperationalError:
             state.reachable = False
             return
-        state.reachable = bool(in_recovery)  # a promoted standby is no replica of this primary
+        state.reachable = True
+        state.replica = bool(in_recovery)
         state.replayed_lsn = lsn_value(replayed)
         caught_up = state.replayed_lsn >= primary_lsn
         self._forget_replayed_writes()
         state.staleness_s = 0.0 if caught_up else (replay_age_s if replay_age_s is not None else float("inf"))
+
+    def _replica_state(self, index: int) -> tuple:
+        """(in recovery, replayed LSN, age of the last replayed transaction) of one replica: over
+        its pool; when the pool lends nothing in time (busy, or the replica down) or the replica
+        was unreachable, over a connection of its own — and the pool is made anew when the replica
+        answers again after being unreachable."""
+        state = self.states[index]
+        if state.reachable:
+            try:
+                with self.replicas[index].connection(timeout=self.connect_timeout_s) as conn:
+                    return conn.execute(REPLICA_STATE_SQL).fetchone()
+            except psycopg.OperationalError:
+                pass  # busy, down, or a broken connection lent: ask it directly
+        with psycopg.connect(self.replica_urls[index], **self._pool_options["kwargs"]) as conn:
+            row = conn.execute(REPLICA_STATE_SQL).fetchone()
+        if not state.reachable:
+            old, self.replicas[index] = self.replicas[index], self._replica_pool(self.replica_urls[index])
+            old.close(timeout=1.0)
+        return row
 
     @property
     def writes_in_flight(self) -> int:
@@ -212,7 +254,7 @@ class Router:
     def _forget_replayed_writes(self) -> None:
         """Drop the callers' write positions that every replica has replayed (they can no longer
         send a read to the primary), so the map stays as small as the writes still in flight."""
-        everywhere = min(state.replayed_lsn for state in self.states)
+        everywhere = min(state.replayed_lsn for state in self.states)  # one down or promoted: kept
         with self._lock:
             for caller in [c for c, lsn in self._written.items() if lsn <= everywhere]:
                 del self._written[caller]

@@ -161,7 +161,7 @@ def backup_list(repo, stanza):
     type=click.DateTime(["%Y-%m-%dT%H:%M:%S.%f%z", "%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%d %H:%M:%S%z"]),
     help="The instant to recover to, with its UTC offset (e.g. 2026-12-07T10:00:00+00:00).",
 )
-@click.option("--keep", is_flag=True, help="Leave the scratch cluster (its folder and port are printed).")
+@click.option("--keep", is_flag=True, help="Leave the scratch cluster running (its URL is printed).")
 @clean_errors
 @backup_errors
 def backup_restore_drill(database_url, repo, stanza, target_time, keep):
@@ -184,5 +184,7 @@ def backup_restore_drill(database_url, repo, stanza, target_time, keep):
         f"transfers before the target: {report.transfers_before_target:,} live, {report.transfers_restored:,}"
         f" restored ({report.transfers_in_copy:,} in the copy in all); RPO {rpo}; RTO {report.rto_s:.1f} s"
     )
+    if report.kept_at:
+        console.print(f"the restored copy is kept: {report.kept_at} (stop it with pg_ctl, remove its folder)")
     if not report.ok:
         sys.exit(1)

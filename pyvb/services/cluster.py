@@ -84,6 +84,11 @@ class PrivateCluster:
     def url(self, database: str = "postgres") -> str:
         return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"
 
+    def socket_url(self, database: str = "postgres") -> str:
+        """The URL over the server's socket in the cluster's own folder (a cluster listening on no
+        TCP address)."""
+        return f"postgresql://postgres@/{database}?host={self.root}&port={self.port}"
+
     # -- life cycle ------------------------------------------------------------------------------
     def _run(self, *args: str, env: dict[str, str] | None = None, timeout_s: float = 120) -> str:
         """A PostgreSQL program (``PG_BIN``) with ``args``, as the server's user."""

@@ -5,9 +5,10 @@
 -- p_last_event_id (p_delivered_events of them in this step). Creates the sink's row on first
 -- use (with p_last_event_id 0 to register a sink without delivering). Progress never moves
 -- backwards: an older relay finishing late cannot undo a newer one's progress.
--- Audited (contract audit.md) when it registers a sink or moves its progress past more events than
--- it says were delivered (events dead-lettered, or skipped by hand); a plain delivery step is
--- recorded by the progress row itself (its count of delivered events), not once more per batch.
+-- Audited (contract audit.md) when it registers a sink or when the events it passes differ from the
+-- count it says were delivered (events dead-lettered, skipped by hand, or a count overstated to
+-- hide a skip); a plain delivery step — passing exactly the events delivered — is recorded by the
+-- progress row itself (its count of delivered events), not once more per batch.
 -- Returns: the sink's recorded last_event_id.
 -- Raises: VB001 on a null or malformed sink name, a negative event id, or one beyond the last
 -- numbered event (a sink cannot be made to skip events not yet delivered).
@@ -37,12 +38,12 @@ BEGIN
         delivered_events = p.delivered_events + excluded.delivered_events,
         updated_at = now()
     RETURNING p.last_event_id INTO v_last_event_id;
-    IF v_before IS NULL OR v_last_event_id - v_before > greatest(coalesce(p_delivered_events, 0), 0) THEN
+    IF v_before IS NULL OR v_last_event_id - v_before <> coalesce(p_delivered_events, 0) THEN
         PERFORM vb.audit(
             'vb_ops.relay_record_progress',
             jsonb_build_object('sink', p_sink, 'last_event_id', p_last_event_id, 'delivered_events', p_delivered_events),
             jsonb_build_object(
-                'status', CASE WHEN v_before IS NULL THEN 'registered' ELSE 'passed_undelivered' END,
+                'status', CASE WHEN v_before IS NULL THEN 'registered' ELSE 'count_differs' END,
                 'from_event_id', v_before, 'to_event_id', v_last_event_id
             )
         );
