@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 
 import psycopg
 import pytest
-from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     RuleBasedStateMachine,
@@ -26,10 +25,9 @@ from hypothesis.stateful import (
     invariant,
     precondition,
     rule,
-    run_state_machine_as_test,
 )
 
-from pyvb.testing.fixtures import through
+from pyvb.testing.fixtures import run_model
 
 REQUEST_TYPE = "vb_api.transfer_request"
 BIGINT_MAX = 2**63 - 1
@@ -543,13 +541,5 @@ class LedgerMachine(RuleBasedStateMachine):
 
 @pytest.mark.parametrize("via", ["direct", "pgbouncer"])
 def test_ledger_matches_model(db_url, via, request):
-    """Direct, and through a PgBouncer in transaction pooling mode (the middleware's set-up:
-    psycopg without prepared statements), with fewer examples there."""
-    LedgerMachine.database_url = db_url
-    LedgerMachine.connect_kwargs = {}
-    examples = settings.default.max_examples
-    if via == "pgbouncer":
-        LedgerMachine.database_url = through(request.getfixturevalue("pgbouncer"), db_url)
-        LedgerMachine.connect_kwargs = {"prepare_threshold": None}
-        examples = max(10, examples // 5)
-    run_state_machine_as_test(LedgerMachine, settings=settings(max_examples=examples))
+    """Direct, and through a PgBouncer in transaction pooling mode (pyvb.testing.fixtures.run_model)."""
+    run_model(LedgerMachine, db_url, via, request)

@@ -18,7 +18,6 @@ import uuid
 
 import psycopg
 import pytest
-from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     RuleBasedStateMachine,
@@ -26,10 +25,9 @@ from hypothesis.stateful import (
     invariant,
     precondition,
     rule,
-    run_state_machine_as_test,
 )
 
-from pyvb.testing.fixtures import through
+from pyvb.testing.fixtures import run_model
 from pyvb.testing.market_model import Market, Security
 
 SYMBOLS = ("ACME", "BETA")
@@ -304,13 +302,5 @@ class TradingMachine(RuleBasedStateMachine):
 
 @pytest.mark.parametrize("via", ["direct", "pgbouncer"])
 def test_trading_matches_the_reference_engine(db_url, via, request):
-    """Direct, and through a PgBouncer in transaction pooling mode (the middleware's set-up:
-    psycopg without prepared statements), with fewer examples there."""
-    TradingMachine.database_url = db_url
-    TradingMachine.connect_kwargs = {}
-    examples = settings.default.max_examples
-    if via == "pgbouncer":
-        TradingMachine.database_url = through(request.getfixturevalue("pgbouncer"), db_url)
-        TradingMachine.connect_kwargs = {"prepare_threshold": None}
-        examples = max(10, examples // 5)
-    run_state_machine_as_test(TradingMachine, settings=settings(max_examples=examples))
+    """Direct, and through a PgBouncer in transaction pooling mode (pyvb.testing.fixtures.run_model)."""
+    run_model(TradingMachine, db_url, via, request)

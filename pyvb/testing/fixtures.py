@@ -195,3 +195,19 @@ def through(bouncer: PgBouncer, url: str) -> str:
     parts = urlsplit(url)
     login = f"{parts.username}@" if parts.username else ""
     return parts._replace(netloc=f"{login}127.0.0.1:{bouncer.port}").geturl()
+
+
+def run_model(machine, db_url: str, via: str, request) -> None:
+    """Run a model state machine (its ``database_url`` and ``connect_kwargs`` set here) against
+    ``db_url`` directly, or ``via`` "pgbouncer": through the session's PgBouncer in transaction
+    pooling mode, as the middleware would (psycopg without prepared statements), with a fifth of
+    the profile's examples."""
+    from hypothesis.stateful import run_state_machine_as_test
+
+    machine.database_url, machine.connect_kwargs = db_url, {}
+    examples = settings.default.max_examples
+    if via == "pgbouncer":
+        machine.database_url = through(request.getfixturevalue("pgbouncer"), db_url)
+        machine.connect_kwargs = {"prepare_threshold": None}
+        examples = max(10, examples // 5)
+    run_state_machine_as_test(machine, settings=settings(max_examples=examples))
