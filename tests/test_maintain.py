@@ -165,6 +165,10 @@ def test_ledger_archival_keeps_balances_verifies_and_restores_identical_rows(tes
     assert restored.returncode == 0, restored.stderr
     with psycopg.connect(test_db_url) as conn:
         assert rows_checksum(conn, f"vb_restore.{first}", "t.account_id, t.version") == first_rows
+    options = ("--database-url", test_db_url, "--archive-dir", str(archive), manifest)
+    again = run_pyvb("archive", "restore", *options)
+    assert again.returncode == 1 and "exists (an earlier restore): --replace" in again.stderr
+    assert run_pyvb("archive", "restore", *options, "--replace").returncode == 0
 
     data = archive / "entries" / f"{first}.copy.gz"
     rows = gzip.decompress(data.read_bytes()).splitlines()

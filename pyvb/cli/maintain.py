@@ -144,15 +144,16 @@ def archive_verify(archive_dir, archive_url, s3_endpoint_url, manifests):
 @with_archive_options
 @click.argument("manifest")
 @click.option("--schema", default="vb_restore", show_default=True, help="Schema to restore into.")
+@click.option("--replace", is_flag=True, help="Replace the table an earlier restore of it left.")
 @clean_errors
-def archive_restore(database_url, archive_dir, archive_url, s3_endpoint_url, manifest, schema):
+def archive_restore(database_url, archive_dir, archive_url, s3_endpoint_url, manifest, schema, replace):
     """Verify one archive and load it into <schema>.<partition> for an audit (outside the ledger)."""
     from pyvb.maintain import ArchiveError, read_manifest, restore_archive
 
     store = archive_store(archive_dir, archive_url, s3_endpoint_url, required=True)
     try:
         with psycopg.connect(database_url) as conn:
-            table, rows = restore_archive(conn, store, read_manifest(store, manifest), schema)
+            table, rows = restore_archive(conn, store, read_manifest(store, manifest), schema, replace)
     except ArchiveError as error:
         fail(str(error))
     click.echo(f"restored {rows} rows into {table}")

@@ -210,7 +210,7 @@ def archive_table(conn: psycopg.Connection, store, parent: str, table: str, rang
 
 
 def restore_archive(
-    conn: psycopg.Connection, store, manifest: dict, schema: str = "vb_restore"
+    conn: psycopg.Connection, store, manifest: dict, schema: str = "vb_restore", replace: bool = False
 ) -> tuple[str, int]:
     """Verify an archive, then load it into <schema>.<partition> (a plain table shaped like its
     parent, outside the ledger) for an audit. Returns the table and its row count.
@@ -218,7 +218,8 @@ def restore_archive(
     The table's columns come from the live parent table, never from the manifest's text: the
     manifest must name a partitioned table with a policy and list distinct columns of it with
     their types (a column added to the parent since is left out), or the restore is refused
-    (ArchiveError) before anything is created."""
+    (ArchiveError) before anything is created. A table an earlier restore left is replaced only
+    with ``replace`` (ArchiveError otherwise: someone may be auditing it)."""
     if not TABLE_NAME.fullmatch(str(manifest.get("parent", ""))):
         raise ArchiveError(f"the manifest's parent {str(manifest.get('parent'))[:80]!r} is no table name")
     rows = conn.execute(
@@ -244,6 +245,11 @@ def restore_archive(
     ):
         raise ArchiveError(f"the manifest's columns differ from those of {rows[0][0]}")
     table = str(manifest.get("partition", "")).split(".")[-1]
+    exists = conn.execute(
+        "SELECT to_regclass(%s)", (sql.Identifier(schema, table).as_string(conn),)
+    ).fetchone()[0]
+    if exists is not None and not replace:
+        raise ArchiveError(f"{schema}.{table} exists (an earlier restore): --replace loads it again")
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "data.copy.gz"
         verify_archive(store, manifest, keep_at=path)
