@@ -16,6 +16,7 @@ import psycopg
 import pytest
 import redis
 
+from pyvb.config import database_name, with_database
 from pyvb.relay import TOPIC_OF_AGGREGATE
 from pyvb.services.tansu import TansuBroker, free_port
 from pyvb.testing import run_pyvb
@@ -438,6 +439,13 @@ def test_relay_cli_status_and_forget_sink(test_db_url):
     assert run_pyvb("relay", "forget-sink", "redis", "--database-url", test_db_url).returncode == 0
     unknown = run_pyvb("relay", "forget-sink", "redis", "--database-url", test_db_url)
     assert unknown.returncode == 1 and unknown.stderr.startswith("error: no sink named 'redis'")
+
+
+def test_a_database_never_deployed_gets_a_hint(fresh_url):
+    with psycopg.connect(with_database(fresh_url, "postgres"), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{database_name(fresh_url)}"')
+    result = run_pyvb("relay", "status", "--database-url", fresh_url)
+    assert result.returncode == 1 and "is this database deployed? pyvb db migrate" in result.stderr
 
 
 def test_relay_subcommands_act_on_the_url_given_to_the_group(test_db_url):

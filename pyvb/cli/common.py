@@ -22,6 +22,14 @@ def fail(message: str) -> None:
     sys.exit(1)
 
 
+def not_deployed_hint(error: psycopg.Error) -> str:
+    """A hint when the error says the project's schemas or functions are missing: the database
+    was never deployed (or is another one)."""
+    if error.sqlstate in ("3F000", "42883", "42P01") and "vb" in str(error):
+        return " (is this database deployed? pyvb db migrate --database-url …)"
+    return ""
+
+
 def clean_errors(command):
     """Turn the errors an operator can cause (bad URL, server down, failed file) into one line."""
 
@@ -32,7 +40,7 @@ def clean_errors(command):
         except DeployError as error:
             fail(str(error))
         except psycopg.Error as error:
-            fail(one_line(error))
+            fail(one_line(error) + not_deployed_hint(error))
         except OSError as error:
             fail(f"{error.__class__.__name__}: {error}")
 
