@@ -13,11 +13,9 @@ from the start to a verified copy. The scratch cluster is removed.
 from __future__ import annotations
 
 import json
-import os
 import re
 import shlex
 import shutil
-import subprocess
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -27,7 +25,7 @@ import psycopg
 from psycopg import sql
 
 from pyvb.config import database_name
-from pyvb.services.cluster import SERVER_USER, PrivateCluster
+from pyvb.services.cluster import PrivateCluster, give_to_server_user, run_as_server_user
 
 PGBACKREST = "pgbackrest"
 RETENTION_FULL_DAYS = 35
@@ -84,32 +82,13 @@ def write_config(stanza: Stanza, pg_data: str, pg_port: int, pg_socket: str) -> 
         f"pg1-socket-path={pg_socket}\n"
         "pg1-user=postgres\n"
     )
-    if _as_root():  # only what we made, never through a symbolic link planted in the folder
-        for path in (stanza.repo, stanza.repo / "log", stanza.repo / "lock", stanza.config):
-            os.chown(path, *_server_ids(), follow_symlinks=False)
-
-
-def _server_ids() -> tuple[int, int]:
-    import pwd
-
-    entry = pwd.getpwnam(SERVER_USER)
-    return entry.pw_uid, entry.pw_gid
-
-
-def _as_root() -> bool:
-    return os.geteuid() == 0
+    # only what we made, never through a symbolic link planted in the folder
+    give_to_server_user(stanza.repo, stanza.repo / "log", stanza.repo / "lock", stanza.config)
 
 
 def run(stanza: Stanza, *args: str, timeout_s: float = 1800) -> str:
     """A pgBackRest command on the stanza, as the server's user; its stdout."""
-    result = subprocess.run(
-        stanza.command(*args),
-        capture_output=True,
-        text=True,
-        user=SERVER_USER if _as_root() else None,
-        timeout=timeout_s,
-        check=False,
-    )
+    result = run_as_server_user(stanza.command(*args), timeout_s=timeout_s)
     if result.returncode != 0:
         message = " ".join((result.stderr or result.stdout).split())[:500]
         raise BackupError(f"pgbackrest {args[0]} failed ({result.returncode}): {message}")
@@ -204,8 +183,7 @@ def restore_drill(stanza: Stanza, database_url: str, target: datetime, keep: boo
     scratch = PrivateCluster()
     try:
         scratch.data_dir.mkdir(mode=0o700)
-        if _as_root():
-            shutil.chown(scratch.data_dir, SERVER_USER, SERVER_USER)
+        give_to_server_user(scratch.data_dir)
         scratch.run_as_server_user(
             stanza.command(
                 "restore",
@@ -249,9 +227,7 @@ def _scratch_configuration(scratch: PrivateCluster) -> None:
         {"listen_addresses": "''", "archive_mode": "'off'", "hba_file": f"'{hba}'",
          "ident_file": f"'{scratch.data_dir / 'pg_ident.conf'}'", "data_directory": f"'{scratch.data_dir}'"},
     )  # fmt: skip
-    if _as_root():
-        for path in (conf, hba):
-            shutil.chown(path, SERVER_USER, SERVER_USER)
+    give_to_server_user(conf, hba)
 
 
 def _wait_promoted(url: str, timeout_s: float = 300) -> None:

@@ -6,7 +6,6 @@ reports from the primary while the replica is down; every ``vb_api`` read functi
 
 from __future__ import annotations
 
-import time
 import uuid
 
 import psycopg
@@ -14,7 +13,7 @@ import pytest
 
 from pyvb.db import Router
 from pyvb.deploy import Deployer
-from pyvb.services.cluster import PrivateCluster
+from pyvb.services.cluster import PrivateCluster, wait_replayed
 from pyvb.testing import run_pyvb
 
 pytestmark = pytest.mark.slow
@@ -56,16 +55,8 @@ def open_funded_account(url: str, amount: int = 10_000) -> str:
     return account
 
 
-def caught_up(primary_url: str, standby_url: str, timeout_s: float = 30) -> None:
-    with psycopg.connect(primary_url, autocommit=True) as primary:
-        target = primary.execute("SELECT pg_current_wal_insert_lsn()").fetchone()[0]
-    deadline = time.monotonic() + timeout_s
-    with psycopg.connect(standby_url, autocommit=True) as standby:
-        while (
-            standby.execute("SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn", (target,)).fetchone()[0] is False
-        ):
-            assert time.monotonic() < deadline, "the standby did not catch up"
-            time.sleep(0.1)
+def caught_up(primary_url: str, standby_url: str) -> None:
+    wait_replayed(primary_url, standby_url, timeout_s=30)
 
 
 def balance(conn, account: str) -> int:

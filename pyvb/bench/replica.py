@@ -19,7 +19,7 @@ from pyvb.bench.harness import BenchError, Run, p50_p99
 from pyvb.config import APP_ROLE, acting_as
 from pyvb.db import Router
 from pyvb.deploy import Deployer
-from pyvb.services.cluster import PrivateCluster
+from pyvb.services.cluster import ClusterError, PrivateCluster, wait_replayed
 
 WARMUP_S = 1.0
 READ_SQL = "SELECT * FROM vb_api.get_balances(ARRAY[%s, %s]::uuid[])"
@@ -57,19 +57,10 @@ class ReplicaBench:
             conn.execute("CHECKPOINT")
         self.standby = self.primary.standby(name="bench")
         self.standby.start()
-        self._caught_up()
-
-    def _caught_up(self, timeout_s: float = 60) -> None:
-        with psycopg.connect(self.primary.url("virtualbank"), autocommit=True) as primary:
-            target = primary.execute("SELECT pg_current_wal_insert_lsn()").fetchone()[0]
-        deadline = time.monotonic() + timeout_s
-        with psycopg.connect(self.standby.url("virtualbank"), autocommit=True) as standby:
-            while not standby.execute("SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn", (target,)).fetchone()[
-                0
-            ]:
-                if time.monotonic() > deadline:
-                    raise BenchError("the standby did not catch up")
-                time.sleep(0.1)
+        try:
+            wait_replayed(self.primary.url("virtualbank"), self.standby.url("virtualbank"))
+        except ClusterError as error:
+            raise BenchError(str(error)) from None
 
     def run(self, critical: bool) -> Run:
         """Reads for the duration through the router: from the standby, or critical (primary)."""

@@ -16,6 +16,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -39,6 +40,51 @@ DEFAULT_SETTINGS = {
     "shared_buffers": "'64MB'",
     "max_connections": "40",
 }
+
+
+def as_root() -> bool:
+    """Whether we run as root: then the server's programs run as SERVER_USER (initdb, postgres and
+    pgBackRest refuse root)."""
+    return os.geteuid() == 0
+
+
+def give_to_server_user(*paths: Path) -> None:
+    """When we are root, make ``paths`` the server's user's, never through a symbolic link."""
+    if as_root():
+        import pwd
+
+        entry = pwd.getpwnam(SERVER_USER)
+        for path in paths:
+            os.chown(path, entry.pw_uid, entry.pw_gid, follow_symlinks=False)
+
+
+def run_as_server_user(
+    command: list[str], cwd: Path | None = None, env: dict[str, str] | None = None, timeout_s: float = 120
+) -> subprocess.CompletedProcess:
+    """``command`` as the server's user when we are root (else as ourselves), output captured."""
+    return subprocess.run(
+        command,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        user=SERVER_USER if as_root() else None,
+        cwd=cwd,
+        timeout=timeout_s,
+        check=False,
+    )
+
+
+def wait_replayed(primary_url: str, standby_url: str, timeout_s: float = 60) -> None:
+    """Wait until the standby has replayed everything the primary had written when called;
+    ClusterError after ``timeout_s``."""
+    with psycopg.connect(primary_url, autocommit=True) as primary:
+        target = primary.execute("SELECT pg_current_wal_insert_lsn()").fetchone()[0]
+    deadline = time.monotonic() + timeout_s
+    with psycopg.connect(standby_url, autocommit=True) as standby:
+        while not standby.execute("SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn", (target,)).fetchone()[0]:
+            if time.monotonic() > deadline:
+                raise ClusterError(f"the standby did not replay the primary's writes in {timeout_s:.0f} s")
+            time.sleep(0.1)
 
 
 class ClusterError(Exception):
@@ -76,9 +122,7 @@ class PrivateCluster:
         self.root = Path(tempfile.mkdtemp(prefix="vb-cluster-", dir=base_dir))
         self.data_dir = self.root / "data"
         self.log_path = self.root / "server.log"
-        self._as_root = os.geteuid() == 0
-        if self._as_root:
-            shutil.chown(self.root, SERVER_USER, SERVER_USER)
+        give_to_server_user(self.root)
 
     # -- addresses -------------------------------------------------------------------------------
     def url(self, database: str = "postgres") -> str:
@@ -99,16 +143,7 @@ class PrivateCluster:
     ) -> str:
         """Run ``command`` in the cluster's folder as the user that owns the server (``postgres``
         when we are root); its stdout, or ClusterError with its stderr and the server log's tail."""
-        result = subprocess.run(
-            command,
-            capture_output=True,
-            text=True,
-            env={**os.environ, **(env or {})},
-            user=SERVER_USER if self._as_root else None,
-            cwd=self.root,
-            timeout=timeout_s,
-            check=False,
-        )
+        result = run_as_server_user(command, cwd=self.root, env=env, timeout_s=timeout_s)
         if result.returncode != 0:
             log_tail = self.log_path.read_text()[-2000:] if self.log_path.exists() else ""
             raise ClusterError(

@@ -10,16 +10,14 @@ the startup options, which PgBouncer refuses). Logins are listed in an auth file
 
 from __future__ import annotations
 
-import os
 import shutil
 import signal
 import subprocess
 import tempfile
 from pathlib import Path
 
+from pyvb.services.cluster import SERVER_USER, as_root, give_to_server_user
 from pyvb.services.tansu import free_port, wait_for_port
-
-SERVER_USER = "postgres"  # pgbouncer refuses to run as root
 
 
 class PgBouncerError(Exception):
@@ -58,11 +56,7 @@ class PgBouncer:
             f"pidfile = {self.root / 'pgbouncer.pid'}\n"
             "admin_users = postgres\n"
         )
-        self._as_root = os.geteuid() == 0
-        if self._as_root:
-            shutil.chown(self.root, SERVER_USER, SERVER_USER)
-            for path in self.root.iterdir():
-                shutil.chown(path, SERVER_USER, SERVER_USER)
+        give_to_server_user(self.root, *self.root.iterdir())  # pgbouncer refuses to run as root
         self.process: subprocess.Popen | None = None
 
     def url(self, database: str, login: str = "postgres") -> str:
@@ -73,7 +67,7 @@ class PgBouncer:
             [self.binary, str(self.root / "pgbouncer.ini")],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
-            user=SERVER_USER if self._as_root else None,
+            user=SERVER_USER if as_root() else None,
         )
         try:
             wait_for_port(self.port, timeout_s=15)
