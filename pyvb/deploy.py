@@ -235,6 +235,16 @@ class Deployer:
             with backend.lock():
                 yield
 
+    def _serialise_role_changes(self, backend, migrating: bool) -> None:
+        """Migrations create and alter roles, which belong to the whole server: two databases of
+        one server migrated at once would race on them (``tuple concurrently updated``, a role
+        created twice). The advisory lock above is per database, so a deploying superuser also
+        takes ``pg_authid`` (a shared catalog: its lock holds across databases) in a mode that
+        lets logins through but makes every other role change wait for this commit."""
+        superuser = self._execute(backend, "SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+        if migrating and superuser.fetchone()[0]:
+            self._execute(backend, "LOCK TABLE pg_catalog.pg_authid IN SHARE ROW EXCLUSIVE MODE")
+
     @contextmanager
     def _acting_as(self, backend, enabled: bool = True, role: str = OWNER_ROLE):
         if enabled:
@@ -252,7 +262,9 @@ class Deployer:
         ensure_database(self.url)
         report = DeployReport()
         with self._backend() as backend, self._locked_transaction(backend):
-            for migration in backend.to_apply(self._migrations()):
+            to_apply = backend.to_apply(self._migrations())
+            self._serialise_role_changes(backend, bool(to_apply))
+            for migration in to_apply:
                 path = self._migration_path(migration)
                 try:
                     with self._acting_as(backend, not _runs_as_deployer(migration.path)):
@@ -316,7 +328,9 @@ class Deployer:
         next migrate (a rollback may have dropped what they created)."""
         rolled_back: list[str] = []
         with self._backend() as backend, self._locked_transaction(backend):
-            for migration in list(backend.to_rollback(self._migrations()))[:count]:
+            to_roll_back = list(backend.to_rollback(self._migrations()))[:count]
+            self._serialise_role_changes(backend, bool(to_roll_back))
+            for migration in to_roll_back:
                 path = self._migration_path(migration)
                 try:
                     with self._acting_as(backend, not _runs_as_deployer(migration.path)):

@@ -159,6 +159,36 @@ def test_concurrent_deploys_serialise(fresh_url):
     assert applied == [0, len(repeatable_files())], "one deploy applies, the other finds nothing"
 
 
+def test_first_deploys_of_two_databases_on_a_new_server_do_not_race_on_its_roles():
+    """Roles belong to the server: two databases deployed at once on a server that has none yet
+    (a new machine's first test run, two workers) both end deployed, each role made once."""
+    from pyvb.services.cluster import PrivateCluster
+
+    with PrivateCluster() as cluster:
+        urls = [cluster.url(f"racer_{n}") for n in range(2)]
+        errors: list[BaseException] = []
+        barrier = threading.Barrier(2)
+
+        def deploy(url):
+            barrier.wait()
+            try:
+                Deployer(url).migrate()
+            except Exception as error:  # pragma: no cover - reported below
+                errors.append(error)
+
+        threads = [threading.Thread(target=deploy, args=(url,)) for url in urls]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(120)
+        assert errors == []
+        for url in urls:
+            with psycopg.connect(url) as conn:
+                assert conn.execute("SELECT count(*) FROM vb_deploy.repeatable_file").fetchone()[0] > 0
+                limit = conn.execute("SELECT rolconnlimit FROM pg_roles WHERE rolname = 'vb_app'").fetchone()
+                assert limit[0] > 0
+
+
 def test_rollback_then_migrate_restores(fresh_url, project_copy):
     (project_copy / "migrations" / "9999_probe.sql").write_text("CREATE TABLE vb.probe_t (id integer);\n")
     (project_copy / "migrations" / "9999_probe.rollback.sql").write_text("DROP TABLE vb.probe_t;\n")

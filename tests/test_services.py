@@ -34,3 +34,12 @@ def test_no_docker_uses_local_services_and_tansu():
 def test_unknown_service_is_refused():
     with pytest.raises(ValueError):
         choose("mysql", {}, docker=False, containers_installed=False)
+
+
+def test_each_xdist_worker_gets_its_own_redis_database():
+    from pyvb.testing.fixtures import worker_redis_url
+
+    assert worker_redis_url("redis://h:1/15", worker="") == "redis://h:1/15"
+    assert worker_redis_url("redis://h:1/15", worker="gw0") == "redis://h:1/15"
+    assert worker_redis_url("redis://h:1/15", worker="gw1") == "redis://h:1/14"
+    assert worker_redis_url("redis://h:1/0", worker="gw1") == "redis://h:1/15"

@@ -143,11 +143,22 @@ def pgtap_connection(pgtap_db_url):
         yield connection
 
 
+def worker_redis_url(url: str, worker: str | None = None) -> str:
+    """``url`` for this pytest-xdist worker: worker ``gwN`` takes the logical database N below the
+    chosen one (modulo 16), so workers running at once never flush each other's keys."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "") if worker is None else worker
+    if not worker.startswith("gw"):
+        return url
+    parts = urlsplit(url)
+    chosen = int(parts.path.strip("/") or 0)
+    return parts._replace(path=f"/{(chosen - int(worker[2:])) % 16}").geturl()
+
+
 @pytest.fixture
 def redis_url(request, service_choices) -> str:
     """The URL of a dedicated logical Redis database (the service-selection rule decides which),
     flushed before and after the test, whether it passes or not."""
-    url = _service_url(request, service_choices["redis"])
+    url = worker_redis_url(_service_url(request, service_choices["redis"]))
     client = redis.Redis.from_url(url)
     client.flushdb()
     try:
