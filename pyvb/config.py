@@ -10,9 +10,19 @@ DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/virtualbank"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 DEFAULT_KAFKA_BOOTSTRAP = "127.0.0.1:9092"
 
-#: The project root: the folder holding migrations/, procedures/, sql/ and pgtap/ (VB_PROJECT_ROOT
-#: points elsewhere, e.g. at the mutated copies of ``pyvb dev mutate``).
-PROJECT_ROOT = Path(os.environ.get("VB_PROJECT_ROOT") or Path(__file__).resolve().parent.parent)
+
+def _project_root() -> Path:
+    """The checkout holding this package, when it has the SQL (migrations/, procedures/, sql/;
+    pgtap/ too); else the copy an installed wheel carries (``pyvb/schema``, see setup.py)."""
+    checkout = Path(__file__).resolve().parent.parent
+    if (checkout / "migrations").is_dir() and (checkout / "procedures").is_dir():
+        return checkout
+    return Path(__file__).resolve().parent / "schema"
+
+
+#: Where the SQL is deployed from (VB_PROJECT_ROOT points elsewhere, e.g. at the mutated copies
+#: of ``pyvb dev mutate``).
+PROJECT_ROOT = Path(os.environ.get("VB_PROJECT_ROOT") or _project_root())
 
 
 def database_url() -> str:

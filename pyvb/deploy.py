@@ -158,7 +158,16 @@ class Deployer:
             backend.connection.close()
 
     def _migrations(self):
-        return yoyo.read_migrations(str(self.root / "migrations"))
+        """The tree's migrations; none at all means this pyvb has no SQL to deploy (a deploy that
+        found nothing must never report "up to date")."""
+        folder = self.root / "migrations"
+        migrations = yoyo.read_migrations(str(folder)) if folder.is_dir() else []
+        if not migrations or not (self.root / "procedures").is_dir():
+            raise DeployError(
+                f"no SQL to deploy in {self.root} (migrations/ and procedures/):"
+                " install pyvb from a checkout or a wheel built from one"
+            )
+        return migrations
 
     @staticmethod
     def _execute(backend, query, params=None):
