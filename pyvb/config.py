@@ -90,4 +90,4 @@ def role_refused(error: Exception, role: str) -> str | None:
     so by its message), else None."""
     if "permission denied to set role" not in str(error):
         return None
-    return f"this login is not a member of {role}: connect as one that is (README, Roles)"
+    return f"this login is not a member of {role}: connect as one that is (docs/operations.md, Roles)"

@@ -8,12 +8,11 @@ import re
 import sys
 
 import click
-import psycopg
 from rich.table import Table
 from rich.text import Text
 
 from pyvb.cli.common import clean_errors, connect_as, console, database_url_option, fail
-from pyvb.config import ADMIN_ROLE
+from pyvb.config import ADMIN_ROLE, OPS_ROLE
 
 HEAD_SQL = "SELECT seq, chain_sha256, chained_at FROM vb_ops.audit_chain_head()"
 
@@ -29,7 +28,7 @@ def audit() -> None:
 def audit_chain(database_url):
     """Link the records of finished transactions into the hash chain (vb_ops.chain_audit; also a
     step of `pyvb maintain run`) and print the head, which an operator may keep elsewhere."""
-    with psycopg.connect(database_url, autocommit=True) as conn:
+    with connect_as(database_url, OPS_ROLE) as conn:
         linked = conn.execute("SELECT vb_ops.chain_audit()").fetchone()[0]
         seq, head, _ = conn.execute(HEAD_SQL).fetchone()
     console.print(f"{linked:,} record(s) linked; head: link {seq:,}, sha256 {head}")
@@ -75,7 +74,7 @@ def audit_verify(database_url, anchor):
     """Check the trail against its chain (vb_ops.verify_audit): an edited, deleted or inserted
     record, or a cut-off tail, fails naming the first broken record; with --anchor, so does a
     chain rewritten whole (links recomputed) before a head kept elsewhere. Exit 1 then."""
-    with psycopg.connect(database_url) as conn:
+    with connect_as(database_url, OPS_ROLE) as conn, conn.transaction():
         conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")  # the head verified
         rows = conn.execute("SELECT check_name, ok, detail FROM vb_ops.verify_audit()").fetchall()
         rows += anchor_checks(conn, anchor)

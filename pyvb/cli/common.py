@@ -47,12 +47,13 @@ def clean_errors(command):
     return wrapper
 
 
-def connect_as(database_url: str, role: str) -> psycopg.Connection:
-    """An autocommit connection acting as ``role``; one line and exit 1 when the login may not."""
+def connect_as(database_url: str, role: str, autocommit: bool = True) -> psycopg.Connection:
+    """A connection acting as ``role`` (autocommit unless told); one line and exit 1 when the
+    login may not."""
     from pyvb.config import acting_as, role_refused
 
     try:
-        return psycopg.connect(acting_as(database_url, role), autocommit=True)
+        return psycopg.connect(acting_as(database_url, role), autocommit=autocommit)
     except psycopg.OperationalError as error:
         if refused := role_refused(error, role):
             fail(refused)

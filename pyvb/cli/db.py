@@ -14,6 +14,7 @@ from rich.table import Table
 from pyvb import config
 from pyvb.cli.common import (
     clean_errors,
+    connect_as,
     console,
     database_url_option,
     fail,
@@ -147,9 +148,9 @@ def lint(paths: tuple[str, ...]) -> None:
 @database_url_option
 @clean_errors
 def verify(database_url: str) -> None:
-    """Audit the ledger (vb_ops.verify_ledger); exits 1 if any check fails."""
+    """Audit the ledger (vb_ops.verify_ledger, acting as vb_ops); exits 1 if any check fails."""
     try:
-        conn = psycopg.connect(database_url)
+        conn = connect_as(database_url, config.OPS_ROLE, autocommit=False)
     except psycopg.OperationalError as error:
         fail(f"cannot connect to {config.redact(database_url)}: {one_line(error)}")
     with conn:

@@ -1,4 +1,4 @@
-"""``pyvb dev``: checks for developers of this project (``mutate``)."""
+"""``pyvb dev``: tools for developers of this project (``mutate``, ``drill``, ``api-doc``)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ import click
 from rich.table import Table
 
 from pyvb.cli.common import (
+    clean_errors,
     console,
+    database_url_option,
     fail,
 )
 
@@ -115,3 +117,27 @@ def dev_drill(seconds) -> None:
             if cluster is not None:
                 cluster.destroy()
         shutil.rmtree(repo, ignore_errors=True)
+
+
+@dev.command("api-doc")
+@database_url_option
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 when docs/api.md is out of date.")
+@clean_errors
+def dev_api_doc(database_url, check) -> None:
+    """Rewrite the generated reference of docs/api.md (below its marker line) from the catalog of
+    DATABASE_URL's deployed schema and the function headers; with --check, only compare."""
+    from pyvb.apidoc import API_DOC, api_doc
+    from pyvb.config import PROJECT_ROOT
+
+    path = PROJECT_ROOT / API_DOC
+    try:
+        wanted = api_doc(database_url)
+    except ValueError as error:
+        fail(str(error))
+    if path.read_text(encoding="utf-8") == wanted:
+        console.print(f"{API_DOC} is up to date")
+        return
+    if check:
+        fail(f"{API_DOC} is out of date: run 'pyvb dev api-doc' on a database deployed from this tree")
+    path.write_text(wanted, encoding="utf-8")
+    console.print(f"{API_DOC} rewritten")

@@ -11,11 +11,13 @@ from rich.table import Table
 from pyvb.cli.common import (
     archive_store,
     clean_errors,
+    connect_as,
     console,
     database_url_option,
     fail,
     with_archive_options,
 )
+from pyvb.config import OPS_ROLE
 from pyvb.logs import configure_logging, one_line
 from pyvb.render import health_table, print_pass
 
@@ -79,7 +81,7 @@ def maintain_status(database_url):
     """Partition health per table and the last pass; exits 1 when something needs attention."""
     from pyvb.maintain import status
 
-    with psycopg.connect(database_url) as conn:
+    with connect_as(database_url, OPS_ROLE) as conn:
         health, last = status(conn)
     table, attention = health_table(health)
     console.print(table)

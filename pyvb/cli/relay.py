@@ -10,6 +10,7 @@ from rich.table import Table
 
 from pyvb.cli.common import (
     clean_errors,
+    connect_as,
     console,
     database_url_option,
     fail,
@@ -17,6 +18,7 @@ from pyvb.cli.common import (
     kafka_bootstrap_option,
     redis_url_option,
 )
+from pyvb.config import OPS_ROLE
 from pyvb.logs import configure_logging, one_line
 
 
@@ -112,7 +114,7 @@ def relay(
 @clean_errors
 def relay_status(ctx, database_url: str) -> None:
     """Each sink's position, lag and dead letters."""
-    with psycopg.connect(group_database_url(ctx, database_url)) as conn:
+    with connect_as(group_database_url(ctx, database_url), OPS_ROLE) as conn:
         rows = conn.execute(
             "SELECT sink, last_event_id, lag_events, lag_s, delivered_events, updated_at, dead_letters"
             " FROM vb_ops.relay_status()"
@@ -134,7 +136,7 @@ def relay_status(ctx, database_url: str) -> None:
 @clean_errors
 def relay_forget_sink(ctx, database_url: str, sink: str) -> None:
     """Unregister a sink no longer delivered to, so it stops holding back event-log pruning."""
-    with psycopg.connect(group_database_url(ctx, database_url)) as conn:
+    with connect_as(group_database_url(ctx, database_url), OPS_ROLE) as conn:
         known = conn.execute("SELECT vb_ops.relay_forget_sink(%s)", (sink,)).fetchone()[0]
     if not known:
         fail(f"no sink named {sink!r} is registered")

@@ -172,23 +172,37 @@ def verify_archive(store, manifest: dict, keep_at: Path | None = None) -> None:
             raise ArchiveError(f"{manifest['data']}: {rows} rows, the manifest says {manifest['row_count']}")
 
 
-def archive_table(conn: psycopg.Connection, store, parent: str, table: str, range_from, range_to) -> dict:
-    """COPY a detached partition to the store with its manifest, read it back, return the manifest."""
+def archive_table(
+    conn: psycopg.Connection, store, parent_oid: int, parent: str, table: str, range_from, range_to
+) -> dict:
+    """COPY a detached partition to the store with its manifest, read it back, return the manifest.
+    The rows are read through ``vb_ops.read_detached_partition`` (the maintenance role has no
+    right on schema vb) and the columns from the catalog, by name: COPY writes the same text as
+    copying the table itself."""
     data_name, manifest_name = _names(parent, table)
+    schema_name, table_name = table.split(".", 1)
     columns = conn.execute(
         "SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod) FROM pg_catalog.pg_attribute AS a"
-        " WHERE a.attrelid = %s::regclass AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
-        (table,),
+        " JOIN pg_catalog.pg_class AS c ON c.oid = a.attrelid"
+        " JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace"
+        " WHERE n.nspname = %s AND c.relname = %s AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
+        (schema_name, table_name),
     ).fetchall()
+    if not columns:
+        raise ArchiveError(f"{table}: no such detached table")
+    column_list = sql.SQL(", ").join(
+        sql.SQL("{} {}").format(sql.Identifier(name), sql.SQL(type_)) for name, type_ in columns
+    )
+    rows_sql = sql.SQL("SELECT * FROM vb_ops.read_detached_partition({}::oid::regclass, {}) AS r ({})")
+    rows_sql = rows_sql.format(sql.Literal(parent_oid), sql.Literal(range_from), column_list)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "data.copy.gz"
         rows = 0
-        with gzip.open(path, "wb") as out, conn.cursor() as cur:
-            copy_sql = sql.SQL("COPY {} TO STDOUT").format(sql.Identifier(*table.split(".")))
-            with cur.copy(copy_sql) as copy:
-                for chunk in copy:
-                    out.write(chunk)
-                    rows += bytes(chunk).count(b"\n")
+        copy_sql = sql.SQL("COPY ({}) TO STDOUT").format(rows_sql)
+        with gzip.open(path, "wb") as out, conn.cursor() as cur, cur.copy(copy_sql) as copy:
+            for chunk in copy:
+                out.write(chunk)
+                rows += bytes(chunk).count(b"\n")
         manifest = {
             "format": "postgresql-copy-text+gzip",
             "parent": parent,

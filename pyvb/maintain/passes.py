@@ -1,7 +1,8 @@
 """One maintenance pass (``pyvb maintain run`` / ``loop``): partitions ahead, rows out of default
 partitions, expiries, folding, retention with archival, statistics. The rules live in ``vb_ops``
 functions (what is due, what may be dropped and when); this module orders the steps under the
-maintenance lock and copies detached partitions to the archive store.
+maintenance lock and copies detached partitions to the archive store, acting as ``vb_ops``
+(the login must be a member of it).
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ import time
 from dataclasses import dataclass, field
 
 import psycopg
-from psycopg import sql
 
+from pyvb.config import OPS_ROLE, acting_as
 from pyvb.maintain.archive import ArchiveError, archive_table
 from pyvb.metrics import COLLECT_SQL
 
@@ -42,7 +43,7 @@ class Maintainer:
         """One pass; skipped (outcome 'skipped') when another pass holds the maintenance lock."""
         started = time.monotonic()
         report = PassReport()
-        with psycopg.connect(self.database_url, autocommit=True) as conn:
+        with psycopg.connect(acting_as(self.database_url, OPS_ROLE), autocommit=True) as conn:
             if not conn.execute("SELECT pg_try_advisory_lock(%s)", (MAINTENANCE_LOCK_KEY,)).fetchone()[0]:
                 report.outcome = "skipped"
                 report.errors.append("another maintenance pass holds the lock")
@@ -142,37 +143,45 @@ class Maintainer:
     def _retention(self, conn) -> list[str]:
         """Detach what retention says (oldest first), archive when the policy says so, drop."""
         done = []
+        # relations are passed by oid: naming them would need rights on schema vb, which the
+        # maintenance role (vb_ops) does not have
         due = conn.execute(
-            "SELECT partition::text, needs_archive FROM vb_ops.detachable_partitions()"
+            "SELECT partition::oid, partition::text, needs_archive FROM vb_ops.detachable_partitions()"
         ).fetchall()
-        for partition, needs_archive in due:
+        for partition_oid, partition, needs_archive in due:
             if needs_archive and self.store is None:  # stays attached (flagged by the health check)
                 log.warning("%s is due for archival but no archive store was given; left attached", partition)
                 continue
-            conn.execute("CALL vb_ops.detach_partition(%s, %s)", (partition, self.lock_timeout_ms))
+            conn.execute(
+                "CALL vb_ops.detach_partition(%s::oid::regclass, %s)", (partition_oid, self.lock_timeout_ms)
+            )
         # every detached partition not yet dropped, including one a crashed pass left behind; an
         # empty one has nothing to archive and is dropped with or without a store
         pending = conn.execute(
-            "SELECT parent::text, partition_name, range_from, range_to, needs_archive, archived"
+            "SELECT parent::oid, parent::text, partition_name, range_from, range_to, needs_archive, archived"
             " FROM vb_ops.detached_partitions()"
         ).fetchall()
         failures = []
-        for parent, table, range_from, range_to, archive, archived in pending:
+        for parent_oid, parent, table, range_from, range_to, archive, archived in pending:
             if archive and not archived:
                 if self.store is None:
                     log.warning("%s waits for an archive store before it can be dropped", table)
                     continue
                 try:
-                    manifest = archive_table(conn, self.store, parent, table, range_from, range_to)
+                    manifest = archive_table(
+                        conn, self.store, parent_oid, parent, table, range_from, range_to
+                    )
                 except ArchiveError as error:  # the others go on; the next pass tries this one again
                     failures.append(str(error))
                     continue
                 location = f"{self.store.location}/{manifest['data']}"
                 conn.execute(
-                    "SELECT vb_ops.record_partition_archived(%s, %s, %s, %s, %s)",
-                    (parent, range_from, location, manifest["sha256"], manifest["row_count"]),
+                    "SELECT vb_ops.record_partition_archived(%s::oid::regclass, %s, %s, %s, %s)",
+                    (parent_oid, range_from, location, manifest["sha256"], manifest["row_count"]),
                 )
-            conn.execute("SELECT vb_ops.drop_detached_partition(%s, %s)", (parent, range_from))
+            conn.execute(
+                "SELECT vb_ops.drop_detached_partition(%s::oid::regclass, %s)", (parent_oid, range_from)
+            )
             done.append(table)
             log.info("%s %s and dropped it", "archived" if archive else "detached", table)
         if failures:
@@ -181,13 +190,7 @@ class Maintainer:
 
     @staticmethod
     def _analyze(conn) -> list[str]:
-        parents = [
-            row[0]
-            for row in conn.execute("SELECT DISTINCT parent::text FROM vb_ops.partition_health() ORDER BY 1")
-        ]
-        for parent in parents:
-            conn.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(*parent.split("."))))
-        return parents
+        return [row[0] for row in conn.execute("SELECT vb_ops.analyze_partitioned_tables()")]
 
 
 def status(conn: psycopg.Connection) -> tuple[list[tuple], tuple | None]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pyvb.config import OPS_ROLE, acting_as
+
 
 @dataclass
 class RelayOptions:
@@ -18,3 +20,8 @@ class RelayOptions:
     status_every_s: float = 5.0
     max_backoff_s: float = 5.0
     stop_when_idle: bool = False
+
+    @property
+    def conninfo(self) -> str:
+        """The relay's connections act as ``vb_ops`` (the login must be a member of it)."""
+        return acting_as(self.database_url, OPS_ROLE)

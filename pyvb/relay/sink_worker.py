@@ -71,7 +71,7 @@ class SinkWorker:
         backoff = 0.1
         while not self.stopping.is_set():
             try:
-                with psycopg.connect(self.options.database_url, autocommit=True, connect_timeout=5) as conn:
+                with psycopg.connect(self.options.conninfo, autocommit=True, connect_timeout=5) as conn:
                     # progress lost in a database crash only means redelivery (at least once),
                     # so these commits need not wait for the WAL flush
                     conn.execute("SET synchronous_commit = off")

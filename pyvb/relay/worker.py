@@ -25,6 +25,7 @@ import time
 
 import psycopg
 
+from pyvb.config import OPS_ROLE, role_refused
 from pyvb.logs import one_line, stop_on_signals
 from pyvb.relay.metrics import RelayMetrics
 from pyvb.relay.options import RelayOptions
@@ -57,21 +58,28 @@ class Relay:
         backoff = 0.2
         while not self.stopping.is_set():
             try:
-                with psycopg.connect(self.options.database_url, autocommit=True, connect_timeout=5) as conn:
+                with psycopg.connect(self.options.conninfo, autocommit=True, connect_timeout=5) as conn:
                     backoff = 0.2
                     if self._session(conn):
                         break
             except psycopg.OperationalError as error:
+                if refused := role_refused(error, OPS_ROLE):  # no retry makes the login a member
+                    log.error("%s", refused)
+                    self._close_sinks()
+                    return 1
                 self.metrics.active.set(0)
                 self.metrics.errors.labels("database").inc()
                 log.warning("database unavailable (%s); reconnecting in %.1fs", one_line(error), backoff)
                 self.stopping.wait(backoff)
                 backoff = min(backoff * 2, self.options.max_backoff_s)
+        self._close_sinks()
+        log.info("relay stopped")
+        return 0
+
+    def _close_sinks(self) -> None:
         self.metrics.active.set(0)
         for sink in self.sinks:
             sink.close()
-        log.info("relay stopped")
-        return 0
 
     def _session(self, conn: psycopg.Connection) -> bool:
         """One connection's life: LISTEN, become active, number events while the sink workers

@@ -19,19 +19,21 @@ CREATE OR REPLACE PROCEDURE vb_ops.detach_partition(
 LANGUAGE plpgsql
 AS $$
 DECLARE
-    v_parent regclass;
+    v_parent text;  -- by name from the catalog: a cast like 'vb.entries'::regclass needs rights on schema vb
     v_range_to timestamptz;
 BEGIN
-    SELECT d.parent, d.range_to INTO v_parent, v_range_to
+    SELECT n.nspname || '.' || c.relname, d.range_to INTO v_parent, v_range_to
     FROM vb_ops.detachable_partitions() AS d
+    JOIN pg_catalog.pg_class AS c ON c.oid = d.parent
+    JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
     WHERE d.partition = p_partition;
     IF v_parent IS NULL THEN
         RAISE EXCEPTION '% is not a partition past its retention', p_partition USING ERRCODE = 'VB001';
     END IF;
-    IF v_parent = 'vb.entries'::regclass THEN
+    IF v_parent = 'vb.entries' THEN
         PERFORM vb_ops.record_closing_balances(v_range_to);
         COMMIT;
-    ELSIF v_parent IN ('vb.event_audit'::regclass, 'vb.audit_chain'::regclass) THEN
+    ELSIF v_parent IN ('vb.event_audit', 'vb.audit_chain') THEN
         PERFORM vb_ops.chain_audit();
         COMMIT;
     END IF;
