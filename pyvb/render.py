@@ -6,6 +6,7 @@ from __future__ import annotations
 import psycopg
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 VERIFY_SQL = "SELECT check_name, ok, detail FROM vb_ops.verify_ledger()"
 
@@ -23,15 +24,58 @@ def verify_table(conn: psycopg.Connection) -> tuple[Table, bool]:
     return table, all(ok for _, ok, _ in rows)
 
 
+def _counted(number: int, what: str) -> str:
+    return f"{number:,} {what}" if number != 1 else f"1 {what.removesuffix('s')}"
+
+
+def describe_step(name: str, result) -> str:
+    """A maintenance step's result in words (the pass records the raw values in
+    vb.maintenance_runs)."""
+    if name == "premake":
+        made = sum(result.values())
+        return (
+            "nothing to make"
+            if not made
+            else f"made {_counted(made, 'partitions')}: "
+            + ", ".join(f"{parent} {count}" for parent, count in result.items())
+        )
+    if name == "default_rows":
+        if not result:
+            return "no rows in default partitions"
+        return "; ".join(
+            f"{parent}: moved {_counted(r['moved'], 'rows')} to their partitions"
+            + (f", {_counted(r['left'], 'rows')} left (no partition for them yet)" if r["left"] else "")
+            for parent, r in result.items()
+        )
+    if name == "retention":
+        if not result:
+            return "nothing past its retention"
+        return "; ".join(
+            f"archived {d['partition']} ({_counted(d['rows'], 'rows')}) to {d['to']} and dropped it"
+            if d["action"] == "archived" else f"dropped {d['partition']} (empty, nothing to archive)"
+            for d in result
+        )  # fmt: skip
+    if name == "analyze":
+        return f"analyzed {_counted(len(result), 'tables')}"
+    counts = {
+        "chain_audit": "audit records linked into the chain",
+        "expire_pending_transfers": "pending transfers expired",
+        "expire_day_orders": "day orders cancelled at the close",
+        "expire_sessions": "sessions expired or deleted",
+        "fold_deferred_entries": "deferred entries folded",
+        "system_metrics": "metric samples stored",
+    }
+    return f"{result:,} {counts[name]}" if name in counts else str(result)
+
+
 def print_pass(report, console: Console) -> None:
-    table = Table(title=f"maintenance pass: {report.outcome} in {report.seconds:.2f} s")
-    table.add_column("step")
-    table.add_column("result")
+    """One line per step, never wrapped or cut (logs of ``maintain loop`` keep them whole)."""
+    console.print(f"maintenance pass: {report.outcome} in {report.seconds:.2f} s", soft_wrap=True)
+    width = max((len(name) for name in report.steps), default=0)
     for name, result in report.steps.items():
-        table.add_row(name, str(result) if result not in ({}, [], 0) else "-")
+        console.print(Text(f"  {name.ljust(width)}  {describe_step(name, result)}"), soft_wrap=True)
     for error in report.errors:
-        table.add_row("[red]error[/red]", error)
-    console.print(table)
+        console.print(Text(f"  error: {error}", style="red"), soft_wrap=True)
 
 
 def health_table(health: list[tuple]) -> tuple[Table, bool]:

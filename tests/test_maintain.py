@@ -19,6 +19,7 @@ import pytest
 
 from pyvb.bench.history import write_history
 from pyvb.maintain import MAINTENANCE_LOCK_KEY, LocalStore, Maintainer
+from pyvb.maintain.archive import database_namespace
 from pyvb.services.tansu import free_port, wait_for_port
 from pyvb.testing import run_pyvb
 from pyvb.testing.relay import wait_until
@@ -43,6 +44,12 @@ def balances_at(conn, history) -> dict:
         for account in history.accounts
         for at in instants_after_boundary(history)
     }
+
+
+def namespace(url: str) -> str:
+    """The database's folder in an archive store (its system identifier and name)."""
+    with psycopg.connect(url) as conn:
+        return database_namespace(conn)
 
 
 def set_ledger_retention(url: str, retention: str = "6 months") -> None:
@@ -154,7 +161,7 @@ def test_ledger_archival_keeps_balances_verifies_and_restores_identical_rows(tes
         assert archived_error.value.sqlstate == "VB003"
     assert run_pyvb("verify", "--database-url", test_db_url).returncode == 0
 
-    manifest = f"entries/{first}.manifest.json"
+    manifest = f"{namespace(test_db_url)}/entries/{first}.manifest.json"
     listing = run_pyvb("archive", "list", "--archive-dir", str(archive))
     assert listing.returncode == 0 and manifest in listing.stdout
     verified = run_pyvb("archive", "verify", "--archive-dir", str(archive))
@@ -170,7 +177,7 @@ def test_ledger_archival_keeps_balances_verifies_and_restores_identical_rows(tes
     assert again.returncode == 1 and "exists (an earlier restore): --replace" in again.stderr
     assert run_pyvb("archive", "restore", *options, "--replace").returncode == 0
 
-    data = archive / "entries" / f"{first}.copy.gz"
+    data = archive / namespace(test_db_url) / "entries" / f"{first}.copy.gz"
     rows = gzip.decompress(data.read_bytes()).splitlines()
     data.write_bytes(gzip.compress(b"\n".join(rows[:-1]) + b"\n"))
     broken = run_pyvb("archive", "verify", "--archive-dir", str(archive))
@@ -216,21 +223,22 @@ def test_archive_to_s3_lists_verifies_restores_and_catches_corruption(test_db_ur
     result = run_pyvb("maintain", "run", "--database-url", test_db_url, *store, env=env)
     assert result.returncode == 0, result.stdout + result.stderr
     keys = sorted(o["Key"] for o in client.list_objects_v2(Bucket="vb-archive")["Contents"])
-    assert "prod/breach_events/breach_events_p201903.manifest.json" in keys
-    manifest = json.loads(
-        client.get_object(Bucket="vb-archive", Key="prod/breach_events/breach_events_p201903.manifest.json")[
-            "Body"
-        ].read()
-    )
+    manifest_name = f"{namespace(test_db_url)}/breach_events/breach_events_p201903.manifest.json"
+    assert f"prod/{manifest_name}" in keys
+    manifest = json.loads(client.get_object(Bucket="vb-archive", Key=f"prod/{manifest_name}")["Body"].read())
     assert manifest["row_count"] == 200 and manifest["parent"] == "vb.breach_events"
+    location = f"s3://vb-archive/prod/{namespace(test_db_url)}/breach_events/breach_events_p201903.copy.gz"
+    said = f"retention archived vb.breach_events_p201903 (200 rows) to {location} and dropped it"
+    assert said in " ".join(result.stdout.split()), result.stdout
     assert run_pyvb("archive", "verify", *store, env=env).returncode == 0
-    manifest_name = "breach_events/breach_events_p201903.manifest.json"
     restored = run_pyvb("archive", "restore", "--database-url", test_db_url, *store, manifest_name, env=env)
     assert restored.returncode == 0 and "restored 200 rows" in restored.stdout
     with psycopg.connect(test_db_url) as conn:
         assert rows_checksum(conn, "vb_restore.breach_events_p201903", "t.breach_id") == before
     client.put_object(
-        Bucket="vb-archive", Key="prod/breach_events/breach_events_p201903.copy.gz", Body=b"not gzip"
+        Bucket="vb-archive",
+        Key=f"prod/{namespace(test_db_url)}/breach_events/breach_events_p201903.copy.gz",
+        Body=b"not gzip",
     )
     broken = run_pyvb("archive", "verify", *store, env=env)
     assert broken.returncode == 1 and "FAILED" in broken.stdout
@@ -323,7 +331,8 @@ def test_an_unreachable_s3_endpoint_fails_the_pass_in_one_line_and_keeps_the_par
     store = ["--archive-url", "s3://vb-archive/prod", "--s3-endpoint-url", f"http://127.0.0.1:{free_port()}"]
     result = run_pyvb("maintain", "run", "--database-url", test_db_url, *store, env=env)
     assert result.returncode == 1 and "Traceback" not in result.stderr + result.stdout
-    assert "cannot store breach_events/breach_events_p201903.copy.gz" in result.stdout
+    data = f"{namespace(test_db_url)}/breach_events/breach_events_p201903.copy.gz"
+    assert f"cannot store {data}" in result.stdout
     with psycopg.connect(test_db_url) as conn:
         kept = conn.execute("SELECT count(*) FROM vb.breach_events_p201903").fetchone()[0]
         waiting = conn.execute(
@@ -420,13 +429,13 @@ def test_restore_takes_columns_from_the_live_parent_and_refuses_a_tampered_manif
     test_db_url, tmp_path, tamper, refusal
 ):
     archive = archive_an_old_breach(test_db_url, tmp_path)
-    manifest_path = archive / "breach_events" / "breach_events_p201903.manifest.json"
+    manifest_path = archive / namespace(test_db_url) / "breach_events" / "breach_events_p201903.manifest.json"
     manifest = json.loads(manifest_path.read_text())
     tamper(manifest)
     manifest_path.write_text(json.dumps(manifest))
     restored = run_pyvb(
         "archive", "restore", "--database-url", test_db_url, "--archive-dir", str(archive),
-        "breach_events/breach_events_p201903.manifest.json",
+        f"{namespace(test_db_url)}/breach_events/breach_events_p201903.manifest.json",
     )  # fmt: skip
     assert restored.returncode == 1 and refusal in restored.stderr and "Traceback" not in restored.stderr
     with psycopg.connect(test_db_url) as conn:
@@ -444,12 +453,46 @@ def test_restore_of_an_archive_older_than_a_column_the_parent_gained_since(test_
         conn.execute("ALTER TABLE vb.breach_events ADD COLUMN reviewed_by text")
     restored = run_pyvb(
         "archive", "restore", "--database-url", test_db_url, "--archive-dir", str(archive),
-        "breach_events/breach_events_p201903.manifest.json",
+        f"{namespace(test_db_url)}/breach_events/breach_events_p201903.manifest.json",
     )  # fmt: skip
     assert restored.returncode == 0, restored.stderr
     with psycopg.connect(test_db_url) as conn:
         row = conn.execute("SELECT source, kind FROM vb_restore.breach_events_p201903").fetchall()
     assert row == [("test", "old")]
+
+
+def test_two_databases_archiving_into_one_folder_keep_their_own_files(pg_server_url, template_db, tmp_path):
+    """Each database archives under its own system identifier and name: the same partition of two
+    databases lands in two places, both verify and restore, neither overwrote the other."""
+    from pyvb.testing.databases import drop_database
+    from pyvb.testing.fixtures import _clone
+
+    archive = tmp_path / "archive"
+    names, urls = [], []
+    try:
+        for label in ("archive_one", "archive_two"):
+            name, url = _clone(pg_server_url, template_db, label)
+            names.append(name)
+            urls.append(url)
+        for url, count in zip(urls, (3, 5), strict=True):
+            with psycopg.connect(url, autocommit=True) as conn:
+                conn.execute(
+                    "INSERT INTO vb.breach_events (source, kind, created_at)"
+                    " SELECT 'test', 'old', '2019-03-01'::timestamptz + n * interval '1 hour'"
+                    " FROM generate_series(1, %s) AS n",
+                    (count,),
+                )
+            result = run_pyvb("maintain", "run", "--database-url", url, "--archive-dir", str(archive))
+            assert result.returncode == 0, result.stdout + result.stderr
+        manifests = [f"{namespace(url)}/breach_events/breach_events_p201903.manifest.json" for url in urls]
+        assert manifests[0] != manifests[1]
+        assert [json.loads((archive / m).read_text())["row_count"] for m in manifests] == [3, 5]
+        assert run_pyvb("archive", "verify", "--archive-dir", str(archive)).returncode == 0
+        listing = run_pyvb("archive", "list", "--archive-dir", str(archive))
+        assert all(m in listing.stdout for m in manifests), listing.stdout
+    finally:
+        for name in names:
+            drop_database(pg_server_url, name)
 
 
 def test_archive_commands_refuse_a_missing_folder_and_a_url_that_is_not_s3(tmp_path):

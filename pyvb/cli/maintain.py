@@ -6,7 +6,6 @@ import sys
 
 import click
 import psycopg
-from rich.table import Table
 
 from pyvb.cli.common import (
     archive_store,
@@ -104,21 +103,24 @@ def archive() -> None:
 @archive.command("list")
 @with_archive_options
 def archive_list(archive_dir, archive_url, s3_endpoint_url):
-    """Every manifest in the store: table, range, rows, sha256."""
+    """Every manifest in the store, one per line, never cut (restore takes the name as printed):
+    manifest (under the database's namespace), table, range, rows, sha256."""
     from pyvb.maintain import ArchiveError, read_manifest
 
     store = archive_store(archive_dir, archive_url, s3_endpoint_url, required=True)
-    table = Table(title=f"archives in {store.location}")
-    for column in ("manifest", "parent", "from", "to", "rows", "sha256"):
-        table.add_column(column)
+    lines = [("manifest", "parent", "from", "to", "rows", "sha256")]
     try:
         for name in store.names():
             manifest = read_manifest(store, name)
-            table.add_row(name, manifest["parent"], manifest["range_from"], manifest["range_to"],
-                          str(manifest["row_count"]), manifest["sha256"][:16])  # fmt: skip
+            lines.append((name, manifest["parent"], manifest["range_from"], manifest["range_to"],
+                          str(manifest["row_count"]), manifest["sha256"][:16]))  # fmt: skip
     except (ArchiveError, OSError) as error:
         fail(str(error))
-    console.print(table)
+    widths = [max(len(str(line[i])) for line in lines) for i in range(len(lines[0]))]
+    click.echo(f"archives in {store.location}: {len(lines) - 1}")
+    for line in lines:
+        cells = (str(cell).ljust(width) for cell, width in zip(line, widths, strict=True))
+        click.echo("  ".join(cells).rstrip())
 
 
 @archive.command("verify")

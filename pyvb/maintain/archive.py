@@ -114,10 +114,27 @@ def open_store(target: str, s3_endpoint_url: str | None = None):
 
 
 # -- archives ----------------------------------------------------------------------------------
-def _names(parent: str, partition: str) -> tuple[str, str]:
+#: a store's namespace: the database's system identifier and name, e.g. 7421…-virtualbank
+NAMESPACE = re.compile(r"[0-9]{1,20}-[A-Za-z0-9_.-]{1,63}")
+NAMESPACE_SQL = "SELECT system_identifier::text, current_database() FROM pg_catalog.pg_control_system()"
+
+
+def database_namespace(conn: psycopg.Connection) -> str:
+    """Where this database's archives go in a store: ``<system identifier>-<database name>``, so
+    that two databases (of one server, or of two servers with the same database name) archiving
+    into one store never overwrite each other's files (characters other than letters, digits,
+    ``_.-`` in the name become ``_``)."""
+    system_identifier, name = conn.execute(NAMESPACE_SQL).fetchone()
+    return f"{system_identifier}-{re.sub(r'[^A-Za-z0-9_.-]', '_', name)[:63]}"
+
+
+def _names(parent: str, partition: str, namespace: str | None = None) -> tuple[str, str]:
+    """The data file and manifest of a partition's archive (under the database's namespace; an
+    archive written before namespaces has none)."""
     folder = parent.split(".")[-1]
     table = partition.split(".")[-1]
-    return f"{folder}/{table}.copy.gz", f"{folder}/{table}.manifest.json"
+    prefix = f"{namespace}/" if namespace else ""
+    return f"{prefix}{folder}/{table}.copy.gz", f"{prefix}{folder}/{table}.manifest.json"
 
 
 def _sha256(path: Path) -> str:
@@ -154,7 +171,10 @@ def verify_archive(store, manifest: dict, keep_at: Path | None = None) -> None:
         raise ArchiveError(
             f"the manifest's parent {parent[:80]!r} or partition {partition[:80]!r} is no table name"
         )
-    if manifest.get("data") != _names(parent, partition)[0]:
+    namespace = manifest.get("namespace")
+    if namespace is not None and not (isinstance(namespace, str) and NAMESPACE.fullmatch(namespace)):
+        raise ArchiveError(f"the manifest's namespace {str(namespace)[:80]!r} is not a database's")
+    if manifest.get("data") != _names(parent, partition, namespace)[0]:
         raise ArchiveError(f"the manifest's data file {str(manifest.get('data'))[:80]!r} is not its table's")
     with tempfile.TemporaryDirectory() as folder:
         path = keep_at or Path(folder) / "data.copy.gz"
@@ -179,7 +199,8 @@ def archive_table(
     The rows are read through ``vb_ops.read_detached_partition`` (the maintenance role has no
     right on schema vb) and the columns from the catalog, by name: COPY writes the same text as
     copying the table itself."""
-    data_name, manifest_name = _names(parent, table)
+    namespace = database_namespace(conn)
+    data_name, manifest_name = _names(parent, table, namespace)
     schema_name, table_name = table.split(".", 1)
     columns = conn.execute(
         "SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod) FROM pg_catalog.pg_attribute AS a"
@@ -205,6 +226,7 @@ def archive_table(
                 rows += bytes(chunk).count(b"\n")
         manifest = {
             "format": "postgresql-copy-text+gzip",
+            "namespace": namespace,
             "parent": parent,
             "partition": table,
             "range_from": range_from.isoformat(),

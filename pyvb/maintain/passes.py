@@ -140,8 +140,9 @@ class Maintainer:
             if step == 0:
                 return folded
 
-    def _retention(self, conn) -> list[str]:
-        """Detach what retention says (oldest first), archive when the policy says so, drop."""
+    def _retention(self, conn) -> list[dict]:
+        """Detach what retention says (oldest first), archive when the policy says so, drop; one
+        ``{"partition", "action": "archived" | "dropped", "rows", "to"}`` per partition dropped."""
         done = []
         # relations are passed by oid: naming them would need rights on schema vb, which the
         # maintenance role (vb_ops) does not have
@@ -179,10 +180,13 @@ class Maintainer:
                     "SELECT vb_ops.record_partition_archived(%s::oid::regclass, %s, %s, %s, %s)",
                     (parent_oid, range_from, location, manifest["sha256"], manifest["row_count"]),
                 )
+                rows = manifest["row_count"]
+                done.append({"partition": table, "action": "archived", "rows": rows, "to": location})
+            else:
+                done.append({"partition": table, "action": "dropped", "rows": 0, "to": None})
             conn.execute(
                 "SELECT vb_ops.drop_detached_partition(%s::oid::regclass, %s)", (parent_oid, range_from)
             )
-            done.append(table)
             log.info("%s %s and dropped it", "archived" if archive else "detached", table)
         if failures:
             raise ArchiveError(f"{len(failures)} partition(s) not archived, first: {failures[0]}")
