@@ -92,7 +92,8 @@ class DeployReport:
 class DeployStatus:
     pending_migrations: list[str]
     changed_repeatables: list[str]
-    recent_deploys: list[tuple]
+    recent_deploys: list[tuple]  # (deployed_at, migrations applied, rolled back, repeatable files)
+    applied_migrations: list[str] = field(default_factory=list)  # oldest first
 
 
 def pg_error_line(error: psycopg.Error) -> str:
@@ -332,6 +333,17 @@ class Deployer:
         with self._backend() as backend:
             return [self._migration_path(m) for m in list(backend.to_rollback(self._migrations()))[:count]]
 
+    def ledger_holds_rows(self) -> bool:
+        """Whether the ledger holds transfers or entries (``vb_ops.ledger_holds_rows``); True too
+        when that cannot be told (the function gone or failing on a half rolled-back schema)."""
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            if conn.execute("SELECT to_regprocedure('vb_ops.ledger_holds_rows()')").fetchone()[0] is None:
+                return conn.execute("SELECT to_regnamespace('vb') IS NOT NULL").fetchone()[0]
+            try:
+                return conn.execute("SELECT vb_ops.ledger_holds_rows()").fetchone()[0]
+            except psycopg.Error:
+                return True
+
     def rollback(self, count: int = 1) -> list[str]:
         """Roll back the last ``count`` migrations; repeatable files are then redeployed by the
         next migrate (a rollback may have dropped what they created)."""
@@ -374,17 +386,26 @@ class Deployer:
         with self._backend() as backend:
             pending = [self._migration_path(m) for m in backend.to_apply(self._migrations())]
             changed = [f.path for f in self._changed(backend)]
+            hashes = set(backend.get_applied_migration_hashes())
+            applied = [self._migration_path(m) for m in self._migrations() if m.hash in hashes]
             history = []
             if self._execute(backend, "SELECT to_regclass('vb_deploy.deploy_history')").fetchone()[0]:
+                # one row per deploy (its records share the transaction's now()), newest first
                 history = self._execute(
                     backend,
                     """
-                    SELECT deployed_at, action, path, coalesce(left(sha256, 12), '')
-                    FROM vb_deploy.deploy_history ORDER BY deploy_history_id DESC LIMIT %s
+                    SELECT deployed_at,
+                        coalesce(array_agg(path ORDER BY deploy_history_id)
+                            FILTER (WHERE action = 'migration_applied'), '{}'),
+                        coalesce(array_agg(path ORDER BY deploy_history_id)
+                            FILTER (WHERE action = 'migration_rolled_back'), '{}'),
+                        count(*) FILTER (WHERE action = 'repeatable_applied')
+                    FROM vb_deploy.deploy_history
+                    GROUP BY deployed_at ORDER BY deployed_at DESC LIMIT %s
                     """,
                     (recent,),
                 ).fetchall()
-        return DeployStatus(pending, changed, history)
+        return DeployStatus(pending, changed, history, applied)
 
     def unlock(self) -> bool:
         """Remove a yoyo lock row left by a crashed plain ``yoyo`` run. pyvb's own runs cannot

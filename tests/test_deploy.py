@@ -263,6 +263,9 @@ def test_cli_migrate_and_status(fresh_url):
     assert "nothing to apply" in second.stdout
     status = run_cli("db", "status", "--database-url", fresh_url)
     assert status.returncode == 0 and "up to date" in status.stdout
+    names = sorted(p.stem for p in (PROJECT_ROOT / "migrations").glob("*.sql") if ".rollback" not in p.name)
+    assert f"migrations applied: {len(names)}, the last migrations/{names[-1]}.sql" in status.stdout
+    assert f"{len(names)}: {names[0]} … {names[-1]}" in status.stdout, "the first deploy, in one row"
 
 
 def test_cli_seed_unlock_and_rollback_then_migrate(fresh_url):
@@ -286,6 +289,15 @@ def test_cli_seed_unlock_and_rollback_then_migrate(fresh_url):
     again = run_cli("db", "migrate", "--database-url", fresh_url)
     assert again.returncode == 0 and f"applied migration migrations/{last}" in again.stdout
     assert run_cli("verify", "--database-url", fresh_url).returncode == 0
+
+    from pyvb.bench.history import write_history
+
+    write_history(fresh_url, accounts=2, transfers_per_month=1)  # the ledger now holds transfers
+    held = run_cli("db", "rollback", "--database-url", fresh_url, "--count", "1", "--yes")
+    assert held.returncode == 1 and "holds transfers" in held.stderr and "--force" in held.stderr
+    assert Deployer(fresh_url).status().pending_migrations == [], "refused: nothing rolled back"
+    forced = run_cli("db", "rollback", "--database-url", fresh_url, "--count", "1", "--yes", "--force")
+    assert forced.returncode == 0 and last in forced.stdout
 
 
 def test_migration_0008_makes_account_scope_keys_canonical_the_row_in_force_winning(fresh_url, project_copy):

@@ -58,8 +58,11 @@ def migrate(database_url: str) -> None:
 @click.option("--recent", default=10, show_default=True, help="How many deploy records to show.")
 @clean_errors
 def status(database_url: str, recent: int) -> None:
-    """Pending migrations, changed repeatable files and recent deploys."""
+    """Migrations applied, pending migrations, changed repeatable files and recent deploys."""
     state = Deployer(database_url).status(recent=recent)
+    applied = state.applied_migrations
+    last = f", the last {applied[-1]}" if applied else ""
+    console.print(f"migrations applied: {len(applied)}{last}", soft_wrap=True)
     pending = Table(title="pending")
     pending.add_column("kind")
     pending.add_column("path")
@@ -71,27 +74,42 @@ def status(database_url: str, recent: int) -> None:
         pending.add_row("-", "nothing pending: the database is up to date")
     console.print(pending)
     history = Table(title="recent deploys")
-    for column in ("deployed at", "action", "path", "sha256"):
+    for column in ("deployed at", "migrations applied", "rolled back", "repeatable files"):
         history.add_column(column)
-    for deployed_at, action, path, sha in state.recent_deploys:
-        history.add_row(f"{deployed_at:%Y-%m-%d %H:%M:%S%z}", action, path, sha)
+    for deployed_at, migrations, rolled_back, files in state.recent_deploys:
+        when = f"{deployed_at:%Y-%m-%d %H:%M:%S%z}"
+        history.add_row(when, _migration_names(migrations), _migration_names(rolled_back), str(files))
     console.print(history)
+
+
+def _migration_names(paths: list[str]) -> str:
+    """Migrations by name; a long run as its count, first and last."""
+    names = [path.removeprefix("migrations/").removesuffix(".sql") for path in paths]
+    if len(names) > 3:
+        return f"{len(names)}: {names[0]} … {names[-1]}"
+    return ", ".join(names) or "-"
 
 
 @db.command()
 @database_url_option
 @click.option("--count", default=1, show_default=True, type=click.IntRange(min=1))
 @click.option("--yes", is_flag=True, help="Do not ask: roll back (scripts).")
+@click.option("--force", is_flag=True, help="Roll back even though the ledger holds transfers.")
 @clean_errors
-def rollback(database_url: str, count: int, yes: bool) -> None:
+def rollback(database_url: str, count: int, yes: bool, force: bool) -> None:
     """Roll back the last COUNT migrations with their rollback files: they drop what the
-    migrations made, data included. Lists them and asks for the database's name first (without a
-    terminal, --yes is required)."""
+    migrations made, data included. Refused on a ledger that holds transfers unless --force.
+    Lists them and asks for the database's name first (without a terminal, --yes is required)."""
     deployer = Deployer(database_url)
     planned = deployer.to_roll_back(count)
     if not planned:
         click.echo("nothing to roll back")
         return
+    if not force and deployer.ledger_holds_rows():
+        fail(
+            f"the ledger of {database_name(database_url)} holds transfers, which a rollback may drop:"
+            " refused (--force to roll back all the same; take a backup first)"
+        )
     name = database_name(database_url)
     if not yes:
         click.echo(f"rolling back on database {name} ({redact(database_url)}), dropping what they made:")
