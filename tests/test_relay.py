@@ -520,3 +520,15 @@ def test_relay_cli_kafka_only_until_idle(test_db_url, broker, tmp_path):
     assert sorted(m.envelope["event_id"] for m in read_topics(broker.bootstrap, expect=total)) == list(
         range(1, total + 1)
     )
+
+
+def test_relay_status_before_any_relay_ran_shows_the_events_waiting(test_db_url):
+    with psycopg.connect(test_db_url, autocommit=True) as conn:
+        conn.execute("SELECT vb_api.create_asset('XAU', 2::smallint)")
+        conn.execute("SELECT vb_api.open_account(gen_random_uuid(), 'XAU')")  # account.opened
+        waiting = conn.execute("SELECT waiting_events FROM vb_ops.relay_backlog()").fetchone()[0]
+    assert waiting >= 1
+    status = run_pyvb("relay", "status", "--database-url", test_db_url)
+    assert status.returncode == 0, status.stderr
+    assert f"{waiting:,} waiting in the outbox to be numbered" in status.stdout
+    assert "no sink registered yet" in status.stdout

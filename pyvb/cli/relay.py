@@ -119,6 +119,7 @@ def relay_status(ctx, database_url: str) -> None:
             "SELECT sink, last_event_id, lag_events, lag_s, delivered_events, updated_at, dead_letters"
             " FROM vb_ops.relay_status()"
         ).fetchall()
+        waiting, oldest_s, numbered = conn.execute("SELECT * FROM vb_ops.relay_backlog()").fetchone()
     table = Table(title="relay progress")
     for column in ("sink", "last event", "lag events", "lag s", "delivered", "dead letters", "updated"):
         table.add_column(column, justify="left" if column in ("sink", "updated") else "right")
@@ -127,6 +128,13 @@ def relay_status(ctx, database_url: str) -> None:
             sink, str(last), str(lag_events), f"{lag_s:.1f}", str(delivered), str(dead), f"{updated_at:%F %T}"
         )
     console.print(table)
+    console.print(
+        f"{numbered:,} event(s) numbered; {waiting:,} waiting in the outbox to be numbered"
+        + (f" (the oldest {oldest_s:.1f} s old)" if waiting else ""),
+        soft_wrap=True,
+    )
+    if not rows:
+        console.print("no sink registered yet: no relay has run against this database (pyvb relay)")
 
 
 @relay.command("forget-sink")
