@@ -532,3 +532,40 @@ def test_relay_status_before_any_relay_ran_shows_the_events_waiting(test_db_url)
     assert status.returncode == 0, status.stderr
     assert f"{waiting:,} waiting in the outbox to be numbered" in status.stdout
     assert "no sink registered yet" in status.stdout
+
+
+def test_with_kafka_down_the_relay_says_so_once_gives_up_until_idle_and_stops_at_once(
+    test_db_url, tmp_path, redis_url
+):
+    """No broker at the address: one warning for the outage (librdkafka's own lines held back),
+    --until-idle exits 1 naming the sink once it stayed down past --sink-down-timeout, and a
+    running relay stops within about a second of SIGTERM even while Kafka does not answer."""
+    with psycopg.connect(test_db_url, autocommit=True) as conn:
+        conn.execute("SELECT vb_api.create_asset('XAU', 2::smallint)")
+        conn.execute("SELECT vb_api.open_account(gen_random_uuid(), 'XAU')")
+    dead = f"127.0.0.1:{free_port()}"
+    gave_up = run_pyvb(
+        "relay", "--database-url", test_db_url, "--kafka-bootstrap", dead, "--redis-url", redis_url,
+        "--until-idle", "--sink-down-timeout", "2", timeout_s=120,
+    )  # fmt: skip
+    lines = gave_up.stderr.splitlines()
+    assert gave_up.returncode == 1, gave_up.stderr
+    assert any("sink kafka has been unavailable" in line and "giving up" in line for line in lines)
+    assert sum("sink kafka unavailable" in line for line in lines) == 1, "one warning per outage"
+    assert not any(line.startswith("%") for line in lines), "librdkafka's lines go through logging"
+    assert len(lines) < 15, gave_up.stderr
+    assert progress(test_db_url, "redis") > 0, "the other sink delivered meanwhile"
+
+    log_path = tmp_path / "relay.log"
+    running = relay_process(test_db_url, dead, redis_url, log_path)
+    try:
+        outage_seen = lambda: "sink kafka unavailable" in log_path.read_text()  # noqa: E731
+        wait_until(outage_seen, timeout_s=60, message="the outage reported")
+        asked = time.monotonic()
+        running.send_signal(signal.SIGTERM)
+        assert running.wait(timeout=30) == 0
+        stopped_s = time.monotonic() - asked
+    finally:
+        if running.poll() is None:
+            running.kill()
+    assert stopped_s < 5, f"SIGTERM took {stopped_s:.1f} s"

@@ -53,6 +53,14 @@ from pyvb.logs import configure_logging, one_line
 @click.option(
     "--until-idle", is_flag=True, help="Exit once every event is delivered (for scripts and tests)."
 )
+@click.option(
+    "--sink-down-timeout",
+    "sink_down_timeout_s",
+    default=60.0,
+    show_default=True,
+    type=click.FloatRange(1, 86400),
+    help="With --until-idle: exit 1 once a sink has been unavailable this long (s).",
+)
 @click.option("-v", "--verbose", is_flag=True)
 @click.pass_context
 def relay(
@@ -70,6 +78,7 @@ def relay(
     retention,
     metrics_port,
     until_idle,
+    sink_down_timeout_s,
     verbose,
 ):
     """Deliver committed outbox events to Kafka and Redis (runs until SIGTERM). Several may run:
@@ -92,6 +101,7 @@ def relay(
         poll_interval_s=poll_interval_s,
         retention=retention,
         stop_when_idle=until_idle,
+        sink_down_timeout_s=sink_down_timeout_s,
     )
     metrics = RelayMetrics()
     if metrics_port:

@@ -20,6 +20,12 @@ class RelayOptions:
     status_every_s: float = 5.0
     max_backoff_s: float = 5.0
     stop_when_idle: bool = False
+    #: with stop_when_idle: give up (exit 1) once a sink has been unavailable this long
+    sink_down_timeout_s: float = 60.0
+    #: how often a sink that stays unavailable is reported again (the first failure always is)
+    outage_report_every_s: float = 30.0
+    #: on SIGTERM, how long the sink workers may take to finish the batch they are delivering
+    stop_grace_s: float = 1.0
 
     @property
     def conninfo(self) -> str:

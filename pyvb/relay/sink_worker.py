@@ -64,6 +64,9 @@ class SinkWorker:
         self.new_events = threading.Event()
         self.last_event_id = 0
         self.failures = 0
+        self.down_since: float | None = None  # monotonic time of the outage's first failure
+        self.last_error = ""
+        self._reported_at = 0.0
         self.caught_up = threading.Event()
         self.thread = threading.Thread(target=self._run, name=f"relay-{sink.name}", daemon=True)
 
@@ -82,7 +85,7 @@ class SinkWorker:
                     try:
                         self.sink.open()
                     except SinkUnavailable as error:
-                        log.warning("sink %s unavailable at start (%s); will retry", self.sink.name, error)
+                        self._failed(error)
                     backoff = 0.1
                     self._deliver_until_stopped(conn)
             except psycopg.OperationalError as error:
@@ -109,6 +112,26 @@ class SinkWorker:
                 delay = min(0.1 * 2 ** (self.failures - 1), self.options.max_backoff_s)
                 self.stopping.wait(delay)
 
+    def _failed(self, error: SinkUnavailable) -> None:
+        """One warning per outage, then a reminder every outage_report_every_s; the outage's start
+        is what --until-idle's timeout counts from."""
+        sink = self.sink
+        self.failures += 1
+        self.metrics.errors.labels(sink.name).inc()
+        self.last_error = str(error)
+        now = time.monotonic()
+        if self.down_since is None:  # one warning per outage, then a reminder now and then
+            self.down_since = self._reported_at = now
+            log.warning("sink %s unavailable (%s); retrying", sink.name, error)
+        elif now - self._reported_at >= self.options.outage_report_every_s:
+            self._reported_at = now
+            log.warning(
+                "sink %s still unavailable after %.0f s and %d attempts (%s)",
+                sink.name, now - self.down_since, self.failures, error,
+            )  # fmt: skip
+        else:
+            log.debug("sink %s: attempt %d failed (%s)", sink.name, self.failures, error)
+
     def _deliver(self, conn: psycopg.Connection, events: list[Event | BadEvent]) -> bool:
         sink = self.sink
 
@@ -130,16 +153,18 @@ class SinkWorker:
         try:
             delivered = sink.deliver(good, dead_letter)
         except SinkUnavailable as error:
-            self.failures += 1
-            self.metrics.errors.labels(sink.name).inc()
-            log.warning("sink %s unavailable (%s); attempt %d failed", sink.name, error, self.failures)
+            self._failed(error)
             return False
         self.last_event_id = conn.execute(
             "SELECT vb_ops.relay_record_progress(%s, %s, %s)", (sink.name, events[-1].event_id, len(good))
         ).fetchone()[0]
         if self.failures:
-            log.info("sink %s delivering again after %d failed attempt(s)", sink.name, self.failures)
+            log.info(
+                "sink %s delivering again after %.0f s and %d failed attempt(s)",
+                sink.name, time.monotonic() - (self.down_since or time.monotonic()), self.failures,
+            )  # fmt: skip
             self.failures = 0
+            self.down_since = None
         self.metrics.batch_seconds.labels(sink.name).observe(time.perf_counter() - started)
         acknowledged_s = time.time()
         commit_to_delivery = self.metrics.commit_to_delivery.labels(sink.name)

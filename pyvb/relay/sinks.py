@@ -11,6 +11,7 @@ import orjson
 import redis
 
 from pyvb.cache import QUOTE_KEY, SESSION_GENERATION_KEY, SESSION_KEY, CacheScripts
+from pyvb.logs import LIBRDKAFKA_LOGGER
 from pyvb.relay.events import NOT_PUBLISHED, TOPIC_OF_AGGREGATE, BadEvent, Event
 
 log = logging.getLogger("pyvb.relay")
@@ -69,7 +70,7 @@ class KafkaSink:
                 "linger.ms": 2,
                 "message.timeout.ms": int(self.timeout_s * 1000),
                 "socket.timeout.ms": int(self.timeout_s * 1000),
-                "logger": logging.getLogger("pyvb.relay.librdkafka"),
+                "logger": logging.getLogger(LIBRDKAFKA_LOGGER),
             }
         )
         # connect now: the first delivery would otherwise pay for the connection
@@ -84,7 +85,11 @@ class KafkaSink:
         from confluent_kafka.admin import AdminClient, NewTopic
 
         admin = AdminClient(
-            {"bootstrap.servers": self.bootstrap, "socket.timeout.ms": int(self.timeout_s * 1000)}
+            {
+                "bootstrap.servers": self.bootstrap,
+                "socket.timeout.ms": int(self.timeout_s * 1000),
+                "logger": logging.getLogger(LIBRDKAFKA_LOGGER),
+            }
         )
         existing = set(admin.list_topics(timeout=self.timeout_s).topics)
         missing = [

@@ -48,6 +48,7 @@ class Relay:
         self.stopping = threading.Event()
         self._last_status = 0.0
         self._last_prune = 0.0
+        self.exit_code = 0  # 1 when --until-idle gave up on a sink
 
     # -- lifecycle ---------------------------------------------------------------------
     def install_signal_handlers(self) -> None:
@@ -74,7 +75,7 @@ class Relay:
                 backoff = min(backoff * 2, self.options.max_backoff_s)
         self._close_sinks()
         log.info("relay stopped")
-        return 0
+        return self.exit_code
 
     def _close_sinks(self) -> None:
         self.metrics.active.set(0)
@@ -107,6 +108,8 @@ class Relay:
                 if self.options.stop_when_idle:
                     if self._all_delivered(conn, workers):
                         return True
+                    if self._a_sink_stays_down(workers):
+                        return True
                     self.stopping.wait(0.01)
                     continue
                 now = time.monotonic()
@@ -121,7 +124,11 @@ class Relay:
             session_over.set()
             for worker in workers:
                 worker.new_events.set()
-                worker.thread.join()
+            # a worker finishing a batch records its progress within this; one blocked on a
+            # sink that does not answer has nothing to record, and must not hold SIGTERM back
+            deadline = time.monotonic() + self.options.stop_grace_s
+            for worker in workers:
+                worker.thread.join(max(0.0, deadline - time.monotonic()))
             self.metrics.active.set(0)
             if not conn.closed:
                 try:
@@ -149,6 +156,19 @@ class Relay:
         return conn.execute("SELECT vb_ops.relay_sequence_events(%s)", (self.options.batch_size,)).fetchone()[
             0
         ]
+
+    def _a_sink_stays_down(self, workers: list[SinkWorker]) -> bool:
+        """With --until-idle: a sink unavailable for longer than its timeout ends the run (exit 1)."""
+        now = time.monotonic()
+        for worker in workers:
+            if worker.down_since is not None and now - worker.down_since > self.options.sink_down_timeout_s:
+                log.error(
+                    "sink %s has been unavailable for %.0f s (%s): giving up with events not delivered",
+                    worker.sink.name, now - worker.down_since, worker.last_error,
+                )  # fmt: skip
+                self.exit_code = 1
+                return True
+        return False
 
     def _all_delivered(self, conn: psycopg.Connection, workers: list[SinkWorker]) -> bool:
         lags = dict(conn.execute("SELECT sink, lag_events FROM vb_ops.relay_status()").fetchall())
