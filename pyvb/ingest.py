@@ -41,6 +41,12 @@ class Quote:
     key: str | None
     value: object
 
+    @property
+    def symbol(self) -> str | None:
+        """The quote's symbol when it has one as a string (ingest_quotes refuses the others)."""
+        symbol = self.value.get("symbol") if isinstance(self.value, dict) else None
+        return symbol if isinstance(symbol, str) else None
+
     def dead_letter(self, reason: str) -> tuple[str, str | None, str, str]:
         """(source, key, text, reason) for vb_ops.ingest_dead_letter; the text cut at 10,000."""
         return self.source, self.key, json.dumps(self.value)[:10_000], reason
@@ -138,6 +144,14 @@ def apply_batch(conn: psycopg.Connection, messages) -> tuple[int, int]:
             quotes.append(quote)
         else:
             rejected.append(quote.dead_letter(reason))
+    # a quote for a symbol the bank does not list is set aside, not skipped without a word
+    symbols = list(dict.fromkeys(symbol for q in quotes if (symbol := q.symbol) is not None))
+    if symbols:
+        unknown = set(conn.execute("SELECT vb_api.unknown_symbols(%s)", (symbols,)).fetchone()[0])
+        for q in quotes:
+            if q.symbol in unknown:
+                rejected.append(q.dead_letter(f"unknown symbol {q.symbol[:64]!r}"))
+        quotes = [q for q in quotes if q.symbol not in unknown]
     applied = 0
     try:
         with conn.transaction():  # a savepoint: a rejected call leaves the batch usable
@@ -234,7 +248,11 @@ class QuoteIngester:
     def run(self) -> int:
         from kafka.errors import KafkaError
 
+        log.info("connecting to kafka at %s (up to 30 s when it does not answer)", self.bootstrap)
         consumer = self._consumer()
+        idle = self.stop_when_idle_s
+        until = f"; exits after {idle:g} s without one" if idle is not None else ""
+        log.info("waiting for quotes on topic %s (consumer group %s)%s", self.topic, self.group_id, until)
         conn = None
         started = idle_since = time.monotonic()
         backoff = 0.2

@@ -14,6 +14,7 @@ import pytest
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import KafkaAdminClient, NewTopic
 
+from pyvb.services.tansu import free_port
 from pyvb.testing import run_pyvb
 from pyvb.testing.relay import wait_until
 
@@ -75,6 +76,7 @@ def test_ingest_applies_good_quotes_sets_aside_bad_ones_and_commits_offsets(test
         ).encode(),
         json.dumps(quote("ACME", "2026-11-26T10:00:05Z", 105)).encode(),  # 4: applied, newest
         json.dumps(quote("ACME", "2026-11-26T09:00:00Z", 90)).encode(),  # 5: older: ignored, not an error
+        json.dumps(quote("NOPE", "2026-11-26T10:00:00Z", 7)).encode(),  # 6: a symbol the bank does not list
     ]
     produce(kafka_bootstrap, topic, messages)
     result = ingest(test_db_url, kafka_bootstrap, topic, group)
@@ -89,7 +91,9 @@ def test_ingest_applies_good_quotes_sets_aside_bad_ones_and_commits_offsets(test
     assert sorted(quotes) == [("ACME", 105), ("BOLT", 50)]
     assert history == 4, "the 09:00 quote was older than none stored when its batch came: history keeps it"
     by_source = dict(letters)
-    assert set(by_source) == {f"{topic}/0/1", f"{topic}/0/2", f"{topic}/0/3#1", f"{topic}/0/3#2"}
+    sources = {f"{topic}/0/{offset}" for offset in ("1", "2", "3#1", "3#2", "6")}
+    assert set(by_source) == sources
+    assert by_source[f"{topic}/0/6"] == "unknown symbol 'NOPE'"
     assert "not UTF-8 JSON" in by_source[f"{topic}/0/1"] and "not UTF-8 JSON" in by_source[f"{topic}/0/2"]
     assert (
         by_source[f"{topic}/0/3#1"]
@@ -104,7 +108,7 @@ def test_ingest_applies_good_quotes_sets_aside_bad_ones_and_commits_offsets(test
     produce(kafka_bootstrap, topic, [json.dumps(quote("BOLT", "2026-11-26T10:01:00Z", 52)).encode()])
     assert ingest(test_db_url, kafka_bootstrap, topic, group).returncode == 0
     with psycopg.connect(test_db_url) as conn:
-        assert conn.execute("SELECT count(*) FROM vb.ingest_dead_letters").fetchone()[0] == 4
+        assert conn.execute("SELECT count(*) FROM vb.ingest_dead_letters").fetchone()[0] == 5
         assert conn.execute("SELECT last FROM vb_api.get_quotes(ARRAY['BOLT'])").fetchone()[0] == 52
     assert committed_offset(kafka_bootstrap, topic, group) == len(messages) + 1
 
@@ -221,3 +225,14 @@ def test_ingest_acts_as_vb_feed_a_feed_login_is_enough_and_another_login_is_refu
         with psycopg.connect(test_db_url, autocommit=True) as conn:
             conn.execute(f"DROP ROLE {feed}")
             conn.execute(f"DROP ROLE {stranger}")
+
+
+def test_with_kafka_down_ingest_says_what_it_waited_for_in_one_line(test_db_url):
+    result = run_pyvb(
+        "ingest", "quotes", "--database-url", test_db_url, "--kafka-bootstrap", f"127.0.0.1:{free_port()}",
+        "--until-idle", "1", timeout_s=120,
+    )  # fmt: skip
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "connecting to kafka at" in result.stderr
+    assert result.stderr.strip().splitlines()[-1].startswith("error: kafka at 127.0.0.1:")
+    assert "is the broker up" in result.stderr

@@ -32,7 +32,7 @@ UNION ALL
 SELECT
     f.name AS function_name,
     'vb_feed' AS role_name
-FROM unnest(ARRAY['ingest_quotes', 'set_request_context']) AS f (name);
+FROM unnest(ARRAY['ingest_quotes', 'unknown_symbols', 'set_request_context']) AS f (name);
 
 SELECT is_empty(
     $$

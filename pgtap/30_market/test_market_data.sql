@@ -1,6 +1,6 @@
 -- Quotes (latest and history), index levels from reference prices.
 BEGIN;
-SELECT plan(21);
+SELECT plan(24);
 
 SELECT vb_api.create_asset('VBD', 2::smallint);
 SELECT vb_api.create_security('ACME', 'Acme Corp', 'VBD');
@@ -40,6 +40,10 @@ SELECT throws_ok(
 SELECT throws_ok($$SELECT vb_api.ingest_quotes('[{"symbol": "ACME", "bid": 5, "ask": 4, "ts": "2026-11-26T11:00:00Z"}]')$$, 'VB001', NULL, 'a crossed quote is VB001');
 SELECT throws_ok($$SELECT vb_api.ingest_quotes('{"symbol": "ACME"}')$$, 'VB001', NULL, 'a non-array is VB001');
 SELECT is((SELECT count(*)::integer FROM vb.quote_history WHERE quoted_at >= '2026-11-26T11:00:00Z'), 0, 'a rejected batch applies nothing');
+
+SELECT is(vb_api.unknown_symbols(ARRAY['NOPE', 'ACME', NULL, 'ZZZ', 'NOPE']), ARRAY['NOPE', 'ZZZ'], 'unknown_symbols: each unknown one once, in order; known and null skipped');
+SELECT throws_ok($$SELECT vb_api.unknown_symbols(NULL)$$, 'VB001', NULL, 'unknown_symbols: null is VB001');
+SELECT throws_ok($$SELECT vb_api.unknown_symbols(array_fill('X'::text, ARRAY[10001]))$$, 'VB001', NULL, 'unknown_symbols: more than 10,000 is VB001');
 
 SELECT vb_api.set_index('VB2', 'VB two', '{"ACME": 0.5, "BETA": 2}');
 SELECT results_eq(

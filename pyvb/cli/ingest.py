@@ -48,4 +48,8 @@ def ingest_quotes(database_url, kafka_bootstrap, topic, group_id, batch_size, un
     try:
         sys.exit(ingester.run())
     except KafkaError as error:
-        fail(f"kafka at {kafka_bootstrap}: {error!r}")
+        detail = str(error) or type(error).__name__
+        fail(
+            f"kafka at {kafka_bootstrap} did not answer ({detail}): is the broker up, and is this its"
+            " address (--kafka-bootstrap, VB_KAFKA_BOOTSTRAP)?"
+        )

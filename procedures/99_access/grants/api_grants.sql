@@ -54,7 +54,8 @@ DECLARE
         "list_sessions": ["vb_admin"],
         "audit_trail": ["vb_admin"],
 
-        "ingest_quotes": ["vb_feed"]
+        "ingest_quotes": ["vb_feed"],
+        "unknown_symbols": ["vb_feed"]
     }';
     v_function regprocedure;
     v_roles jsonb;
