@@ -10,7 +10,11 @@ element; any other data error is taken as the element's too) is set aside in
 ``vb.ingest_dead_letters`` with the reason, and the rest of the batch is applied. The database
 stays the authority on what a valid quote is: Python only refuses what could not reach it. In
 linear time: after the first rejection of a batch, each quote is tried alone to find the bad
-ones, then the good ones are applied together.
+ones, then the good ones are applied together. A quote for a symbol the bank does not list is
+set aside too (``vb_api.unknown_symbols``).
+
+Longer than ~300 lines because the consumer loop and the batch it applies share one contract —
+what is committed where, and when — which reads best in one file.
 """
 
 from __future__ import annotations

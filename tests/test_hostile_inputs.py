@@ -3,7 +3,7 @@ the catalog (a new function is covered without touching this file), called with 
 values for each argument, as the least role it is granted to (``vb_app``, else ``vb_admin``, else
 ``vb_feed``) — nulls, bounds, ±2^63, empty, huge, multi-dimensional and non-1-based arrays, long
 and odd unicode strings, odd jsonb shapes, extreme timestamps and intervals. A call may return
-anything or raise a SQLSTATE the README's table documents (the table is the oracle, parsed here);
+anything or raise a SQLSTATE the table of docs/api.md documents (the oracle, parsed here);
 never an internal error, an overflow, a constraint violation, a feature-not-supported, VB999 (a
 failed invariant) or a statement that runs past its bound.
 After each call the ledger verifies, folding works, and a normal transfer and order succeed.
@@ -38,8 +38,8 @@ NEVER = {"VB999", "XX000", "57014", "55P03"}
 
 
 def documented_sqlstates() -> set[str]:
-    """The SQLSTATEs of the README's table (section "SQLSTATEs")."""
-    text = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    """The SQLSTATEs of the table in docs/api.md (section "SQLSTATEs")."""
+    text = (PROJECT_ROOT / "docs" / "api.md").read_text(encoding="utf-8")
     section = text.split("## SQLSTATEs", 1)[1].split("\n## ", 1)[0]
     return set(re.findall(r"^\| `([0-9A-Z]{5})` \|", section, flags=re.MULTILINE)) - NEVER
 
@@ -284,7 +284,7 @@ def test_every_vb_api_function_takes_hostile_input(world):
     FUNCTIONS[:] = vb_api_functions(world)
     assert len(FUNCTIONS) >= 30, "the catalog lists the API"
     allowed = documented_sqlstates()
-    assert {"VB001", "40001", "42501"} <= allowed, "the README's table was read"
+    assert {"VB001", "40001", "42501"} <= allowed, "the table of docs/api.md was read"
     seen: dict[tuple[str, str], int] = {}
 
     @settings(
@@ -302,7 +302,7 @@ def test_every_vb_api_function_takes_hostile_input(world):
             if sqlstate is not None:
                 seen[(name, sqlstate)] = seen.get((name, sqlstate), 0) + 1
                 assert sqlstate in allowed, (
-                    f"vb_api.{name} raised {sqlstate}, which the README does not document"
+                    f"vb_api.{name} raised {sqlstate}, which docs/api.md does not document"
                 )
             still_healthy(conn)
             conn.rollback()

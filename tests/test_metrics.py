@@ -1,5 +1,5 @@
 """System metrics against a real PostgreSQL (contract audit.md): ``pyvb metrics serve`` serves
-every series the README documents, and nothing undocumented; the Grafana dashboard's queries name
+every series docs/operations.md documents, and nothing undocumented; the Grafana dashboard's queries name
 only series that this endpoint or the relay serve; ``pyvb metrics collect`` stores a snapshot with
 rates since the previous one; an unreachable database reads as ``vb_db_up 0`` with no stale
 sample."""
@@ -28,8 +28,8 @@ SUFFIXES = {"histogram": ("_bucket", "_sum", "_count"), "gauge": ("",)}
 
 
 def documented_series() -> set[str]:
-    """The series of the README's Metrics table."""
-    text = (PROJECT_ROOT / "README.md").read_text()
+    """The series of the Metrics table in docs/operations.md."""
+    text = (PROJECT_ROOT / "docs" / "operations.md").read_text()
     section = text[text.index("## Metrics") :]
     section = section[: section.index("\n## ", 1)]
     return set(re.findall(r"^\| `(vb_[a-z0-9_]+)` \|", section, re.M))

@@ -1,4 +1,4 @@
--- The API's size limits (vb.size_limit, README "Limits"): at the limit a call works; one past it
+-- The API's size limits (vb.size_limit, docs/api.md "Limits"): at the limit a call works; one past it
 -- is VB001 naming the argument and the limit (or, for one transfer, invalid_request), and nothing
 -- is stored. Before, a 32k-transfer batch held account locks for 8.5 s, get_balances took 1M ids,
 -- and 100 MB of metadata or a megabyte of display name were stored.
