@@ -1,7 +1,7 @@
 -- vb_api.record_breach_event: a breach reported from outside, its alert (one open per account
 -- and kind), its events, VB001 on malformed calls.
 BEGIN;
-SELECT plan(9);
+SELECT plan(10);
 
 CREATE TEMPORARY TABLE breach_ids (label text PRIMARY KEY, breach_id bigint) ON COMMIT DROP;
 INSERT INTO breach_ids VALUES
@@ -32,6 +32,10 @@ SELECT throws_ok($$SELECT vb_api.record_breach_event(NULL, NULL, 'x', '{}')$$, '
 SELECT throws_ok($$SELECT vb_api.record_breach_event('s', NULL, '', '{}')$$, 'VB001', NULL, 'an empty kind is VB001');
 SELECT throws_ok($$SELECT vb_api.record_breach_event('s', NULL, 'x', '{"severity": "apocalyptic"}')$$, 'VB001', NULL, 'an unknown severity is VB001');
 SELECT lives_ok($$SELECT vb_api.record_breach_event('s', NULL, 'x', '{"severity": "info"}')$$, 'a breach without an account is recorded');
+SELECT is(
+    (SELECT array_agg(DISTINCT aggregate_id) FROM vb.outbox_events WHERE event_type = 'breach.recorded' AND payload ->> 'account_id' IS NULL),
+    ARRAY['global'], 'its event is keyed global: the relay refuses an empty key'
+);
 
 SELECT * FROM finish();
 ROLLBACK;
