@@ -22,6 +22,9 @@ from typing import Any
 import redis
 
 BALANCE_KEY = "vb:balance:{}"
+#: a cache miss reads what the relay writes from a balance.changed event: the same fields
+BALANCE_FIELDS = ("account_id", "asset", "balance", "pending_out", "pending_in", "available", "version")
+BALANCE_SQL = f"SELECT {', '.join(BALANCE_FIELDS)} FROM vb_api.get_balances(%s::uuid[])"
 POSITIONS_KEY = "vb:positions:{}"
 POSITIONS_GENERATION_KEY = "vb:positions:gen:{}"
 QUOTE_KEY = "vb:quote:{}"
@@ -172,7 +175,9 @@ class LedgerCache:
 
     def balances(self, account_ids: Iterable[str]) -> dict[str, dict]:
         """The balances of ``account_ids`` (unknown ids are absent), as dicts with the
-        fields of vb_api.get_balances; ids and timestamps as strings."""
+        fields of the balance.changed event (docs/events.md): account_id, asset, balance,
+        pending_out, pending_in, available, version — the one shape whoever wrote it, the relay
+        or a cache miss; ids as strings."""
         ids = [str(account_id) for account_id in account_ids]
         cached = self.redis_client.pipeline(transaction=False)
         for account_id in ids:
@@ -187,7 +192,7 @@ class LedgerCache:
         self.stats.hits += len(found)
         self.stats.misses += len(missing)
         if missing:
-            for row in self._query("SELECT * FROM vb_api.get_balances(%s::uuid[])", (missing,)):
+            for row in self._query(BALANCE_SQL, (missing,)):
                 value = dumps(row)
                 balance = json.loads(value)
                 operation = self.scripts.balance_operation(balance, value)

@@ -10,7 +10,7 @@ import psycopg
 import pytest
 from psycopg_pool import ConnectionPool
 
-from pyvb.cache import LedgerCache
+from pyvb.cache import BALANCE_FIELDS, LedgerCache
 from pyvb.testing.relay import RelayThread, count_events, progress, wait_until
 
 
@@ -79,6 +79,7 @@ def test_a_slow_balance_reader_cannot_overwrite_the_newer_version_the_relay_stor
     cached = fresh.balance(account)
     assert fresh.stats.hits == 1
     assert (cached["version"], cached["balance"]) == (2, 1000000 - 250)
+    assert tuple(cached) == BALANCE_FIELDS, "the relay writes the shape a cache miss writes"
 
 
 def test_balances_read_through_then_hit(market, redis_client):
@@ -86,6 +87,7 @@ def test_balances_read_through_then_hit(market, redis_client):
     cache = LedgerCache(redis_client, pool)
     first = cache.balances([ids["alice_cash"], ids["bob_cash"], uuid.uuid4()])
     assert sorted(b["balance"] for b in first.values()) == [1000000, 1000000] and len(first) == 2
+    assert all(tuple(b) == BALANCE_FIELDS for b in first.values()), "one shape, whoever wrote it"
     second = cache.balances([ids["alice_cash"], ids["bob_cash"]])
     assert second == first
     assert (cache.stats.hits, cache.stats.misses) == (2, 3)
