@@ -3,6 +3,9 @@ a maintenance pass."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
 import psycopg
 from rich.console import Console
 from rich.table import Table
@@ -107,3 +110,22 @@ def health_table(health: list[tuple]) -> tuple[Table, bool]:
         counts = (str(partitions), str(ahead), str(premake), str(default_rows))
         table.add_row(parent, period, *counts, oldest_text, str(retention or "forever"), ok_text, detail)
     return table, attention
+
+
+@contextmanager
+def progress_bar(description: str, total: int | None) -> Iterator[Callable[..., None]]:
+    """A progress bar on stderr for work that takes seconds, gone when it ends (and never drawn
+    when stderr is not a terminal: logs and tests see only the result). Yields
+    ``advance(amount=1, description=None)``."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=Console(stderr=True), transient=True,
+    ) as progress:  # fmt: skip
+        task = progress.add_task(description, total=total)
+
+        def advance(amount: int = 1, description: str | None = None) -> None:
+            progress.update(task, advance=amount, **({"description": description} if description else {}))
+
+        yield advance

@@ -18,7 +18,7 @@ from pyvb.cli.common import (
 )
 from pyvb.config import OPS_ROLE
 from pyvb.logs import configure_logging, one_line
-from pyvb.render import health_table, print_pass
+from pyvb.render import health_table, print_pass, progress_bar
 
 
 @click.group()
@@ -39,7 +39,10 @@ def maintain_run(database_url, archive_dir, archive_url, s3_endpoint_url, lock_t
     from pyvb.maintain import Maintainer
 
     store = archive_store(archive_dir, archive_url, s3_endpoint_url, required=False)
-    report = Maintainer(database_url, store, lock_timeout_ms).run_pass()
+    with progress_bar("maintenance pass", total=None) as advance:
+        report = Maintainer(database_url, store, lock_timeout_ms).run_pass(
+            on_step=lambda name: advance(description=f"maintenance pass: {name}")
+        )
     print_pass(report, console)
     if report.outcome == "failed":
         sys.exit(1)
@@ -156,8 +159,12 @@ def archive_restore(database_url, archive_dir, archive_url, s3_endpoint_url, man
 
     store = archive_store(archive_dir, archive_url, s3_endpoint_url, required=True)
     try:
-        with psycopg.connect(database_url) as conn:
-            table, rows = restore_archive(conn, store, read_manifest(store, manifest), schema, replace)
+        read = read_manifest(store, manifest)
+        with (
+            psycopg.connect(database_url) as conn,
+            progress_bar("restoring rows", read.get("row_count")) as advance,
+        ):
+            table, rows = restore_archive(conn, store, read, schema, replace, on_rows=advance)
     except ArchiveError as error:
         fail(str(error))
     click.echo(f"restored {rows} rows into {table}")

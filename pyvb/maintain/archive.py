@@ -246,7 +246,12 @@ def archive_table(
 
 
 def restore_archive(
-    conn: psycopg.Connection, store, manifest: dict, schema: str = "vb_restore", replace: bool = False
+    conn: psycopg.Connection,
+    store,
+    manifest: dict,
+    schema: str = "vb_restore",
+    replace: bool = False,
+    on_rows=None,
 ) -> tuple[str, int]:
     """Verify an archive, then load it into <schema>.<partition> (a plain table shaped like its
     parent, outside the ledger) for an audit. Returns the table and its row count.
@@ -255,7 +260,8 @@ def restore_archive(
     manifest must name a partitioned table with a policy and list distinct columns of it with
     their types (a column added to the parent since is left out), or the restore is refused
     (ArchiveError) before anything is created. A table an earlier restore left is replaced only
-    with ``replace`` (ArchiveError otherwise: someone may be auditing it)."""
+    with ``replace`` (ArchiveError otherwise: someone may be auditing it). ``on_rows(n)`` hears
+    of the rows as they load (a progress bar)."""
     if not TABLE_NAME.fullmatch(str(manifest.get("parent", ""))):
         raise ArchiveError(f"the manifest's parent {str(manifest.get('parent'))[:80]!r} is no table name")
     rows = conn.execute(
@@ -300,6 +306,8 @@ def restore_archive(
             with conn.cursor() as cur, gzip.open(path, "rb") as data, cur.copy(copy_sql) as copy:
                 while chunk := data.read(1 << 20):
                     copy.write(chunk)
+                    if on_rows is not None:
+                        on_rows(chunk.count(b"\n"))
             rows = conn.execute(
                 sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(schema, table))
             ).fetchone()[0]

@@ -39,8 +39,9 @@ class Maintainer:
         self.store = store
         self.lock_timeout_ms = lock_timeout_ms
 
-    def run_pass(self) -> PassReport:
-        """One pass; skipped (outcome 'skipped') when another pass holds the maintenance lock."""
+    def run_pass(self, on_step=None) -> PassReport:
+        """One pass; skipped (outcome 'skipped') when another pass holds the maintenance lock.
+        ``on_step(name)`` hears of each step as it starts (a progress bar)."""
         started = time.monotonic()
         report = PassReport()
         with psycopg.connect(acting_as(self.database_url, OPS_ROLE), autocommit=True) as conn:
@@ -67,6 +68,8 @@ class Maintainer:
                     ("analyze", self._analyze),
                     ("system_metrics", self._system_metrics),
                 ):
+                    if on_step is not None:
+                        on_step(name)
                     try:
                         report.steps[name] = step(conn)
                     except (psycopg.Error, ArchiveError, OSError) as error:
