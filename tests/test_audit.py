@@ -11,8 +11,29 @@ import uuid
 import psycopg
 import pytest
 
-from pyvb.config import ADMIN_ROLE, APP_ROLE, acting_as
+from pyvb.config import ADMIN_ROLE, APP_ROLE, acting_as, database_name
+from pyvb.services.cluster import PrivateCluster
 from pyvb.testing import run_pyvb
+from pyvb.testing.databases import clone_database, create_template, drop_database
+
+
+@pytest.fixture(scope="module")
+def quiet_server():
+    """(server URL, template URL) on a server of this module's own. The chain links the records of
+    transactions below the server's oldest running one, whatever its database: on the shared
+    server, another test's open transaction would hold back the links these tests count."""
+    with PrivateCluster() as cluster:
+        yield cluster.url(), create_template(cluster.url(), "vb_template")
+
+
+@pytest.fixture
+def test_db_url(quiet_server, request):
+    """A fresh deployed database for this one test, on the quiet server."""
+    server, template = quiet_server
+    name = f"audit_{uuid.uuid4().hex[:12]}"
+    url = clone_database(server, database_name(template), name)
+    yield url
+    drop_database(server, name)
 
 
 def audited_calls(url: str, count: int) -> None:
@@ -214,7 +235,11 @@ def test_archived_periods_leave_the_chain_verifiable_across_the_cut(test_db_url,
         and f"audit record {kept} " in found["chain"][1]
         and "deleted" in found["chain"][1]
     )
-    assert (archive / "event_audit").is_dir() and (archive / "audit_chain").is_dir()
+    from pyvb.maintain.archive import database_namespace
+
+    with psycopg.connect(test_db_url) as conn:
+        mine = archive / database_namespace(conn)
+    assert (mine / "event_audit").is_dir() and (mine / "audit_chain").is_dir()
     assert run_pyvb("audit", "verify", "--database-url", test_db_url).returncode == 0
 
 

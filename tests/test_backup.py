@@ -52,6 +52,7 @@ def test_a_restore_drill_recovers_exactly_what_committed_before_the_target():
             assert checked.returncode == 0, checked.stderr
             full = run_pyvb("backup", "run", "--type", "full", "--repo", str(repo))
             assert full.returncode == 0 and "(full) done" in full.stdout, full.stderr
+            time.sleep(1.1)  # pgBackRest times a backup's stop in whole seconds: T falls after it
 
             payer, payee = str(uuid.uuid4()), str(uuid.uuid4())
             with psycopg.connect(url, autocommit=True) as conn:

@@ -157,6 +157,7 @@ READS = {
     "list_sessions": "vb_api.list_sessions(gen_random_uuid(), TRUE, 10)",
     "order_book": "vb_api.order_book('ACME', 10)",
     "share_account_id": "vb_api.share_account_id(gen_random_uuid(), 'ACME')",
+    "unknown_symbols": "vb_api.unknown_symbols(ARRAY['ACME', 'NOPE'])",
     "validate_session": "vb_api.validate_session('not-a-token')",
 }
 FEES = "00000000-0000-4000-8000-000000000002"
