@@ -15,7 +15,7 @@ SELECT
 FROM unnest(ARRAY[
     'account_entries', 'balance_at', 'cancel_order', 'candles', 'create_transfer', 'create_transfers', 'create_user',
     'get_balances', 'get_order', 'get_positions', 'get_quotes', 'get_security', 'index_levels', 'open_account',
-    'order_book', 'place_order', 'record_breach_event', 'share_account_id', 'get_user', 'start_session',
+    'order_book', 'place_order', 'place_orders', 'record_breach_event', 'share_account_id', 'get_user', 'start_session',
     'validate_session', 'refresh_session', 'end_session', 'end_user_sessions', 'find_user',
     'set_request_context', 'log_api_requests'
 ]) AS f (name)

@@ -40,7 +40,12 @@ class Run:
     p99_ms: float | None
     failed: int
     ratio: float | None = None  # transfers/s over the round's simple-update tx/s
+    floor_ratio: float | None = None  # transfers/s over the round's floor tx/s (--baseline floor)
     warmup_p99_ms: float | None = None  # p99 of the transactions of the warm-up, not counted above
+
+
+#: the name of bench ledger's floor run (the minimum writes of a transfer)
+FLOOR_RUN = "floor (minimum writes)"
 
 
 def _median(values):
@@ -53,8 +58,11 @@ def median_runs(rounds: list[list[Run]]) -> list[Run]:
     (against that round's simple-update) before the median is taken."""
     for runs in rounds:
         baseline = runs[0].transactions_per_s
+        floor = next((run.transactions_per_s for run in runs if run.name == FLOOR_RUN), None)
         for run in runs:
             run.ratio = None if run.name == "get_balances" else run.transfers_per_s / baseline
+            if floor and run.name != "get_balances":
+                run.floor_ratio = run.transfers_per_s / floor
     merged = []
     for position, first in enumerate(rounds[0]):
         same = [runs[position] for runs in rounds]
@@ -68,6 +76,7 @@ def median_runs(rounds: list[list[Run]]) -> list[Run]:
                 _median(r.p99_ms for r in same),
                 sum(r.failed for r in same),
                 _median(r.ratio for r in same),
+                floor_ratio=_median(r.floor_ratio for r in same),
             )
         )
     return merged

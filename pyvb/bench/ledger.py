@@ -12,7 +12,7 @@ import threading
 
 import psycopg
 
-from pyvb.bench.harness import ISSUER_ID, PgbenchHarness, Run, settle
+from pyvb.bench.harness import FLOOR_RUN, ISSUER_ID, PgbenchHarness, Run, settle
 from pyvb.config import with_database
 from pyvb.deploy import Deployer, drop_database
 
@@ -37,6 +37,30 @@ SELECT count(*) FROM vb_api.create_transfers(ARRAY(
 """,
     "hot": """\\set a random(1, {accounts})
 SELECT vb_api.create_transfer(gen_random_uuid(), {from_id}, '{house}'::uuid, 1, 'fee');
+""",
+    # the cost floor of a transfer: its minimum writes (both balances and versions, the transfer
+    # row, its two entries) in one statement, with no checks, no idempotency, no events, no
+    # audit; on a copy of the ledger database (same tables, indexes and partitions), as its
+    # owner. One UPDATE for both accounts: it locks them in index order, so clients cannot
+    # deadlock.
+    "floor": """\\set a random(1, {accounts})
+\\set b 1 + (:a + random(0, {accounts} - 2)) % {accounts}
+WITH t AS (SELECT gen_random_uuid() AS id, now() AS at),
+moved AS (
+    UPDATE vb.accounts SET balance = balance + CASE WHEN account_id = {from_id} THEN -1 ELSE 1 END,
+        version = version + 1, updated_at = (SELECT at FROM t)
+    WHERE account_id IN ({from_id}, {to_id})
+    RETURNING account_id, version, balance
+),
+transfer AS (
+    INSERT INTO vb.transfers (transfer_id, created_at, transfer_kind, from_account_id, to_account_id,
+        asset_code, amount, code)
+    SELECT id, at, 'single', {from_id}, {to_id}, 'VBD', 1, 'p2p' FROM t
+)
+INSERT INTO vb.entries (account_id, version, created_at, transfer_id, amount, balance_after, code)
+SELECT m.account_id, m.version, t.at, t.id, CASE WHEN m.account_id = {from_id} THEN -1 ELSE 1 END,
+    m.balance, 'p2p'
+FROM moved AS m, t;
 """,
     "reads": """\\set a random(1, {accounts})
 \\set b random(1, {accounts})
@@ -72,6 +96,7 @@ class LedgerBench(PgbenchHarness):
         jobs,
         console,
         pgbouncer_pool=0,
+        with_floor=False,
     ):
         super().__init__(server_url, "ledger", clients, duration_s, jobs, console)
         self.pgbouncer_pool = pgbouncer_pool  # > 0: single transfers also through a PgBouncer of this pool
@@ -79,6 +104,8 @@ class LedgerBench(PgbenchHarness):
         self.batch_size = batch_size
         self.batch_accounts = batch_accounts
         self.baseline_db = f"vb_bench_pgbench_{os.getpid()}"
+        self.floor_db = f"vb_bench_floor_{os.getpid()}"
+        self.with_floor = with_floor
 
     def setup(self) -> None:
         count = max(self.accounts, self.batch_accounts)
@@ -109,15 +136,30 @@ class LedgerBench(PgbenchHarness):
             conn.execute("SELECT vb_ops.fold_deferred_entries()")
             settle(conn)
         self.init_baseline_db(self.baseline_db)
+        if self.with_floor:  # the floor's copy: the same tables, indexes, partitions and accounts
+            drop_database(self.server_url, self.floor_db)
+            with psycopg.connect(with_database(self.server_url, "postgres"), autocommit=True) as conn:
+                conn.execute(f'CREATE DATABASE "{self.floor_db}" TEMPLATE "{self.scratch_db}"')
         if self.pgbouncer_pool:
             self.start_pgbouncer(self.pgbouncer_pool)
 
     def teardown(self) -> None:
         super().teardown()
         drop_database(self.server_url, self.baseline_db)
+        drop_database(self.server_url, self.floor_db)
 
     def baseline(self) -> Run:
         return self._timed_run("simple-update", self.baseline_db, ["-b", "simple-update"], self.clients, 1)
+
+    def floor(self) -> Run:
+        """The cost floor of a single transfer (SCRIPTS["floor"]) over --accounts accounts."""
+        return self._timed_run(
+            FLOOR_RUN,
+            self.floor_db,
+            ["-M", "prepared", "-f", self._script("floor", self.accounts)],
+            self.clients,
+            1,
+        )
 
     def _script(self, kind: str, accounts: int) -> str:
         path = self.workdir / f"{kind}.sql"

@@ -25,6 +25,27 @@ SELECT status FROM vb_api.place_order(gen_random_uuid(), {cash}, 'S' || lpad(:s:
 """
 
 
+# the same orders as ORDER_SCRIPT, --batch of them per call of place_orders, each element with its
+# own trader, symbol, side and price drawn by the server
+BATCH_SCRIPT = """SELECT count(*) FROM vb_api.place_orders(ARRAY(
+    SELECT ROW(gen_random_uuid(), {cash}, 'S' || lpad(r.s::text, 3, '0'),
+        CASE WHEN r.side = 0 THEN 'buy' ELSE 'sell' END, 10, 'limit',
+        {mid} + (CASE WHEN r.side = 0 THEN r.off ELSE -r.off END) * {tick}, 'gtc')::vb_api.order_request
+    FROM (
+        SELECT 1 + floor(random() * {traders})::int AS t, 1 + floor(random() * {symbols})::int AS s,
+            floor(random() * 2)::int AS side, floor(random() * ({depth} + 3))::int - {depth} AS off
+        FROM generate_series(1, {batch})
+    ) AS r));
+"""
+
+# the yardstick of a single order's cost: a single create_transfer between two traders' cash
+# accounts of the same database, in the same round
+TRANSFER_SCRIPT = """\\set a random(1, {traders})
+\\set b 1 + (:a + random(0, {traders} - 2)) % {traders}
+SELECT vb_api.create_transfer(gen_random_uuid(), {payer}, {payee}, 1, 'p2p');
+"""
+
+
 class TradingBench(PgbenchHarness):
     """Orders from many traders on N symbols: a resting book of --depth levels a side around one
     mid price, and orders whose limit lands from --depth ticks behind to 2 ticks through the
@@ -125,6 +146,40 @@ class TradingBench(PgbenchHarness):
         after = self._trades_and_orders()
         traded = (after[0] - before[0]) / max(after[1] - before[1], 1)
         run.ratio = traded  # shown as "traded": the share of orders that traded
+        return run
+
+    def batches(self, name: str, symbols: int, batch: int, clients: int | None = None) -> Run:
+        """Orders as ``orders`` places them, ``batch`` per call of place_orders: transactions/s are
+        calls, transfers_per_s orders/s."""
+        script = self.workdir / (re.sub(r"[^A-Za-z0-9]+", "-", name) + ".sql")
+        script.write_text(
+            BATCH_SCRIPT.format(
+                traders=self.traders, symbols=symbols, depth=self.depth, mid=MID_PRICE, tick=TICK,
+                batch=batch, cash=TRADER_CASH_SQL.format(n="r.t"),
+            )
+        )  # fmt: skip
+        before = self._trades_and_orders()
+        args = ["-M", "prepared", "-f", str(script)]
+        run = self._timed_run(name, self.scratch_db, args, clients or self.clients, batch)
+        after = self._trades_and_orders()
+        run.ratio = (after[0] - before[0]) / max(after[1] - before[1], 1)
+        return run
+
+    def transfers(self, clients: int | None = None) -> Run:
+        """Single create_transfer between traders' cash accounts: the yardstick of the round."""
+        script = self.workdir / "transfers.sql"
+        script.write_text(
+            TRANSFER_SCRIPT.format(
+                traders=self.traders,
+                payer=TRADER_CASH_SQL.format(n=":a"),
+                payee=TRADER_CASH_SQL.format(n=":b"),
+            )
+        )
+        run = self._timed_run(
+            "create_transfer (yardstick)", self.scratch_db, ["-M", "prepared", "-f", str(script)],
+            clients or self.clients, 1,
+        )  # fmt: skip
+        run.ratio = None
         return run
 
     def _trades_and_orders(self) -> tuple[int, int]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import statistics
 import sys
+from dataclasses import replace
 
 import click
 from rich.table import Table
@@ -132,6 +133,14 @@ def two_places(value) -> str:
     help="Also run single transfers through a PgBouncer (transaction pooling) and report its cost.",
 )
 @click.option("--pgbouncer-pool", default=8, show_default=True, type=click.IntRange(1, 1000))
+@click.option(
+    "--baseline",
+    "baselines",
+    multiple=True,
+    type=click.Choice(["simple-update", "floor"]),
+    help="Baselines of each round (repeatable): pgbench's simple-update (always) and floor, the"
+    " minimum writes of a transfer in one statement with no checks, on a copy of the ledger database.",
+)
 @pgbench_options
 @clean_errors
 def bench_ledger(
@@ -145,6 +154,7 @@ def bench_ledger(
     repeat,
     via_pgbouncer,
     pgbouncer_pool,
+    baselines,
     jobs,
     keep,
 ):
@@ -167,6 +177,7 @@ def bench_ledger(
             jobs,
             console,
             pgbouncer_pool if via_pgbouncer else 0,
+            with_floor="floor" in baselines,
         )
         try:
             runner.setup()
@@ -174,6 +185,8 @@ def bench_ledger(
                 console.print(f"round {number}/{repeat}…")
                 baseline = runner.baseline()
                 runs = [baseline]
+                if "floor" in baselines:
+                    runs.append(runner.floor())
                 for mode in modes:
                     if mode == "single":
                         runs.extend(runner.single())
@@ -190,7 +203,10 @@ def bench_ledger(
         fail(str(error))
     title = f"pyvb bench ledger — {machine_size()}, {duration_s} s per run, median of {repeat} round(s)"
     table = Table(title=title)
-    for column in ("run", "clients", "tx/s", "transfers/s", "p50 ms", "p99 ms", "× simple-update", "failed"):
+    columns = ["run", "clients", "tx/s", "transfers/s", "p50 ms", "p99 ms", "× simple-update", "failed"]
+    if "floor" in baselines:
+        columns.insert(7, "× floor")
+    for column in columns:
         table.add_column(column, justify="right" if column != "run" else "left")
 
     for row in median_runs(rounds):
@@ -202,6 +218,7 @@ def bench_ledger(
             two_places(row.p50_ms),
             two_places(row.p99_ms),
             two_places(row.ratio),
+            *([two_places(row.floor_ratio)] if "floor" in baselines else []),
             str(row.failed),
         )
     if via_pgbouncer:
@@ -221,47 +238,91 @@ def bench_ledger(
 @click.option(
     "--rate", default=500, show_default=True, type=click.IntRange(1), help="Orders/s of the latency run."
 )
+@click.option(
+    "--batch",
+    default=100,
+    show_default=True,
+    type=click.IntRange(0, 1000),
+    help="Orders per call of place_orders in the batch run (0: no batch run).",
+)
+@click.option(
+    "--repeat", default=1, show_default=True, type=click.IntRange(1, 10), help="Rounds; medians shown."
+)
 @pgbench_options
 @clean_errors
-def bench_trading(database_url, clients, duration_s, symbols, depth, traders, rate, jobs, keep):
-    """place_order throughput and latency: over --symbols symbols, on one symbol, and at a fixed
-    --rate (p99 under a steady load), on a scratch database of the server of --database-url."""
-    from pyvb.bench.harness import WARMUP_S, BenchError, machine_size
+def bench_trading(
+    database_url, clients, duration_s, symbols, depth, traders, rate, batch, repeat, jobs, keep
+):
+    """Order entry throughput and latency on a scratch database of the server of --database-url.
+    Each round: single create_transfer (the yardstick), single place_order over --symbols symbols
+    and on one symbol, place_orders with --batch orders per call over --symbols symbols; the
+    ratios are taken within a round, the table shows medians; then one latency run at --rate."""
+    from pyvb.bench.harness import WARMUP_S, BenchError, machine_size, median_runs
     from pyvb.bench.trading import TradingBench
 
+    names = {
+        "single": f"place_order, {symbols} symbols",
+        "one": "place_order, 1 symbol",
+        "batch": f"place_orders ×{batch}, {symbols} symbols",
+    }
+    rounds, ratios = [], {"single": [], "one": [], "batch": []}
     try:
         runner = TradingBench(database_url, clients, duration_s, symbols, depth, traders, jobs, console)
         try:
             runner.setup()
-            runs = [
-                runner.orders(f"{symbols} symbols", symbols),
-                runner.orders("1 symbol", 1),
-                runner.orders(f"{symbols} symbols at {rate}/s", symbols, rate=rate),
-            ]
+            for number in range(1, repeat + 1):
+                console.print(f"round {number}/{repeat}…")
+                yardstick = runner.transfers()
+                single = runner.orders(names["single"], symbols)
+                one = runner.orders(names["one"], 1)
+                runs = [yardstick, single, one]
+                ratios["single"].append(single.transactions_per_s / yardstick.transactions_per_s)
+                ratios["one"].append(one.transactions_per_s / yardstick.transactions_per_s)
+                if batch:
+                    batched = runner.batches(names["batch"], symbols, batch)
+                    runs.append(batched)
+                    ratios["batch"].append(batched.transfers_per_s / single.transactions_per_s)
+                rounds.append(runs)
+            steady = runner.orders(f"place_order, {symbols} symbols at {rate}/s", symbols, rate=rate)
             problems = runner.verify()
         finally:
             if not keep:
                 runner.teardown()
     except BenchError as error:
         fail(str(error))
-    table = Table(title=f"pyvb bench trading — {machine_size()}, {duration_s} s per run")
-    for column in ("run", "clients", "orders/s", "p50 ms", "p99 ms", "traded", "failed"):
+    traded: dict[str, list[float]] = {}  # the share of orders that traded, per run
+    for run in (run for runs in rounds for run in runs if run.ratio is not None):
+        traded.setdefault(run.name, []).append(run.ratio)
+    merged = [*median_runs([[replace(run, ratio=None) for run in runs] for runs in rounds]), steady]
+    title = f"pyvb bench trading — {machine_size()}, {duration_s} s per run, median of {repeat} round(s)"
+    table = Table(title=title)
+    for column in ("run", "clients", "orders/s", "calls/s", "p50 ms", "p99 ms", "traded", "failed"):
         table.add_column(column, justify="right" if column != "run" else "left")
-    for run in runs:
+    for run in merged:
+        share = (
+            steady.ratio
+            if run is steady
+            else (statistics.median(traded[run.name]) if run.name in traded else None)
+        )
         table.add_row(
             run.name,
             str(run.clients),
+            f"{run.transfers_per_s:,.0f}",
             f"{run.transactions_per_s:,.0f}",
             f"{run.p50_ms:,.2f}",
             f"{run.p99_ms:,.2f}",
-            f"{run.ratio:.0%}",
+            "-" if share is None else f"{share:.0%}",
             str(run.failed),
         )
-    table.caption = (
-        f"each run's first {WARMUP_S} s (new connections compiling the functions) not counted; their p99: "
-        + " / ".join(two_places(run.warmup_p99_ms) for run in runs)
-        + " ms"
-    )
+    median = statistics.median
+    lines = [
+        f"place_order, {symbols} symbols ÷ create_transfer: {median(ratios['single']):.2f}",
+        f"place_order, 1 symbol ÷ create_transfer: {median(ratios['one']):.2f}",
+    ]
+    if batch:
+        lines.append(f"place_orders ×{batch} ÷ place_order (orders/s): {median(ratios['batch']):.2f}")
+    lines.append(f"each run's first {WARMUP_S} s (new connections compiling the functions) not counted")
+    table.caption = "; ".join(lines)
     print_bench_outcome(table, problems)
 
 

@@ -25,6 +25,7 @@ DECLARE
         "open_account": ["vb_app"],
         "order_book": ["vb_app"],
         "place_order": ["vb_app"],
+        "place_orders": ["vb_app"],
         "record_breach_event": ["vb_app"],
         "share_account_id": ["vb_app"],
         "get_user": ["vb_app"],
