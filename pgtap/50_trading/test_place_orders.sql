@@ -13,12 +13,12 @@ FROM unnest(ARRAY['ACME', 'BOLT']) AS s;
 
 CREATE TEMP TABLE batch AS
 SELECT * FROM vb_api.place_orders(ARRAY[
-    ROW('0b000000-0000-0000-0000-000000000001', 'a0000000-0000-0000-0000-0000000000b1', 'ACME', 'sell', 100, 'limit', 1000, 'gtc'),
-    ROW('0a000000-0000-0000-0000-000000000001', 'a0000000-0000-0000-0000-0000000000a1', 'ACME', 'buy', 40, 'limit', 1000, 'gtc'),
-    ROW('0a000000-0000-0000-0000-000000000002', 'a0000000-0000-0000-0000-0000000000a1', 'NOPE', 'buy', 10, 'limit', 1000, 'gtc'),
-    ROW('0a000000-0000-0000-0000-000000000003', 'a0000000-0000-0000-0000-0000000000a1', 'ACME', 'buy', 10, 'market', NULL, NULL),
-    ROW('0b000000-0000-0000-0000-000000000002', 'a0000000-0000-0000-0000-0000000000b1', 'BOLT', 'sell', 10, NULL, 995, NULL),
-    ROW('0a000000-0000-0000-0000-000000000001', 'a0000000-0000-0000-0000-0000000000a1', 'ACME', 'buy', 40, 'limit', 1000, 'gtc')
+    row('0b000000-0000-0000-0000-000000000001', 'a0000000-0000-0000-0000-0000000000b1', 'ACME', 'sell', 100, 'limit', 1000, 'gtc'),
+    row('0a000000-0000-0000-0000-000000000001', 'a0000000-0000-0000-0000-0000000000a1', 'ACME', 'buy', 40, 'limit', 1000, 'gtc'),
+    row('0a000000-0000-0000-0000-000000000002', 'a0000000-0000-0000-0000-0000000000a1', 'NOPE', 'buy', 10, 'limit', 1000, 'gtc'),
+    row('0a000000-0000-0000-0000-000000000003', 'a0000000-0000-0000-0000-0000000000a1', 'ACME', 'buy', 10, 'market', NULL, NULL),
+    row('0b000000-0000-0000-0000-000000000002', 'a0000000-0000-0000-0000-0000000000b1', 'BOLT', 'sell', 10, NULL, 995, NULL),
+    row('0a000000-0000-0000-0000-000000000001', 'a0000000-0000-0000-0000-0000000000a1', 'ACME', 'buy', 40, 'limit', 1000, 'gtc')
 ]::vb_api.order_request []);
 
 SELECT results_eq(
@@ -52,13 +52,13 @@ SELECT ok((SELECT bool_and(ok) FROM vb_ops.verify_ledger()), 'verify_ledger pass
 SELECT throws_ok($$SELECT * FROM vb_api.place_orders(NULL)$$, 'VB001', NULL, 'null is VB001');
 SELECT throws_ok($$SELECT * FROM vb_api.place_orders('{}')$$, 'VB001', NULL, 'an empty batch is VB001');
 SELECT throws_ok(
-    $$SELECT * FROM vb_api.place_orders(array_fill(ROW(gen_random_uuid(), 'a0000000-0000-0000-0000-0000000000a1', 'ACME', 'buy', 10, 'limit', 1000, 'gtc')::vb_api.order_request, ARRAY[1001]))$$,
+    $$SELECT * FROM vb_api.place_orders(array_fill(row(gen_random_uuid(), 'a0000000-0000-0000-0000-0000000000a1', 'ACME', 'buy', 10, 'limit', 1000, 'gtc')::vb_api.order_request, ARRAY[1001]))$$,
     'VB001', NULL, 'more than 1,000 elements is VB001'
 );
 SELECT throws_ok(
     $$SELECT * FROM vb_api.place_orders(ARRAY[
-        ROW('0a000000-0000-0000-0000-000000000009', 'a0000000-0000-0000-0000-0000000000a1', 'ACME', 'buy', 10, 'limit', 1000, 'gtc'),
-        ROW(NULL, 'a0000000-0000-0000-0000-0000000000a1', 'ACME', 'buy', 10, 'limit', 1000, 'gtc')
+        row('0a000000-0000-0000-0000-000000000009', 'a0000000-0000-0000-0000-0000000000a1', 'ACME', 'buy', 10, 'limit', 1000, 'gtc'),
+        row(NULL, 'a0000000-0000-0000-0000-0000000000a1', 'ACME', 'buy', 10, 'limit', 1000, 'gtc')
     ]::vb_api.order_request [])$$,
     'VB001', NULL, 'an element without an order id is VB001'
 );
