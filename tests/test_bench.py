@@ -60,6 +60,8 @@ def test_bench_ledger_runs_end_to_end(pg_server_url):
         "--via-pgbouncer",
         "--pgbouncer-pool",
         "2",
+        "--baseline",
+        "floor",
     )
     assert result.returncode == 0, result.stderr
     for name in (
@@ -70,6 +72,8 @@ def test_bench_ledger_runs_end_to_end(pg_server_url):
         "hot house account",
         "create_transfer via PgBouncer",
         "through PgBouncer (pool 2):",
+        "floor (minimum writes)",
+        "× floor",
     ):
         assert name in result.stdout
     assert "all checks pass" in result.stdout
@@ -93,10 +97,19 @@ def test_bench_trading_runs_end_to_end(pg_server_url):
         "2",
         "--rate",
         "50",
+        "--batch",
+        "5",
     )
     assert result.returncode == 0, result.stderr
-    for name in ("2 symbols", "1 symbol", "2 symbols at 50/s"):
-        assert name in result.stdout
+    for name in (
+        "create_transfer (yardstick)",
+        "place_order, 2 symbols",
+        "place_order, 1 symbol",
+        "place_orders ×5, 2 symbols",
+        "place_order, 2 symbols at 50/s",
+        "place_orders ×5 ÷ place_order (orders/s):",
+    ):
+        assert name in " ".join(result.stdout.split()), name
     assert "all checks pass" in result.stdout
 
 
@@ -104,10 +117,15 @@ def test_bench_relay_runs_end_to_end(pg_server_url, kafka_bootstrap, redis_url):
     result = run_pyvb(
         "bench", "relay", "--database-url", pg_server_url, "--kafka-bootstrap", kafka_bootstrap,
         "--redis-url", redis_url, "--duration", "1", "--clients", "2", "--accounts", "10",
-        "--rate", "30",
+        "--rate", "30", "--pin",
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
-    for measure in ("ratio with / without relay", "relay drain to Kafka + Redis", "commit→Kafka ack p99"):
+    for measure in (
+        "ratio with / without relay",
+        "ratio with / without relay, pinned",
+        "relay drain to Kafka + Redis",
+        "commit→Kafka ack p99",
+    ):
         assert measure in result.stdout
     assert "all checks pass" in result.stdout
 
@@ -153,3 +171,21 @@ def test_bench_replica_runs_end_to_end():
     result = run_pyvb("bench", "replica", "--duration", "1", "--clients", "2", "--accounts", "10")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "reads from the primary (critical)" in result.stdout and "reads from the standby" in result.stdout
+
+
+def test_pinning_sets_each_thread_on_its_core_and_restores_it():
+    import os
+    import subprocess
+
+    from pyvb.bench.pinning import pinned, threads_of, two_cores
+
+    _, second = two_cores()
+    child = subprocess.Popen(["sleep", "30"])
+    try:
+        before = os.sched_getaffinity(child.pid)
+        with pinned({second: [child.pid]}):
+            assert all(os.sched_getaffinity(tid) == {second} for tid in threads_of(child.pid))
+        assert os.sched_getaffinity(child.pid) == before
+    finally:
+        child.kill()
+        child.wait()

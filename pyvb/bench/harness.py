@@ -144,6 +144,7 @@ class PgbenchHarness:
         self.jobs = jobs
         self.console = console
         self.pgbench = shutil.which("pgbench")
+        self.pgbench_prefix: list[str] = []  # e.g. taskset's, to pin the load generator
         if self.pgbench is None:
             raise BenchError("pgbench is not installed (Debian: postgresql-client)")
         self.scratch_db = f"vb_bench_{scratch}_{os.getpid()}"
@@ -205,7 +206,7 @@ class PgbenchHarness:
         """pgbench on ``dbname``, acting as ``role`` when given (the login must be a member), or
         through the PgBouncer as its login."""
         result = subprocess.run(
-            [self.pgbench, *self._pg_args(dbname, via_pgbouncer), *args],
+            [*self.pgbench_prefix, self.pgbench, *self._pg_args(dbname, via_pgbouncer), *args],
             capture_output=True,
             text=True,
             env=self._env(role),

@@ -36,6 +36,10 @@ class RelayRound:
     with_relay: Run
     drained_events: int
     drain_s: float
+    #: with --pin: the same pair with PostgreSQL and pgbench on one core, the relay, the broker
+    #: and Redis on the other
+    pinned_without_relay: Run | None = None
+    pinned_with_relay: Run | None = None
 
     @property
     def events_per_s(self) -> float:
@@ -44,6 +48,12 @@ class RelayRound:
     @property
     def ratio(self) -> float:
         return self.with_relay.transactions_per_s / self.without_relay.transactions_per_s
+
+    @property
+    def pinned_ratio(self) -> float | None:
+        if self.pinned_with_relay is None or self.pinned_without_relay is None:
+            return None
+        return self.pinned_with_relay.transactions_per_s / self.pinned_without_relay.transactions_per_s
 
 
 @dataclass
@@ -89,11 +99,12 @@ class RelayBench(LedgerBench):
         self.kafka_bootstrap = kafka_bootstrap
         self.redis_url = redis_url
         self.url = with_database(server_url, self.scratch_db)
+        self.relay_prefix: list[str] = []  # e.g. taskset's, to pin the relay
 
     # -- the relay process -------------------------------------------------------------
     def start_relay(self, *extra: str) -> subprocess.Popen:
         log = open(self.workdir / "relay.log", "ab")  # noqa: SIM115 - the child owns it
-        command = [sys.executable, "-m", "pyvb.cli", "relay", "--database-url", self.url]
+        command = [*self.relay_prefix, sys.executable, "-m", "pyvb.cli", "relay", "--database-url", self.url]
         command += [
             "--kafka-bootstrap",
             self.kafka_bootstrap,
@@ -146,7 +157,7 @@ class RelayBench(LedgerBench):
             args += ["-R", str(rate_tx_s)]
         return self._timed_run(name, self.scratch_db, args, clients or self.clients, 1)
 
-    def round(self) -> RelayRound:
+    def round(self, pin: bool = False) -> RelayRound:
         baseline = self.baseline()
         without_relay = self.transfers("create_transfer, no relay")
         with psycopg.connect(self.url, autocommit=True) as conn:
@@ -160,7 +171,42 @@ class RelayBench(LedgerBench):
             self.wait_caught_up()
         finally:
             self.stop_relay(relay)
-        return RelayRound(baseline, without_relay, with_relay, backlog, drain_s)
+        result = RelayRound(baseline, without_relay, with_relay, backlog, drain_s)
+        if pin:
+            result.pinned_without_relay, result.pinned_with_relay = self.pinned_pair()
+        return result
+
+    def pinned_pair(self) -> tuple[Run, Run]:
+        """Single transfers without and with the relay, PostgreSQL (every process of the server,
+        new backends included) and pgbench on one core, the relay, the broker (a bundled tansu)
+        and Redis on the other: the relay's cost on the database, apart from its own CPU."""
+        import redis
+
+        from pyvb.bench.pinning import PinningError, pinned, processes_named, taskset, two_cores
+
+        try:
+            database_core, relay_core = two_cores()
+            redis_pid = int(redis.Redis.from_url(self.redis_url).info("server")["process_id"])
+            groups = {
+                database_core: processes_named("postgres"),
+                relay_core: [redis_pid, *processes_named("tansu")],
+            }
+            with pinned(groups):
+                self.pgbench_prefix, self.relay_prefix = taskset(database_core), taskset(relay_core)
+                try:
+                    without = self.transfers("create_transfer, pinned, no relay")
+                    relay = self.start_relay()
+                    try:
+                        self.wait_caught_up()
+                        with_relay = self.transfers("create_transfer, pinned, relay running")
+                        self.wait_caught_up()
+                    finally:
+                        self.stop_relay(relay)
+                finally:
+                    self.pgbench_prefix, self.relay_prefix = [], []
+        except PinningError as error:
+            raise BenchError(str(error)) from None
+        return without, with_relay
 
     def latency(self, events_per_s: int) -> LatencyRun:
         """Transfers at events_per_s while a consumer reads vb.transfers and vb.balances from
