@@ -106,6 +106,7 @@ def test_bench_trading_runs_end_to_end(pg_server_url):
         "place_order, 2 symbols",
         "place_order, 1 symbol",
         "place_orders ×5, 2 symbols",
+        "place_orders ×5, one trader and book per call",
         "place_order, 2 symbols at 50/s",
         "place_orders ×5 ÷ place_order (orders/s):",
     ):
@@ -183,7 +184,7 @@ def test_pinning_sets_each_thread_on_its_core_and_restores_it():
     child = subprocess.Popen(["sleep", "30"])
     try:
         before = os.sched_getaffinity(child.pid)
-        with pinned({second: [child.pid]}):
+        with pinned({second: lambda: [child.pid]}):
             assert all(os.sched_getaffinity(tid) == {second} for tid in threads_of(child.pid))
         assert os.sched_getaffinity(child.pid) == before
     finally:

@@ -3,7 +3,7 @@
 -- others, replays report the order, one audit record per call, the same events as single
 -- calls; malformed calls are VB001 and do nothing.
 BEGIN;
-SELECT plan(14);
+SELECT plan(16);
 
 SELECT vb_test.trading_users(ARRAY['a1', 'b1'], 1000000);
 SELECT vb_api.create_security('ACME', 'Acme', 'VBD', 5, 10, NULL);
@@ -63,6 +63,14 @@ SELECT throws_ok(
     'VB001', NULL, 'an element without an order id is VB001'
 );
 SELECT is((SELECT count(*)::integer FROM vb.orders WHERE order_id = '0a000000-0000-0000-0000-000000000009'), 0, 'and the elements before it are not placed');
+SELECT throws_ok(
+    $$SELECT * FROM vb_api.place_orders(array_fill(row(gen_random_uuid(), 'a0000000-0000-0000-0000-0000000000a1', 'ACME', 'buy', 10, 'limit', 1000, 'gtc')::vb_api.order_request, ARRAY[1, 1]))$$,
+    'VB001', NULL, 'a two-dimensional array is VB001'
+);
+SELECT throws_ok(
+    $$SELECT * FROM vb_api.place_orders(array_fill(row(gen_random_uuid(), 'a0000000-0000-0000-0000-0000000000a1', 'ACME', 'buy', 10, 'limit', 1000, 'gtc')::vb_api.order_request, ARRAY[2], ARRAY[0]))$$,
+    'VB001', NULL, 'an array from index 0 is VB001'
+);
 
 SELECT * FROM finish();
 ROLLBACK;

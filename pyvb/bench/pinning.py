@@ -10,7 +10,7 @@ affinity is restored on leaving, so the machine's services run as before.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -48,15 +48,19 @@ def threads_of(pid: int) -> list[int]:
 
 
 @contextmanager
-def pinned(groups: dict[int, Iterable[int]]) -> Iterator[None]:
-    """Pin every thread of each pid in ``groups[core]`` to ``core`` for the block."""
-    before: dict[int, set[int]] = {}
+def pinned(groups: dict[int, Callable[[], Iterable[int]]]) -> Iterator[None]:
+    """Pin every thread of the processes ``groups[core]()`` lists to ``core`` for the block. On
+    leaving, every thread of the processes it lists then — threads and processes started during
+    the block inherited the pin — gets back the affinity its process had (the cores this process
+    may use, for one started during the block)."""
+    everywhere = os.sched_getaffinity(0)
+    before: dict[int, set[int]] = {}  # pid → its main thread's affinity before the block
     try:
-        for core, pids in groups.items():
-            for pid in pids:
+        for core, listed in groups.items():
+            for pid in listed():
                 for tid in threads_of(pid):
                     try:
-                        before.setdefault(tid, os.sched_getaffinity(tid))
+                        before.setdefault(pid, os.sched_getaffinity(pid))
                         os.sched_setaffinity(tid, {core})
                     except ProcessLookupError:  # the thread ended meanwhile
                         continue
@@ -67,11 +71,13 @@ def pinned(groups: dict[int, Iterable[int]]) -> Iterator[None]:
                         ) from None
         yield
     finally:
-        for tid, cores in before.items():
-            try:
-                os.sched_setaffinity(tid, cores)
-            except OSError:  # ended meanwhile
-                continue
+        for listed in groups.values():
+            for pid in listed():
+                for tid in threads_of(pid):
+                    try:
+                        os.sched_setaffinity(tid, before.get(pid, everywhere))
+                    except OSError:  # ended meanwhile, or never ours to set
+                        continue
 
 
 def taskset(core: int) -> list[str]:

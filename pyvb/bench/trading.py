@@ -26,13 +26,14 @@ SELECT status FROM vb_api.place_order(gen_random_uuid(), {cash}, 'S' || lpad(:s:
 
 
 # the same orders as ORDER_SCRIPT, --batch of them per call of place_orders, each element with its
-# own trader, symbol, side and price drawn by the server
-BATCH_SCRIPT = """SELECT count(*) FROM vb_api.place_orders(ARRAY(
+# own trader, symbol, side and price drawn by the server (or one trader and one symbol per call,
+# drawn by pgbench: a market maker's batch on one book)
+BATCH_SCRIPT = """{prelude}SELECT count(*) FROM vb_api.place_orders(ARRAY(
     SELECT ROW(gen_random_uuid(), {cash}, 'S' || lpad(r.s::text, 3, '0'),
         CASE WHEN r.side = 0 THEN 'buy' ELSE 'sell' END, 10, 'limit',
         {mid} + (CASE WHEN r.side = 0 THEN r.off ELSE -r.off END) * {tick}, 'gtc')::vb_api.order_request
     FROM (
-        SELECT 1 + floor(random() * {traders})::int AS t, 1 + floor(random() * {symbols})::int AS s,
+        SELECT {trader} AS t, {symbol} AS s,
             floor(random() * 2)::int AS side, floor(random() * ({depth} + 3))::int - {depth} AS off
         FROM generate_series(1, {batch})
     ) AS r));
@@ -148,19 +149,25 @@ class TradingBench(PgbenchHarness):
         run.ratio = traded  # shown as "traded": the share of orders that traded
         return run
 
-    def batches(self, name: str, symbols: int, batch: int, clients: int | None = None) -> Run:
+    def batches(self, name: str, symbols: int, batch: int, one_symbol_per_call: bool = False) -> Run:
         """Orders as ``orders`` places them, ``batch`` per call of place_orders: transactions/s are
-        calls, transfers_per_s orders/s."""
+        calls, transfers_per_s orders/s. A call's orders span the traders and symbols, or with
+        ``one_symbol_per_call`` are one trader's on one book (a market maker's batch)."""
+        prelude = ""
+        if one_symbol_per_call:
+            prelude = f"\\set s random(1, {symbols})\n\\set t random(1, {self.traders})\n"
+        symbol = ":s" if one_symbol_per_call else f"1 + floor(random() * {symbols})::int"
+        trader = ":t" if one_symbol_per_call else f"1 + floor(random() * {self.traders})::int"
         script = self.workdir / (re.sub(r"[^A-Za-z0-9]+", "-", name) + ".sql")
         script.write_text(
             BATCH_SCRIPT.format(
-                traders=self.traders, symbols=symbols, depth=self.depth, mid=MID_PRICE, tick=TICK,
-                batch=batch, cash=TRADER_CASH_SQL.format(n="r.t"),
+                depth=self.depth, mid=MID_PRICE, tick=TICK, batch=batch, prelude=prelude, symbol=symbol,
+                trader=trader, cash=TRADER_CASH_SQL.format(n="r.t"),
             )
         )  # fmt: skip
         before = self._trades_and_orders()
         args = ["-M", "prepared", "-f", str(script)]
-        run = self._timed_run(name, self.scratch_db, args, clients or self.clients, batch)
+        run = self._timed_run(name, self.scratch_db, args, self.clients, batch)
         after = self._trades_and_orders()
         run.ratio = (after[0] - before[0]) / max(after[1] - before[1], 1)
         return run

@@ -169,13 +169,19 @@ class Session:
     def requote(self, maker: Trader, symbol: str) -> None:
         for order_id in maker.quotes.get(symbol, []):
             self.conn.execute("SELECT status FROM vb_api.cancel_order(%s)", (order_id,))
+        maker.quotes[symbol] = []
+        if not self.admitted(maker):
+            return
         mid = self.mids[symbol]
         spread = max(TICK, (mid // 400) // TICK * TICK)
+        # both sides of the quote in one call (vb_api.place_orders, elements in order)
         quotes = [
-            self.place(maker, symbol, "buy", 50, "limit", mid - spread, "gtc"),
-            self.place(maker, symbol, "sell", 50, "limit", mid + spread, "gtc"),
+            (uuid.uuid4(), maker.cash_id, symbol, side, 50, "limit", price, "gtc")
+            for side, price in (("buy", mid - spread), ("sell", mid + spread))
         ]
-        maker.quotes[symbol] = [order_id for order_id in quotes if order_id is not None]
+        self.conn.execute("SELECT count(*) FROM vb_api.place_orders(%s::vb_api.order_request[])", (quotes,))
+        self.orders_placed += len(quotes)
+        maker.quotes[symbol] = [quote[0] for quote in quotes]
 
     def step(self, traders: list[Trader]) -> None:
         symbol = self.rng.choice(list(SYMBOLS))

@@ -102,13 +102,13 @@ class Relay:
                     for worker in workers:
                         worker.new_events.set()
                 self._housekeeping(conn)
+                if self.options.stop_when_idle and self._a_sink_stays_down(workers):
+                    return True  # checked whether or not writers keep committing
                 if numbered:
                     idle_since = None
                     continue
                 if self.options.stop_when_idle:
                     if self._all_delivered(conn, workers):
-                        return True
-                    if self._a_sink_stays_down(workers):
                         return True
                     self.stopping.wait(0.01)
                     continue
@@ -124,11 +124,15 @@ class Relay:
             session_over.set()
             for worker in workers:
                 worker.new_events.set()
-            # a worker finishing a batch records its progress within this; one blocked on a
-            # sink that does not answer has nothing to record, and must not hold SIGTERM back
-            deadline = time.monotonic() + self.options.stop_grace_s
+            # stopping (SIGTERM, or --until-idle done or given up): a worker finishing a batch
+            # records its progress within the grace; one blocked on a sink that does not answer
+            # has nothing to record and must not hold the exit back (its batch is delivered again
+            # by the next relay). Reconnecting: the workers are waited for, whatever they take —
+            # the next session's workers use the same sinks, which must not serve two at once.
+            stopping = self.stopping.is_set() or self.exit_code or self.options.stop_when_idle
+            deadline = time.monotonic() + self.options.stop_grace_s if stopping else None
             for worker in workers:
-                worker.thread.join(max(0.0, deadline - time.monotonic()))
+                worker.thread.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
             self.metrics.active.set(0)
             if not conn.closed:
                 try:

@@ -1,10 +1,12 @@
 -- vb.size_limit(p_limit text) → integer
 --
--- Internal. The documented size limits of the API, in one place (README, "Limits"); null for an
+-- Internal. The documented size limits of the API, in one place (docs/api.md, "Limits"); null for an
 -- unknown name. Every argument a caller sizes is bounded, so no call can hold locks, memory or a
 -- backend for long because of what it was sent:
 --   transfers_per_batch  requests in one vb_api.create_transfers call              8,000
---   ids_per_call         account ids / symbols in one read (get_balances, get_quotes) 10,000
+--   ids_per_call         account ids / symbols in one read (get_balances, get_quotes, 10,000
+--                        unknown_symbols)
+--   orders_per_call      elements of one vb_api.place_orders call                    1,000
 --   quotes_per_call      elements of one vb_api.ingest_quotes call                  10,000
 --   json_bytes           a jsonb argument as JSON text (metadata, breach detail,     8,192 bytes
 --                        index weights; as text: 1e131071 is 8 bytes stored, 128 KiB written)
@@ -25,6 +27,7 @@ AS $$
     SELECT CASE p_limit
         WHEN 'transfers_per_batch' THEN 8000
         WHEN 'ids_per_call' THEN 10000
+        WHEN 'orders_per_call' THEN 1000
         WHEN 'quotes_per_call' THEN 10000
         WHEN 'json_bytes' THEN 8192
         WHEN 'name_chars' THEN 200
