@@ -501,3 +501,29 @@ def test_archive_commands_refuse_a_missing_folder_and_a_url_that_is_not_s3(tmp_p
     not_s3 = run_pyvb("archive", "list", "--archive-url", "nc-bucket/x")
     assert not_s3.returncode == 1 and "--archive-url takes s3://" in not_s3.stderr
     assert not (Path.cwd() / "nc-bucket").exists(), "no local folder made instead"
+
+
+def test_namespaces_keep_apart_names_that_differ_only_in_characters_replaced():
+    from pyvb.maintain.archive import NAMESPACE, namespace_for
+
+    spaced, underscored, long = (
+        namespace_for("7", "a b"),
+        namespace_for("7", "a_b"),
+        namespace_for("7", "x" * 63),
+    )
+    assert underscored == "7-a_b" and spaced != underscored and spaced.startswith("7-a_b.")
+    assert all(NAMESPACE.fullmatch(n) for n in (spaced, underscored, long))
+
+
+def test_an_archive_holding_other_rows_is_never_overwritten(tmp_path):
+    """A copy of a database (same system identifier and name) archiving into the same store."""
+    from pyvb.maintain.archive import ArchiveError, _refuse_overwrite
+
+    store = LocalStore(tmp_path)
+    name = "7-vb/breach_events/breach_events_p201903.manifest.json"
+    (tmp_path / name).parent.mkdir(parents=True)
+    (tmp_path / name).write_text(json.dumps({"sha256": "aa"}))
+    _refuse_overwrite(store, name, "aa")  # the same rows again: written again, harmlessly
+    _refuse_overwrite(store, "7-vb/none/none.manifest.json", "bb")  # nothing there yet
+    with pytest.raises(ArchiveError, match="already holds other rows"):
+        _refuse_overwrite(store, name, "bb")

@@ -122,10 +122,33 @@ NAMESPACE_SQL = "SELECT system_identifier::text, current_database() FROM pg_cata
 def database_namespace(conn: psycopg.Connection) -> str:
     """Where this database's archives go in a store: ``<system identifier>-<database name>``, so
     that two databases (of one server, or of two servers with the same database name) archiving
-    into one store never overwrite each other's files (characters other than letters, digits,
-    ``_.-`` in the name become ``_``)."""
-    system_identifier, name = conn.execute(NAMESPACE_SQL).fetchone()
-    return f"{system_identifier}-{re.sub(r'[^A-Za-z0-9_.-]', '_', name)[:63]}"
+    into one store keep apart. A name with characters other than letters, digits and ``_.-``
+    has them replaced by ``_`` and a digest of the whole name appended (``a b`` and ``a_b`` stay
+    apart). A copy of a database (a restored backup, a clone) has its original's identity:
+    ``archive_table`` refuses to overwrite an archive that holds other rows."""
+    return namespace_for(*conn.execute(NAMESPACE_SQL).fetchone())
+
+
+def namespace_for(system_identifier: str, name: str) -> str:
+    safe = re.sub(r"[^A-Za-z0-9_.-]", "_", name)
+    if safe != name or len(safe) > 50:
+        safe = f"{safe[:40]}.{hashlib.sha256(name.encode()).hexdigest()[:12]}"
+    return f"{system_identifier}-{safe}"
+
+
+def _refuse_overwrite(store, manifest_name: str, sha256: str) -> None:
+    """An archive of this name holding other rows is never replaced: it is another database's
+    with the same identity (a restored copy or a clone archiving into the same store). The same
+    rows again (a pass that crashed after writing them) are written again, harmlessly."""
+    try:
+        existing = read_manifest(store, manifest_name)
+    except ArchiveError:  # none yet (or unreadable: the put below replaces a half-written one)
+        return
+    if existing.get("sha256") != sha256:
+        raise ArchiveError(
+            f"{manifest_name} already holds other rows (a copy of this database archiving into the"
+            " same store?): refusing to overwrite it"
+        )
 
 
 def _names(parent: str, partition: str, namespace: str | None = None) -> tuple[str, str]:
@@ -237,6 +260,7 @@ def archive_table(
             "data": data_name,
             "archived_at": datetime.now(UTC).isoformat(),
         }
+        _refuse_overwrite(store, manifest_name, manifest["sha256"])
         store.put(data_name, path)
         manifest_path = Path(folder) / "manifest.json"
         manifest_path.write_text(json.dumps(manifest, indent=2))
