@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from pyvb.bench.harness import Run, after_warmup, median_runs
@@ -187,6 +189,29 @@ def test_pinning_sets_each_thread_on_its_core_and_restores_it():
         with pinned({second: lambda: [child.pid]}):
             assert all(os.sched_getaffinity(tid) == {second} for tid in threads_of(child.pid))
         assert os.sched_getaffinity(child.pid) == before
+    finally:
+        child.kill()
+        child.wait()
+
+
+def test_pinning_restores_each_thread_even_when_the_block_fails():
+    """A thread that had an affinity of its own gets it back, not its process's; a SIGTERM in the
+    block ends it with the affinities restored."""
+    import os
+    import signal
+    import subprocess
+
+    from pyvb.bench.pinning import pinned, threads_of, two_cores
+
+    first, second = two_cores()
+    child = subprocess.Popen(["sleep", "30"])
+    try:
+        os.sched_setaffinity(child.pid, {first})  # an affinity of its own
+        with pytest.raises(SystemExit), pinned({second: lambda: [child.pid]}):
+            assert all(os.sched_getaffinity(tid) == {second} for tid in threads_of(child.pid))
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(5)  # the signal ends the block long before this
+        assert os.sched_getaffinity(child.pid) == {first}
     finally:
         child.kill()
         child.wait()

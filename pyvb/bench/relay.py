@@ -180,16 +180,34 @@ class RelayBench(LedgerBench):
         """Single transfers without and with the relay, PostgreSQL (every process of the server,
         new backends included) and pgbench on one core, the relay, the broker (a bundled tansu)
         and Redis on the other: the relay's cost on the database, apart from its own CPU."""
+        from urllib.parse import urlsplit
+
         import redis
 
-        from pyvb.bench.pinning import PinningError, pinned, processes_named, taskset, two_cores
+        from pyvb.bench.pinning import (
+            PinningError,
+            pinned,
+            postmaster_pid,
+            process_and_children,
+            processes_named,
+            taskset,
+            two_cores,
+        )
 
         try:
             database_core, relay_core = two_cores()
-            redis_pid = int(redis.Redis.from_url(self.redis_url).info("server")["process_id"])
+            with psycopg.connect(self.url) as conn:
+                postmaster = postmaster_pid(conn.execute("SHOW data_directory").fetchone()[0])
+            # Redis only when it runs here (its pid means nothing elsewhere); the bundled broker
+            local_redis = urlsplit(self.redis_url).hostname in ("127.0.0.1", "localhost", "::1")
+            redis_pids = (
+                [int(redis.Redis.from_url(self.redis_url).info("server")["process_id"])]
+                if local_redis
+                else []
+            )
             groups = {
-                database_core: lambda: processes_named("postgres"),
-                relay_core: lambda: [redis_pid, *processes_named("tansu")],
+                database_core: lambda: process_and_children(postmaster),
+                relay_core: lambda: [*redis_pids, *processes_named("tansu")],
             }
             with pinned(groups):
                 self.pgbench_prefix, self.relay_prefix = taskset(database_core), taskset(relay_core)
