@@ -200,6 +200,30 @@ def value_for(type_name: str) -> st.SearchStrategy:
                 )
             ),
         )
+    if type_name == "vb_api.order_request[]":
+        one = f"({uuid.uuid4()},{CASH_A},ACME,buy,10,limit,100,gtc)"
+        return st.one_of(
+            param(st.none()),
+            literal(
+                [
+                    "{}",
+                    "{NULL}",
+                    '{"(,,,,,,,)"}',
+                    f'{{"{one}","{one}"}}',
+                    f'[0:1]={{"{one}","{one}"}}',
+                    f'{{{{"{one}"}},{{"{one}"}}}}',
+                    f'{{"({uuid.uuid4()},{CASH_A},{"X" * 5000},sell,-1,market,-5,fok)"}}',
+                    f'{{"({uuid.uuid4()},{CASH_A},ACME,buy,9223372036854775807,limit,9223372036854775807,day)"}}',
+                ]
+            ),
+            st.integers(2, 2_000).map(
+                lambda n: (
+                    "ARRAY(SELECT ROW(gen_random_uuid(), %s::uuid, 'ACME', 'buy', 10, 'limit', 100, 'gtc')"
+                    "::vb_api.order_request FROM generate_series(1, %s))",
+                    [CASH_A, n],
+                )
+            ),
+        )
     raise AssertionError(f"no hostile values for argument type {type_name}: add them here")
 
 
