@@ -125,6 +125,11 @@ def printable(text: str, limit: int = 10_000) -> str:
     return text.replace("\x00", "\\u0000")[:limit]
 
 
+#: vb_api.unknown_symbols and ingest_quotes take at most this many (vb.size_limit 'ids_per_call',
+#: 'quotes_per_call')
+SYMBOLS_PER_CALL = QUOTES_PER_CALL = 10_000
+
+
 def apply_batch(conn: psycopg.Connection, messages) -> tuple[int, int]:
     """Apply one batch in the connection's open transaction. Returns (applied, dead letters).
 
@@ -150,8 +155,11 @@ def apply_batch(conn: psycopg.Connection, messages) -> tuple[int, int]:
             rejected.append(quote.dead_letter(reason))
     # a quote for a symbol the bank does not list is set aside, not skipped without a word
     symbols = list(dict.fromkeys(symbol for q in quotes if (symbol := q.symbol) is not None))
-    if symbols:
-        unknown = set(conn.execute("SELECT vb_api.unknown_symbols(%s)", (symbols,)).fetchone()[0])
+    unknown: set[str] = set()
+    for start in range(0, len(symbols), SYMBOLS_PER_CALL):  # within unknown_symbols' limit
+        chunk = symbols[start : start + SYMBOLS_PER_CALL]
+        unknown |= set(conn.execute("SELECT vb_api.unknown_symbols(%s)", (chunk,)).fetchone()[0])
+    if unknown:
         for q in quotes:
             if q.symbol in unknown:
                 rejected.append(q.dead_letter(f"unknown symbol {q.symbol[:64]!r}"))
@@ -189,11 +197,12 @@ def apply_batch(conn: psycopg.Connection, messages) -> tuple[int, int]:
 
 
 def ingest(conn: psycopg.Connection, quotes: list[Quote]) -> int:
-    if not quotes:
-        return 0
-    return conn.execute(
-        "SELECT vb_api.ingest_quotes(%s)", (Jsonb([quote.value for quote in quotes]),)
-    ).fetchone()[0]
+    """ingest_quotes over ``quotes``, in calls within its limit (one message may hold more)."""
+    applied = 0
+    for start in range(0, len(quotes), QUOTES_PER_CALL):
+        chunk = Jsonb([quote.value for quote in quotes[start : start + QUOTES_PER_CALL]])
+        applied += conn.execute("SELECT vb_api.ingest_quotes(%s)", (chunk,)).fetchone()[0]
+    return applied
 
 
 def refuses_data(error: psycopg.Error) -> bool:

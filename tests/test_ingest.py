@@ -236,3 +236,26 @@ def test_with_kafka_down_ingest_says_what_it_waited_for_in_one_line(test_db_url)
     assert "connecting to kafka at" in result.stderr
     assert result.stderr.strip().splitlines()[-1].startswith("error: kafka at 127.0.0.1:")
     assert "is the broker up" in result.stderr
+
+
+def test_a_message_of_more_quotes_than_one_call_takes_is_applied_in_several(test_db_url, kafka_bootstrap):
+    """ingest_quotes takes 10,000 quotes a call: a message of 10,001 (the engine batches as it
+    likes) is applied in two calls, not refused for ever (a VB001 there aborted the batch, and the
+    ingester read the same message again on every restart)."""
+    from datetime import UTC, datetime, timedelta
+
+    topic, group = new_topic(kafka_bootstrap), f"ingest-{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(test_db_url, autocommit=True) as conn:
+        conn.execute("SELECT vb_api.create_asset('VBD', 2::smallint)")
+        conn.execute("SELECT vb_api.create_security('H', 'Host', 'VBD', 1, 1, NULL)")
+    start = datetime.now(UTC) - timedelta(hours=1)
+    # short quotes: the message stays under Kafka's default 1 MB
+    quotes = [
+        {"symbol": "H", "last": 100, "ts": (start + timedelta(milliseconds=n)).isoformat()}
+        for n in range(10_001)
+    ]
+    produce(kafka_bootstrap, topic, [json.dumps(quotes).encode()])
+    result = ingest(test_db_url, kafka_bootstrap, topic, group)
+    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+    assert "10001 quote(s) applied, 0 set aside" in result.stderr
+    assert committed_offset(kafka_bootstrap, topic, group) == 1

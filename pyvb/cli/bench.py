@@ -255,8 +255,9 @@ def bench_trading(
 ):
     """Order entry throughput and latency on a scratch database of the server of --database-url.
     Each round: single create_transfer (the yardstick), single place_order over --symbols symbols
-    and on one symbol, place_orders with --batch orders per call over --symbols symbols; the
-    ratios are taken within a round, the table shows medians; then one latency run at --rate."""
+    and on one symbol, place_orders with --batch orders per call over --symbols symbols and with
+    one trader's on one book per call; the ratios are taken within a round, the table shows
+    medians; then one latency run at --rate."""
     from pyvb.bench.harness import WARMUP_S, BenchError, machine_size, median_runs
     from pyvb.bench.trading import TradingBench
 

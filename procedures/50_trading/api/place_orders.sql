@@ -6,13 +6,14 @@
 -- would process it, in array order — an element sees the book, balances and positions the
 -- elements before it left — with the same statuses, reject reasons, idempotency (a replayed
 -- order id reports the order) and events; a rejected element does not stop the others.
--- Parameters: p_orders, 1-based, at most 1,000 elements (vb.size_limit 'orders_per_call'); each element's fields are place_order's
--- parameters in the same order (vb_api.order_request), a null order_type meaning 'limit' and a
--- null time_in_force 'gtc' as place_order's defaults do.
+-- Parameters: p_orders, 1-based, at most 1,000 elements (vb.size_limit 'orders_per_call'); each
+-- element's fields are place_order's parameters in the same order (vb_api.order_request), a null
+-- order_type meaning 'limit' and a null time_in_force 'gtc' as place_order's defaults do.
 -- Returns: one row per element, idx its position in p_orders, then place_order's row.
 -- Raises: VB001 when p_orders is null, empty, holds more than 1,000 elements, is not a
--- one-dimensional array from index 1, or an element or its order_id is null (nothing is done); place_order's 40001 and VB999, and 40P01 (below): the
--- whole call is then undone, and may be retried as it was.
+-- one-dimensional array from index 1, or an element or its order_id is null (nothing is done);
+-- place_order's 40001 and VB999, and 40P01 (below): the whole call is then undone, and may be
+-- retried as it was.
 -- Locks, held to the end of the call: the books of every element's symbol in symbol order (even
 -- of an element that will be rejected; two batches over the same symbols queue), then the
 -- elements' own cash and share accounts in the ledger's order, before the first element; then,
