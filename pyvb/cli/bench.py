@@ -29,6 +29,16 @@ def clients_option(default: int):
     return click.option("--clients", default=default, show_default=True, type=click.IntRange(1, 90))
 
 
+def repeat_option(default: int = 1):
+    return click.option(
+        "--repeat",
+        default=default,
+        show_default=True,
+        type=click.IntRange(1, 20),
+        help="Rounds; the table shows medians, ratios taken within each round.",
+    )
+
+
 def duration_option(default: int):
     return click.option(
         "--duration",
@@ -124,9 +134,7 @@ def two_places(value) -> str:
     type=click.Choice(["single", "batch", "hot"]),
     help="Runs to do (repeatable); default all.",
 )
-@click.option(
-    "--repeat", default=1, show_default=True, type=click.IntRange(1), help="Rounds; the table shows medians."
-)
+@repeat_option()
 @click.option(
     "--via-pgbouncer",
     is_flag=True,
@@ -245,9 +253,7 @@ def bench_ledger(
     type=click.IntRange(0, 1000),
     help="Orders per call of place_orders in the batch run (0: no batch run).",
 )
-@click.option(
-    "--repeat", default=1, show_default=True, type=click.IntRange(1, 10), help="Rounds; medians shown."
-)
+@repeat_option()
 @pgbench_options
 @clean_errors
 def bench_trading(
@@ -341,9 +347,7 @@ def bench_trading(
 @click.option(
     "--rate", default=1000, show_default=True, type=click.IntRange(3), help="Events/s of the latency run."
 )
-@click.option(
-    "--repeat", default=1, show_default=True, type=click.IntRange(1, 10), help="Rounds; medians shown."
-)
+@repeat_option()
 @click.option(
     "--pin",
     is_flag=True,
@@ -509,9 +513,7 @@ def bench_maintain(database_url, clients, rate, history, passes, jobs, keep):
 @clients_option(16)
 @duration_option(10)
 @click.option("--accounts", default=1000, show_default=True, type=click.IntRange(2, 1_000_000))
-@click.option(
-    "--repeat", default=1, show_default=True, type=click.IntRange(1), help="Rounds; the table shows medians."
-)
+@repeat_option()
 @clean_errors
 def bench_replica(clients, duration_s, accounts, repeat):
     """Balance reads through pyvb.db.Router from a hot standby against the same reads made critical
@@ -565,9 +567,7 @@ def bench_replica(clients, duration_s, accounts, repeat):
     type=click.IntRange(2, 100_000),
     help="Sessions ended to measure the revocation bound.",
 )
-@click.option(
-    "--repeat", default=1, show_default=True, type=click.IntRange(1), help="Rounds; the table shows medians."
-)
+@repeat_option()
 @pgbench_options
 @clean_errors
 def bench_sessions(database_url, redis_url, clients, duration_s, sessions, revocations, repeat, jobs, keep):
@@ -616,9 +616,7 @@ def bench_sessions(database_url, redis_url, clients, duration_s, sessions, revoc
 @database_url_option
 @clients_option(16)
 @duration_option(15)
-@click.option(
-    "--repeat", default=3, show_default=True, type=click.IntRange(1), help="Rounds; the table shows medians."
-)
+@repeat_option(3)
 @pgbench_options
 @clean_errors
 def bench_audit(database_url, clients, duration_s, repeat, jobs, keep):

@@ -10,6 +10,7 @@ import contextlib
 import itertools
 import tempfile
 import threading
+import time
 import uuid
 
 import psycopg
@@ -20,7 +21,7 @@ from rich.console import Console
 from rich.table import Table
 
 from pyvb.cache import LedgerCache
-from pyvb.config import ADMIN_ROLE, APP_ROLE, DEFAULT_REDIS_URL, READONLY_ROLE, acting_as
+from pyvb.config import ADMIN_ROLE, APP_ROLE, DEFAULT_REDIS_URL, OPS_ROLE, READONLY_ROLE, acting_as
 from pyvb.demo.tamper import tamper_with_a_copy
 from pyvb.deploy import Deployer
 
@@ -164,6 +165,7 @@ def run(
         maintenance_pass(database_url, console)  # its events (expiries, folds) are delivered too
         if delivery:
             delivery.report()
+    chain_until_linked(database_url, console, halt_request)
     print_audit(database_url, console, halt_request)
     tamper_with_a_copy(database_url, console, halt_request)
     with psycopg.connect(database_url) as conn:
@@ -185,6 +187,29 @@ def audit_a_halt(database_url: str) -> str:
                 )
                 admin.execute("SELECT vb_api.set_trading_state('security', 'ACME', %s)", (state,))
     return request_id
+
+
+def chain_until_linked(database_url: str, console: Console, request_id: str, timeout_s: float = 60) -> None:
+    """Link the chain (as vb_ops) until the halt's records are in it. The chain links the records
+    of transactions older than the server's oldest running one, whatever its database: while
+    another session on the server keeps a transaction open, the halt waits for it (said once)."""
+    deadline = time.monotonic() + timeout_s
+    said = False
+    with (
+        psycopg.connect(acting_as(database_url, OPS_ROLE), autocommit=True) as ops,
+        psycopg.connect(acting_as(database_url, ADMIN_ROLE), autocommit=True) as admin,
+    ):
+        while True:
+            ops.execute("SELECT vb_ops.chain_audit()")
+            unlinked = admin.execute(
+                "SELECT count(*) FROM vb_api.audit_trail(NULL, %s) WHERE chain_seq IS NULL", (request_id,)
+            ).fetchone()[0]
+            if not unlinked or time.monotonic() > deadline:
+                return
+            if not said:
+                console.print("the chain waits for older transactions on the server to end…")
+                said = True
+            time.sleep(0.2)
 
 
 def print_audit(database_url: str, console: Console, request_id: str) -> None:
