@@ -251,8 +251,10 @@ class Deployer:
         created twice). The advisory lock above is per database, so a deploying superuser also
         takes ``pg_authid`` (a shared catalog: its lock holds across databases) in a mode that
         lets logins through but makes every other role change wait for this commit."""
+        if not migrating:
+            return
         superuser = self._execute(backend, "SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
-        if migrating and superuser.fetchone()[0]:
+        if superuser.fetchone()[0]:
             self._execute(backend, "LOCK TABLE pg_catalog.pg_authid IN SHARE ROW EXCLUSIVE MODE")
 
     @contextmanager

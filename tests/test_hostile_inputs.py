@@ -135,6 +135,17 @@ def value_for(type_name: str) -> st.SearchStrategy:
     def param(strategy):
         return strategy.map(lambda v: (f"%s::{type_name}", [v]))
 
+    def array_shapes(one: str) -> list[str]:
+        """Arrays of a composite element ``one`` (its text form): empty, a null element, two,
+        from index 0, two-dimensional."""
+        return [
+            "{}",
+            "{NULL}",
+            f'{{"{one}","{one}"}}',
+            f'[0:1]={{"{one}","{one}"}}',
+            f'{{{{"{one}"}},{{"{one}"}}}}',
+        ]
+
     def literal(texts):
         return st.sampled_from(texts).map(lambda t: (f"%s::text::{type_name}", [t]))
 
@@ -182,11 +193,7 @@ def value_for(type_name: str) -> st.SearchStrategy:
             param(st.none()),
             literal(
                 [
-                    "{}",
-                    "{NULL}",
-                    f'{{"{one}","{one}"}}',
-                    f'[0:1]={{"{one}","{one}"}}',
-                    f'{{{{"{one}"}},{{"{one}"}}}}',
+                    *array_shapes(one),
                     f'{{"({uuid.uuid4()},{CASH_A},{CASH_B},5,x,\\"{{{{a}},{{b}}}}\\",,,)"}}',
                     f'{{"({uuid.uuid4()},{ISSUER},{CASH_B},9223372036854775807,x,{{linked}},,,)",'
                     f'"({uuid.uuid4()},{CASH_B},{CASH_A},1,x,{{pending}},,-5,)"}}',
@@ -206,12 +213,8 @@ def value_for(type_name: str) -> st.SearchStrategy:
             param(st.none()),
             literal(
                 [
-                    "{}",
-                    "{NULL}",
+                    *array_shapes(one),
                     '{"(,,,,,,,)"}',
-                    f'{{"{one}","{one}"}}',
-                    f'[0:1]={{"{one}","{one}"}}',
-                    f'{{{{"{one}"}},{{"{one}"}}}}',
                     f'{{"({uuid.uuid4()},{CASH_A},{"X" * 5000},sell,-1,market,-5,fok)"}}',
                     f'{{"({uuid.uuid4()},{CASH_A},ACME,buy,9223372036854775807,limit,9223372036854775807,day)"}}',
                 ]

@@ -94,43 +94,22 @@ class Relay:
         workers = [SinkWorker(sink, self.options, self.metrics, session_over, batches) for sink in self.sinks]
         for worker in workers:
             worker.thread.start()
-        idle_since = None
+        done = False
         try:
-            while not self.stopping.is_set():
-                numbered = self._number(conn)
-                if numbered:
-                    for worker in workers:
-                        worker.new_events.set()
-                self._housekeeping(conn)
-                if self.options.stop_when_idle and self._a_sink_stays_down(workers):
-                    return True  # checked whether or not writers keep committing
-                if numbered:
-                    idle_since = None
-                    continue
-                if self.options.stop_when_idle:
-                    if self._all_delivered(conn, workers):
-                        return True
-                    self.stopping.wait(0.01)
-                    continue
-                now = time.monotonic()
-                idle_since = idle_since or now
-                if now - idle_since < self.options.linger_s:
-                    self.stopping.wait(0.005)
-                    continue
-                self._sleep(conn, workers)
-                idle_since = None
-            return True
+            done = self._number_until_done(conn, workers)
+            return done
         finally:
             session_over.set()
             for worker in workers:
                 worker.new_events.set()
-            # stopping (SIGTERM, or --until-idle done or given up): a worker finishing a batch
+            # done (SIGTERM, or --until-idle finished or given up): a worker finishing a batch
             # records its progress within the grace; one blocked on a sink that does not answer
             # has nothing to record and must not hold the exit back (its batch is delivered again
-            # by the next relay). Reconnecting: the workers are waited for, whatever they take —
-            # the next session's workers use the same sinks, which must not serve two at once.
-            stopping = self.stopping.is_set() or self.exit_code or self.options.stop_when_idle
-            deadline = time.monotonic() + self.options.stop_grace_s if stopping else None
+            # by the next relay). Reconnecting after an error: the workers are waited for,
+            # whatever they take — the next session's workers use the same sinks.
+            deadline = (
+                time.monotonic() + self.options.stop_grace_s if done or self.stopping.is_set() else None
+            )
             for worker in workers:
                 worker.thread.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
             self.metrics.active.set(0)
@@ -139,6 +118,35 @@ class Relay:
                     conn.execute("SELECT vb_ops.relay_set_listening(0)")
                 except psycopg.Error:
                     log.debug("could not clear the wake-up flag", exc_info=True)
+
+    def _number_until_done(self, conn: psycopg.Connection, workers: list[SinkWorker]) -> bool:
+        """Number events while the workers deliver them, until stopped or (--until-idle) done;
+        True then (an error propagates)."""
+        idle_since = None
+        while not self.stopping.is_set():
+            numbered = self._number(conn)
+            if numbered:
+                for worker in workers:
+                    worker.new_events.set()
+            self._housekeeping(conn)
+            if self.options.stop_when_idle and self._a_sink_stays_down(workers):
+                return True  # checked whether or not writers keep committing
+            if numbered:
+                idle_since = None
+                continue
+            if self.options.stop_when_idle:
+                if self._all_delivered(conn, workers):
+                    return True
+                self.stopping.wait(0.01)
+                continue
+            now = time.monotonic()
+            idle_since = idle_since or now
+            if now - idle_since < self.options.linger_s:
+                self.stopping.wait(0.005)
+                continue
+            self._sleep(conn, workers)
+            idle_since = None
+        return True
 
     def _become_active(self, conn: psycopg.Connection) -> bool:
         announced = False
